@@ -1,0 +1,20 @@
+"""logistic — logistic regression from first principles on NumPy.
+
+>>> from logistic import LogisticRegression
+>>> from logistic.datasets import load_breast_cancer
+"""
+
+from ._numerics import log_loss, log_sigmoid, sigmoid, softplus
+from .estimator import LogisticRegression, SeparationWarning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LogisticRegression",
+    "SeparationWarning",
+    "sigmoid",
+    "log_sigmoid",
+    "softplus",
+    "log_loss",
+    "__version__",
+]

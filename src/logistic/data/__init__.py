@@ -1,0 +1,20 @@
+"""Data backends: where the blocks of rows live and how partial sums are combined.
+
+A backend is the only code that iterates over ``X``. It offers
+
+``reduce(fn, *args, per_block=None)``
+    :math:`\\sum_b` ``fn(X_b, y_b, s_b, [per_block[b]], *args)`` for per-block math
+    ``fn`` from :mod:`logistic.objective` returning a tuple of partial sums;
+    the sum is accumulated in float64 on the host.
+``reduce_keep(fn, *args)``
+    the same for a ``fn`` returning ``(partial_sums, kept)``; returns the sums and
+    the list of per-block ``kept`` values (left where the block lives), to be handed
+    back later as ``per_block``.
+
+and the attributes ``n_samples``, ``n_features``, ``dtype``. Solvers never see a
+backend; :class:`logistic.problem.LogisticProblem` sits between them.
+"""
+
+from .memory import InMemoryBackend, make_backend
+
+__all__ = ["InMemoryBackend", "make_backend"]

@@ -1,0 +1,272 @@
+r"""The scikit-learn estimator: validation, classes, penalty and solver choice.
+
+:class:`LogisticRegression` minimises scikit-learn's objective
+
+.. math::
+
+    \min_{w, b}\; \sum_i s_i \, \ell\big(y_i,\; x_i\cdot w + b\big)
+        + \frac{1}{2C}\|w\|^2, \qquad
+    \ell(y, z) = -y\log\sigma(z) - (1-y)\log(1-\sigma(z)),
+
+with the intercept :math:`b` unpenalised and ``penalty=None`` giving the plain
+maximum-likelihood fit (statsmodels' ``Logit``). It holds no numerics of its own:
+data go to a backend (:mod:`logistic.data`), the backend and the penalty form a
+problem (:mod:`logistic.problem`), and a solver (:mod:`logistic.solvers`) minimises
+it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._numerics import log_sigmoid, sigmoid
+from ._progress import progress_callback
+from .data import make_backend
+from .problem import LogisticProblem
+from .solvers import DEFAULT_MAX_ITER, SOLVERS, choose_solver
+
+__all__ = ["LogisticRegression", "SeparationWarning"]
+
+
+class SeparationWarning(ConvergenceWarning):
+    """The maximum-likelihood estimate does not exist (the classes are separable)."""
+
+
+_PENALTIES = ("l2", None)
+_SOLVERS = ("auto", *SOLVERS)
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Binary logistic regression, from first principles.
+
+    Parameters
+    ----------
+    penalty : {"l2", None}, default="l2"
+        ``"l2"`` adds :math:`\frac{1}{2C}\|w\|^2`; ``None`` fits the unpenalised
+        maximum-likelihood model.
+    C : float > 0, default=1.0
+        Inverse regularisation strength (scikit-learn's convention).
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept.
+    solver : {"auto", "gd", "lbfgs", "newton", "newton-cg"}, default="auto"
+        ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
+        and Newton-CG otherwise (see :func:`logistic.solvers.choose_solver`).
+    tol : float, default=1e-10
+        Stop when the solver's estimate of the relative objective gap
+        :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
+        next step would bring is). The default makes every solver but ``"gd"`` reach
+        a relative gap of 1e-8 or better.
+    max_iter : int or None, default=None
+        Iteration budget; None uses the solver's default (gd 10000, lbfgs 1000,
+        newton 100, newton-cg 200).
+    learning_rate : float or "auto", default="auto"
+        Step size of ``"gd"`` on the *mean* loss (as in the tutorials); ``"auto"`` uses
+        1/L (L the gradient's Lipschitz constant) with backtracking. Ignored by the
+        other solvers.
+    random_state : int, RandomState or None, default=None
+        Accepted for API compatibility; the current solvers are deterministic.
+    verbose : int, default=0
+        ``1`` or more prints one line per iteration (objective, gradient norm, time).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray of shape (2,)
+    n_iter_ : ndarray of shape (1,)
+        Iterations the solver took.
+    converged_ : bool
+        Whether the solver met its tolerance.
+    solver_ : str
+        The solver actually used (resolves ``"auto"``).
+    history_ : dict of ndarrays
+        Per iteration (row 0 = the starting point): ``"objective"`` (scikit-learn's
+        units), ``"grad_norm"`` (its gradient's 2-norm) and ``"seconds"`` (elapsed
+        since the solver started).
+    objective_ : float
+        The final objective, in scikit-learn's units.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, only when X had string column names.
+    """
+
+    def __init__(
+        self,
+        penalty: str | None = "l2",
+        C: float = 1.0,
+        fit_intercept: bool = True,
+        solver: str = "auto",
+        tol: float = 1e-10,
+        max_iter: int | None = None,
+        learning_rate: float | str = "auto",
+        random_state=None,
+        verbose: int = 0,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None) -> LogisticRegression:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 and float64 arrays (C or F order) and CSR/CSC matrices are used
+            without a copy.
+        y : array-like of shape (n_samples,) with exactly two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; the loss of sample i is multiplied by ``s_i``.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            order=None,
+            y_numeric=False,
+        )
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if self.classes_.size < 2:
+            raise ValueError(
+                "y contains only one class "
+                f"({self.classes_[0]!r}); logistic regression needs samples of two classes."
+            )
+        if self.classes_.size > 2:
+            raise ValueError(
+                f"y has {self.classes_.size} classes; this LogisticRegression is binary "
+                "only for now (multiclass is planned)."
+            )
+        y01 = (y == self.classes_[1]).astype(np.float64)
+        s = None
+        if sample_weight is not None:
+            s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            if not np.all(np.isfinite(s)):
+                raise ValueError("sample_weight contains NaN or infinity.")
+            if not s.sum() > 0:
+                raise ValueError("sample_weight sums to zero: there is nothing to fit.")
+
+        alpha = 0.0 if self.penalty is None else 1.0 / self.C
+        problem = LogisticProblem(
+            make_backend(X, y01, s), alpha=alpha, fit_intercept=self.fit_intercept
+        )
+        solver = self.solver
+        if solver == "auto":
+            solver = choose_solver(X.shape[0], problem.n_params, sp.issparse(X))
+        kwargs = {"tol": self.tol, "max_iter": self.max_iter or DEFAULT_MAX_ITER[solver]}
+        if solver == "gd":
+            kwargs["learning_rate"] = self.learning_rate
+        if self.verbose:
+            kwargs["callback"] = progress_callback(problem, solver)
+        result = SOLVERS[solver](problem, np.zeros(problem.n_params), **kwargs)
+
+        theta = result.theta
+        d = X.shape[1]
+        self.coef_ = theta[:d].reshape(1, -1).copy()
+        self.intercept_ = np.array([theta[d] if self.fit_intercept else 0.0])
+        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
+        self.converged_ = bool(result.converged)
+        self.solver_ = solver
+        self.objective_ = problem.user_objective(result.objective)
+        hist = result.history.as_dict()
+        hist["objective"] = hist["objective"] / problem.scale
+        hist["grad_norm"] = hist["grad_norm"] / problem.scale
+        self.history_ = hist
+        self.n_passes_ = problem.passes
+
+        if self.penalty is None and self._separates(X, y01):
+            warnings.warn(
+                "The classes are linearly separable, so the maximum-likelihood estimate "
+                "does not exist (the coefficients grow without bound). The returned "
+                "coefficients are finite but arbitrary in scale; use penalty='l2'.",
+                SeparationWarning,
+                stacklevel=2,
+            )
+        elif not self.converged_:
+            warnings.warn(
+                f"Solver {solver!r} did not converge ({result.message}) after "
+                f"{result.n_iter} iterations; increase max_iter or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _check_params(self) -> None:
+        if self.penalty not in _PENALTIES:
+            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}.")
+        if not isinstance(self.C, numbers.Real) or not self.C > 0:
+            raise ValueError(f"C must be a positive number, got {self.C!r}.")
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
+        if not isinstance(self.tol, numbers.Real) or not self.tol > 0:
+            raise ValueError(f"tol must be a positive number, got {self.tol!r}.")
+        if self.max_iter is not None and (
+            not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1
+        ):
+            raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
+        lr = self.learning_rate
+        if not (lr == "auto" if isinstance(lr, str) else isinstance(lr, numbers.Real) and lr > 0):
+            raise ValueError(f"learning_rate must be a positive number or 'auto', got {lr!r}.")
+
+    def _separates(self, X, y01) -> bool:
+        """True when the fitted hyperplane classifies every training sample strictly right."""
+        z = self._raw_margins(X)
+        return bool(np.all((2 * y01 - 1) * z > 0))
+
+    # -------------------------------------------------------------- predict
+    def _raw_margins(self, X) -> np.ndarray:
+        w = self.coef_.ravel().astype(X.dtype, copy=False)
+        return np.asarray(X @ w, dtype=np.float64).reshape(-1) + self.intercept_[0]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Margins :math:`z = Xw + b` (positive means ``classes_[1]``)."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return self._raw_margins(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns ordered as ``classes_``: :math:`[\\sigma(-z), \\sigma(z)]`."""
+        z = self.decision_function(X)
+        return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
+        z = self.decision_function(X)
+        return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]

@@ -1,0 +1,133 @@
+r"""Per-block logistic-regression math: partial loss, gradient, Hessian and H·v.
+
+Every costly quantity of a fit is a sum over samples. For one block of rows
+:math:`(X_b, y_b, s_b)` with coefficients :math:`w` and intercept :math:`b`, let
+:math:`z = X_b w + b`, :math:`p = \sigma(z)` and :math:`h = s \odot p(1-p)`. Then
+
+.. math::
+
+    L_b      &= \textstyle\sum_i s_i\, \ell(y_i, z_i)
+              = \sum_i s_i \operatorname{softplus}((1-2y_i) z_i) \\
+    \nabla_w &= X_b^\top r, \quad \nabla_b = \textstyle\sum_i r_i,
+              \quad r = s \odot (p - y) \\
+    H_{ww}   &= X_b^\top \operatorname{diag}(h) X_b, \quad
+    H_{wb} = X_b^\top h, \quad H_{bb} = \textstyle\sum_i h_i \\
+    H v      &= \big(X_b^\top u,\ \textstyle\sum_i u_i\big),
+              \quad u = h \odot (X_b v_w + v_b)
+
+The functions here see one block only; a data backend (:mod:`logistic.data`) sums
+their outputs over blocks, and :class:`logistic.problem.LogisticProblem` adds the
+penalty. Nothing here loops over samples in Python.
+
+Dtypes: the pass over ``X_b`` (``X_b @ w`` and ``X_b.T @ r``) runs in ``X_b``'s own
+dtype, so float32 data stays float32; margins, probabilities and the per-block
+sums are formed in float64 before the backend accumulates them.
+
+Dense blocks are handled through the array-API namespace of ``y_b`` (NumPy, CuPy,
+PyTorch alike); scipy.sparse blocks use the same lines, since they support ``@`` and
+``.T``, plus one sparse-specific helper for the weighted Gram matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scipy.sparse as sp
+from array_api_compat import array_namespace
+
+from ._numerics import log_loss, sigmoid, sigmoid_and_weight
+
+__all__ = [
+    "block_loss",
+    "block_loss_grad",
+    "block_loss_grad_hess",
+    "block_loss_grad_weights",
+    "block_hessp",
+    "block_gram_trace",
+]
+
+
+def _margins(X, y, w, b):
+    """z = X w + b in float64 (the product itself in X's dtype)."""
+    xp = array_namespace(y)
+    Xw = X @ xp.astype(w, X.dtype, copy=False)
+    return xp.astype(xp.reshape(Xw, (-1,)), xp.float64) + b
+
+
+def _rmatvec(X, r):
+    """Xᵀ r with r cast to X's dtype; the result in float64."""
+    xp = array_namespace(r)
+    out = X.T @ xp.astype(r, X.dtype, copy=False)
+    return xp.astype(xp.reshape(out, (-1,)), xp.float64)
+
+
+def _weighted(v, s):
+    return v if s is None else v * s
+
+
+def block_loss(X, y, s, w, b) -> tuple[Any]:
+    """Partial loss :math:`\\sum_i s_i \\ell(y_i, z_i)` of one block (one matvec)."""
+    xp = array_namespace(y)
+    z = _margins(X, y, w, b)
+    return (xp.sum(_weighted(log_loss(y, z), s)),)
+
+
+def block_loss_grad(X, y, s, w, b) -> tuple[Any, Any, Any]:
+    """Partial loss, gradient in w and gradient in b of one block."""
+    xp = array_namespace(y)
+    z = _margins(X, y, w, b)
+    r = _weighted(sigmoid(z) - y, s)
+    return xp.sum(_weighted(log_loss(y, z), s)), _rmatvec(X, r), xp.sum(r)
+
+
+def block_loss_grad_weights(X, y, s, w, b) -> tuple[tuple[Any, Any, Any], Any]:
+    """Like :func:`block_loss_grad`, also returning the Newton weights h of the block.
+
+    The weights are kept by the backend (one float64 per sample) so that the
+    Hessian-vector products that follow need no extra pass to recompute them.
+    """
+    xp = array_namespace(y)
+    z = _margins(X, y, w, b)
+    p, pq = sigmoid_and_weight(z)
+    r = _weighted(p - y, s)
+    sums = (xp.sum(_weighted(log_loss(y, z), s)), _rmatvec(X, r), xp.sum(r))
+    return sums, _weighted(pq, s)
+
+
+def block_hessp(X, y, s, h, v_w, v_b) -> tuple[Any, Any]:
+    """Partial Hessian-vector product of one block given its Newton weights ``h``."""
+    xp = array_namespace(y)
+    u = h * _margins(X, y, v_w, v_b)
+    return _rmatvec(X, u), xp.sum(u)
+
+
+def _weighted_gram(X, h):
+    """:math:`X^\\top \\operatorname{diag}(h) X` as a dense float64 array."""
+    if sp.issparse(X):
+        G = X.T @ sp.csr_matrix(X.multiply(h.astype(X.dtype, copy=False)[:, None]))
+        return G.toarray().astype("float64", copy=False)
+    xp = array_namespace(h)
+    A = X * xp.astype(xp.sqrt(h), X.dtype, copy=False)[:, None]
+    return xp.astype(A.T @ A, xp.float64)
+
+
+def block_loss_grad_hess(X, y, s, w, b):
+    """Partial loss, gradient (w, b) and Hessian blocks (ww, wb, bb) in one pass.
+
+    The block is read once from memory: the Gram product reuses it while it is
+    still in cache, so a Newton iteration costs one pass over X.
+    """
+    (loss, g_w, g_b), h = block_loss_grad_weights(X, y, s, w, b)
+    xp = array_namespace(y)
+    return loss, g_w, g_b, _weighted_gram(X, h), _rmatvec(X, h), xp.sum(h)
+
+
+def block_gram_trace(X, y, s) -> tuple[Any, Any]:
+    """Partial :math:`\\sum_i s_i \\|x_i\\|^2` and :math:`\\sum_i s_i` (for step-size bounds)."""
+    xp = array_namespace(y)
+    if sp.issparse(X):
+        sq = xp.asarray(X.multiply(X).sum(axis=1)).reshape(-1).astype("float64")
+    else:
+        sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
+    ones = xp.ones_like(y)
+    return xp.sum(_weighted(sq, s)), xp.sum(_weighted(ones, s))

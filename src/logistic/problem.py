@@ -1,0 +1,133 @@
+r"""The problem a solver sees: an objective over a d-sized parameter vector.
+
+:class:`LogisticProblem` joins a data backend (which sums per-block math over the
+rows of ``X``) with the L2 penalty and the intercept, and exposes only functions of
+the parameter vector :math:`\theta = (w, b)` (``b`` present when ``fit_intercept``):
+
+.. math::
+
+    f(\theta) = \frac{1}{S}\Big(\sum_i s_i\,\ell(y_i, x_i\cdot w + b)
+                + \frac{\alpha}{2}\|w\|^2\Big), \qquad S = \sum_i s_i,
+    \quad \alpha = 1/C \ (0 \text{ without penalty}).
+
+This is scikit-learn's objective divided by the total sample weight :math:`S`: the
+mean loss, so that gradients are of order one whatever ``n`` is and a learning rate
+means what it means in the tutorials. :meth:`LogisticProblem.user_objective`
+converts back to scikit-learn's units for reports.
+
+Each method is one pass over the data (or none, for :meth:`hessp` products that
+reuse the weights kept by :meth:`loss_grad_hessp`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import objective as obj
+
+__all__ = ["LogisticProblem"]
+
+
+class LogisticProblem:
+    """L2-penalised binary logistic loss over a backend, as a function of θ.
+
+    Parameters
+    ----------
+    backend : a data backend (see :mod:`logistic.data`).
+    alpha : L2 strength :math:`1/C`; 0 for the unpenalised maximum-likelihood fit.
+    fit_intercept : whether θ ends with an unpenalised intercept.
+    """
+
+    def __init__(self, backend, *, alpha: float, fit_intercept: bool):
+        self.backend = backend
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_features = backend.n_features
+        self.n_params = self.n_features + int(self.fit_intercept)
+        self.passes = 0
+        (self.sum_weights,) = backend.reduce(_block_sum_weights)
+        self.scale = 1.0 / float(self.sum_weights)
+
+    # -- helpers -------------------------------------------------------------
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
+        d = self.n_features
+        return theta[:d], float(theta[d]) if self.fit_intercept else 0.0
+
+    def _join(self, g_w, g_b) -> np.ndarray:
+        return np.append(g_w, g_b) if self.fit_intercept else np.asarray(g_w)
+
+    def _penalised(self, loss, g_w, g_b, w):
+        f = (float(loss) + 0.5 * self.alpha * float(w @ w)) * self.scale
+        g = self._join(g_w + self.alpha * w, g_b) * self.scale
+        return f, g
+
+    def user_objective(self, f: float) -> float:
+        """Convert an objective value from this problem's units to scikit-learn's."""
+        return f / self.scale
+
+    # -- one pass each -------------------------------------------------------
+    def loss(self, theta: np.ndarray) -> float:
+        """Objective value :math:`f(\\theta)`."""
+        w, b = self._split(theta)
+        self.passes += 1
+        (loss,) = self.backend.reduce(obj.block_loss, w, b)
+        return (float(loss) + 0.5 * self.alpha * float(w @ w)) * self.scale
+
+    def loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective value and gradient."""
+        w, b = self._split(theta)
+        self.passes += 1
+        loss, g_w, g_b = self.backend.reduce(obj.block_loss_grad, w, b)
+        return self._penalised(loss, g_w, g_b, w)
+
+    def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Objective, gradient and the dense (n_params × n_params) Hessian, in one pass."""
+        w, b = self._split(theta)
+        self.passes += 1
+        loss, g_w, g_b, H_ww, H_wb, H_bb = self.backend.reduce(obj.block_loss_grad_hess, w, b)
+        f, g = self._penalised(loss, g_w, g_b, w)
+        H_ww[np.diag_indices_from(H_ww)] += self.alpha
+        if self.fit_intercept:
+            H = np.block([[H_ww, H_wb[:, None]], [H_wb[None, :], np.reshape(H_bb, (1, 1))]])
+        else:
+            H = H_ww
+        return f, g, H * self.scale
+
+    def loss_grad_hessp(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """Objective, gradient, and a function ``v ↦ ∇²f(θ) v``.
+
+        The per-sample Newton weights are computed in the same pass and kept by the
+        backend; each product then costs one pass (``X v`` and ``Xᵀ u`` per block).
+        """
+        w, b = self._split(theta)
+        self.passes += 1
+        (loss, g_w, g_b), h = self.backend.reduce_keep(obj.block_loss_grad_weights, w, b)
+        f, g = self._penalised(loss, g_w, g_b, w)
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            v_w, v_b = self._split(v)
+            self.passes += 1
+            Hv_w, Hv_b = self.backend.reduce(obj.block_hessp, v_w, v_b, per_block=h)
+            return self._join(Hv_w + self.alpha * v_w, Hv_b) * self.scale
+
+        return f, g, hessp
+
+    def curvature_bound(self) -> float:
+        """An upper bound on the largest Hessian eigenvalue, valid at every θ.
+
+        Uses :math:`p(1-p) \\le 1/4` and :math:`\\lambda_{max}(A^\\top A) \\le
+        \\|A\\|_F^2`: :math:`L = \\big(\\tfrac14 \\sum_i s_i (\\|x_i\\|^2 + [b]) +
+        \\alpha\\big) / S`. One pass.
+        """
+        self.passes += 1
+        sq, sw = self.backend.reduce(obj.block_gram_trace)
+        total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
+        return (0.25 * total + self.alpha) * self.scale
+
+
+def _block_sum_weights(X, y, s):
+    return (y.shape[0] if s is None else s.sum(),)

@@ -1,0 +1,97 @@
+"""Batch gradient descent — the tutorials' algorithm, kept as readable as they are.
+
+Start from zero and repeat
+
+.. math:: w \\leftarrow w - \\eta\\, \\nabla_w f, \\qquad b \\leftarrow b - \\eta\\, \\nabla_b f,
+
+where :math:`f` is the mean cross-entropy plus the L2 penalty (so a learning rate
+:math:`\\eta` means what it means in the tutorials: :math:`\\nabla f =
+\\tfrac1n X^\\top(\\sigma(Xw+b) - y)` without weights or penalty).
+
+``learning_rate="auto"`` chooses :math:`\\eta = 1/L`, where :math:`L` is the
+Lipschitz constant of :math:`\\nabla f`. Because :math:`\\sigma'(z) \\le \\tfrac14`
+with equality at :math:`z = 0`, the Hessian is largest at :math:`\\theta = 0`, so
+:math:`L = \\lambda_{\\max}(\\nabla^2 f(0))`, estimated by a few power iterations
+(and never above the trace bound). Should a step still fail to decrease :math:`f`
+by :math:`\\tfrac12\\eta\\|g\\|^2`, :math:`\\eta` is halved (backtracking).
+
+A fixed float learning rate is used as given, with no safety net — too large a rate
+makes the loss oscillate or grow, which is worth seeing once. The run stops when the
+decrease the next step would bring, :math:`\\tfrac12\\eta\\|g\\|^2`, is at most
+``tol·|f|`` (a gradient-norm test), or after ``max_iter`` steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Callback, History, SolverResult, notify
+
+__all__ = ["gradient_descent", "lipschitz_constant"]
+
+
+def lipschitz_constant(problem, n_power: int = 30) -> float:
+    """Largest eigenvalue of :math:`\\nabla^2 f(0)`, by power iteration (≤ the trace bound)."""
+    upper = problem.curvature_bound()
+    if problem.n_params == 1:
+        return upper
+    _, _, hessp = problem.loss_grad_hessp(np.zeros(problem.n_params))
+    v = np.random.default_rng(0).standard_normal(problem.n_params)
+    lam = 0.0
+    for _ in range(n_power):
+        v /= np.linalg.norm(v)
+        Hv = hessp(v)
+        lam_new = float(v @ Hv)
+        v = Hv
+        if abs(lam_new - lam) <= 1e-3 * lam_new:
+            lam = lam_new
+            break
+        lam = lam_new
+    return min(upper, 1.02 * lam) if lam > 0 else upper
+
+
+def gradient_descent(
+    problem,
+    theta0: np.ndarray,
+    *,
+    learning_rate: float | str = "auto",
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+    callback: Callback | None = None,
+) -> SolverResult:
+    """Minimise ``problem`` by batch gradient descent from ``theta0``.
+
+    Parameters
+    ----------
+    problem : has ``loss_grad(θ) -> (f, g)`` (and ``curvature_bound``,
+        ``loss_grad_hessp`` for ``learning_rate="auto"``).
+    learning_rate : float η > 0, or ``"auto"`` (η = 1/L with backtracking).
+    tol : stop when :math:`\\tfrac12\\eta\\|g\\|^2 \\le` ``tol·|f|``.
+    max_iter : maximum number of steps.
+    callback : ``callback(k, θ, f, g)`` after each step; True stops.
+    """
+    auto = isinstance(learning_rate, str)
+    eta = 1.0 / lipschitz_constant(problem) if auto else float(learning_rate)
+
+    history = History()
+    theta = np.array(theta0, dtype=np.float64)
+    f, g = problem.loss_grad(theta)
+    history.record(f, g)
+    for it in range(1, max_iter + 1):
+        if 0.5 * eta * float(g @ g) <= tol * abs(f):
+            return SolverResult(theta, f, it - 1, True, history, "gradient norm below tol")
+        theta_new = theta - eta * g  # the update of the tutorials
+        f_new, g_new = problem.loss_grad(theta_new)
+        while auto and not f_new <= f - 0.5 * eta * float(g @ g):
+            eta *= 0.5  # backtracking: the step was too long
+            if eta < 1e-300:
+                return SolverResult(theta, f, it - 1, False, history, "line search failed")
+            theta_new = theta - eta * g
+            f_new, g_new = problem.loss_grad(theta_new)
+        if not np.isfinite(f_new):
+            return SolverResult(theta, f, it - 1, False, history, "diverged: learning rate too large")
+        theta, f, g = theta_new, f_new, g_new
+        history.record(f, g)
+        if notify(callback, it, theta, f, g):
+            return SolverResult(theta, f, it, False, history, "stopped by callback")
+    return SolverResult(theta, f, max_iter, False, history, "max_iter reached")

@@ -1,0 +1,93 @@
+"""Limited-memory BFGS with a backtracking line search.
+
+L-BFGS keeps the last ``m`` steps :math:`s_k = \\theta_{k+1}-\\theta_k` and gradient
+changes :math:`y_k = g_{k+1}-g_k` and applies the implied inverse-Hessian
+approximation :math:`D` to the gradient by the *two-loop recursion*
+(Nocedal & Wright, Algorithm 7.4), starting from :math:`D_0 = \\gamma I` with
+:math:`\\gamma = s\\cdot y / y\\cdot y` of the newest pair. Each iteration costs one
+pass (loss and gradient at the trial point); the direction :math:`p = -Dg` is then
+accepted with an Armijo backtracking search from :math:`t = 1`. Pairs with
+:math:`s\\cdot y \\le 0` (impossible for an exactly evaluated convex objective, but
+rounding happens) are skipped so that :math:`D` stays positive definite.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ._base import Callback, History, SolverResult, gap_estimate, notify
+from ._linesearch import backtrack
+
+__all__ = ["lbfgs", "two_loop"]
+
+
+def two_loop(g: np.ndarray, pairs: deque) -> np.ndarray:
+    """Return :math:`-D g` for the L-BFGS inverse-Hessian model of ``pairs`` [(s, y, ρ)]."""
+    q = g.copy()
+    alphas = []
+    for s, y, rho in reversed(pairs):
+        a = rho * float(s @ q)
+        q -= a * y
+        alphas.append(a)
+    s, y, _ = pairs[-1]
+    q *= float(s @ y) / float(y @ y)
+    for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
+        b = rho * float(y @ q)
+        q += (a - b) * s
+    return -q
+
+
+def lbfgs(
+    problem,
+    theta0: np.ndarray,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    memory: int = 20,
+    callback: Callback | None = None,
+) -> SolverResult:
+    """Minimise ``problem`` by L-BFGS from ``theta0``.
+
+    Parameters
+    ----------
+    problem : has ``loss_grad(θ) -> (f, g)``.
+    tol : stop when the model's gap estimate :math:`-\\tfrac12 g\\cdot p` is ≤
+        ``tol·|f|`` (confirmed on two consecutive iterations, since the model can be
+        optimistic right after a curvature change).
+    max_iter : maximum number of iterations.
+    memory : number of (s, y) pairs kept.
+    callback : ``callback(k, θ, f, g)`` after each iteration; True stops.
+    """
+    history = History()
+    theta = np.array(theta0, dtype=np.float64)
+    f, g = problem.loss_grad(theta)
+    history.record(f, g)
+    pairs: deque = deque(maxlen=memory)
+    small = 0
+    for it in range(1, max_iter + 1):
+        if pairs:
+            p = two_loop(g, pairs)
+        else:  # first step: steepest descent, at most unit length
+            p = -g / max(1.0, float(np.linalg.norm(g)))
+        if pairs and gap_estimate(g, p) <= tol * abs(f):
+            small += 1
+            if small >= 2:
+                return SolverResult(theta, f, it - 1, True, history, "gap estimate below tol")
+        else:
+            small = 0
+        step = backtrack(problem.loss_grad, theta, f, g, p)
+        if step is None:
+            converged = gap_estimate(g, p) <= 1e2 * tol * abs(f)
+            return SolverResult(theta, f, it - 1, converged, history, "line search stalled")
+        _, theta_new, (f_new, g_new) = step
+        s, y = theta_new - theta, g_new - g
+        sy = float(s @ y)
+        if sy > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            pairs.append((s, y, 1.0 / sy))
+        theta, f, g = theta_new, f_new, g_new
+        history.record(f, g)
+        if notify(callback, it, theta, f, g):
+            return SolverResult(theta, f, it, False, history, "stopped by callback")
+    return SolverResult(theta, f, max_iter, False, history, "max_iter reached")
