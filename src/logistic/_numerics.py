@@ -34,7 +34,14 @@ from typing import Any
 
 from array_api_compat import array_namespace
 
-__all__ = ["sigmoid", "log_sigmoid", "softplus", "log_loss", "sigmoid_and_weight"]
+__all__ = [
+    "sigmoid",
+    "log_sigmoid",
+    "softplus",
+    "log_loss",
+    "sigmoid_and_weight",
+    "loss_and_sigmoid",
+]
 
 
 def softplus(z: Any) -> Any:
@@ -77,3 +84,18 @@ def sigmoid_and_weight(z: Any) -> tuple[Any, Any]:
     inv = 1 / (1 + e)
     p = xp.where(z >= 0, inv, e * inv)
     return p, e * inv * inv
+
+
+def loss_and_sigmoid(y: Any, z: Any) -> tuple[Any, Any, Any]:
+    r"""Per-sample log-loss, :math:`p = \sigma(z)` and :math:`p(1-p)` from one ``exp``.
+
+    Since :math:`|(1-2y)z| = |z|` for :math:`y \in \{0,1\}`, the loss
+    :math:`\operatorname{softplus}((1-2y)z) = \max((1-2y)z, 0) + \log1p(e)` and the
+    probability share :math:`e = \exp(-|z|)`; this is the hot path of every pass.
+    """
+    xp = array_namespace(z)
+    e = xp.exp(-xp.abs(z))
+    inv = 1 / (1 + e)
+    loss = xp.maximum((1 - 2 * y) * z, 0) + xp.log1p(e)
+    p = xp.where(z >= 0, inv, e * inv)
+    return loss, p, e * inv * inv

@@ -76,7 +76,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         1/L (L the gradient's Lipschitz constant) with backtracking. Ignored by the
         other solvers.
     random_state : int, RandomState or None, default=None
-        Accepted for API compatibility; the current solvers are deterministic.
+        Seeds the row subsample on which ``"newton"`` estimates curvature for tall
+        data (more than 32768 rows). The optimum does not depend on it.
     verbose : int, default=0
         ``1`` or more prints one line per iteration (objective, gradient norm, time).
 
@@ -179,7 +180,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         alpha = 0.0 if self.penalty is None else 1.0 / self.C
         problem = LogisticProblem(
-            make_backend(X, y01, s), alpha=alpha, fit_intercept=self.fit_intercept
+            make_backend(X, y01, s),
+            alpha=alpha,
+            fit_intercept=self.fit_intercept,
+            random_state=self.random_state,
         )
         solver = self.solver
         if solver == "auto":

@@ -72,6 +72,24 @@ class InMemoryBackend:
             rows = slice(start, start + self.block_rows)
             yield self.X[rows], self.y[rows], None if self.s is None else self.s[rows]
 
+    def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
+        """A backend over ``rows`` rows drawn uniformly without replacement (a copy).
+
+        Weights are rescaled by :math:`S / S_{sub}` so that sums over the subsample
+        estimate sums over all rows. Dense rows are stored as float32 (the copy is
+        only used for curvature estimates, where float32 rounding is far below the
+        sampling error). Returns None when the subsample carries no weight.
+        """
+        idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
+        X = self.X[idx]
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=np.float32)
+        s = np.ones(rows) if self.s is None else self.s[idx]
+        total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
+        if not s.sum() > 0:
+            return None
+        return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
+
     def reduce(self, fn: Callable, *args, per_block: list | None = None) -> tuple:
         acc = None
         for i, block in enumerate(self.blocks()):
