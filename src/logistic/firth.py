@@ -88,14 +88,14 @@ class FirthProblem:
         return f0, g0, H, L
 
     def loss(self, theta: np.ndarray) -> float:
-        """:math:`f(\\theta) = (-\\ell(\\theta) - \\tfrac12\\log\\det I(\\theta))/S`; inf if I is singular."""
+        """:math:`f = (-\\ell - \\tfrac12\\log\\det I)/S` at θ; inf where I is singular."""
         f0, _, _, L = self._information(theta)
         if L is None:
             return np.inf
         return f0 - float(np.sum(np.log(np.diag(L)))) * self.scale
 
     def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Objective, gradient :math:`-U^*/S` and penalised information :math:`I^*/S` (two passes)."""
+        """Objective, gradient :math:`-U^*/S`, penalised information :math:`I^*/S` (two passes)."""
         f0, g0, H, L = self._information(theta)
         if L is None:
             raise la.LinAlgError(
@@ -203,7 +203,8 @@ def penalized_lrt(problem, theta_hat: np.ndarray, fixed: Sequence[int], values=0
 
     Returns
     -------
-    (statistic, df, pvalue) with statistic :math:`2(\\ell^*(\\hat\\theta) - \\ell^*(\\tilde\\theta))`
+    (statistic, df, pvalue): the statistic
+    :math:`2(\\ell^*(\\hat\\theta) - \\ell^*(\\tilde\\theta))`
     referred to :math:`\\chi^2_{df}`, ``df = len(fixed)``.
     """
     fixed = np.atleast_1d(np.asarray(fixed, dtype=np.intp))

@@ -65,7 +65,7 @@ from . import objective_inference as obji
 from .data import make_backend
 from .estimator import SeparationWarning
 from .problem import LogisticProblem
-from .separation import Separation, detect_separation
+from .separation import detect_separation
 
 __all__ = [
     "COV_TYPES",
@@ -136,7 +136,8 @@ def _assemble(ww, wb, bb, fit_intercept: bool) -> np.ndarray:
     """Join (ww, wb, bb) blocks into one matrix in θ order (coefficients, then intercept)."""
     if not fit_intercept:
         return np.asarray(ww)
-    return np.block([[ww, np.reshape(wb, (-1, 1))], [np.reshape(wb, (1, -1)), np.reshape(bb, (1, 1))]])
+    wb = np.reshape(wb, (-1, 1))
+    return np.block([[ww, wb], [wb.T, np.reshape(bb, (1, 1))]])
 
 
 def _inverse(H: np.ndarray) -> np.ndarray:
@@ -468,7 +469,7 @@ def _check_optimum(g: np.ndarray, bread: np.ndarray) -> None:
 
 
 def _llnull(y01: np.ndarray, s) -> float:
-    """Log-likelihood of the intercept-only MLE: :math:`S[\\bar p\\log\\bar p + (1-\\bar p)\\log(1-\\bar p)]`."""
+    """Intercept-only MLE log-likelihood :math:`S[\\bar p\\log\\bar p + \\bar q\\log\\bar q]`."""
     S = float(y01.size if s is None else s.sum())
     pbar = float((y01 if s is None else y01 * s).sum()) / S
     from scipy.special import xlogy

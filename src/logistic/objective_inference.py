@@ -57,7 +57,7 @@ def block_n_rows(X, y, s):
 
 
 def block_score_gram(X, y, s, w, b):
-    """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top` as (ww, wb, bb) blocks."""
+    """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top`, as (ww, wb, bb)."""
     z = _margins(X, y, w, b)
     r = sigmoid(z) - y
     v = _weighted(r * r, s)
