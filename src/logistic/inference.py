@@ -523,7 +523,8 @@ def lr_test(full: LogitResults, restricted: LogitResults) -> TestResult:
 
 # ------------------------------------------------------------------- printing
 def _format(r: LogitResults) -> str:
-    width = 78
+    name_w = max(10, *(len(n) for n in r.names)) + 1
+    width = max(78, name_w + 68)
     model = {None: "Logit (MLE)", "l2": f"Logit, L2 (C={r.C:g})", "firth": "Logit, Firth"}[
         r.penalty
     ]
@@ -538,13 +539,12 @@ def _format(r: LogitResults) -> str:
         lines.append(f"{'Covariance:':<18}{left[1][1]}")
         left[1] = ("", "")
     for (a, b), (c, e) in zip(left, right, strict=True):
-        lines.append(f"{a:<18}{b:<22}{c:<20}{e:>18}")
+        lines.append(f"{a:<18}{b:<22}{c:<20}{e:>{width - 60}}")
     lines.append("=" * width)
     lo, hi = f"[{r.alpha / 2:g}", f"{1 - r.alpha / 2:g}]"
-    name_w = max(10, *(len(n) for n in r.names)) + 1
     lines.append(f"{'':<{name_w}}{'coef':>10}{'std err':>10}{'z':>9}{'P>|z|':>8}"
                  f"{lo:>10}{hi:>10}{'odds ratio':>11}")
-    lines.append("-" * max(width, name_w + 68))
+    lines.append("-" * width)
     ci = r.conf_int()
     for n in r.names:
         lines.append(
@@ -552,7 +552,7 @@ def _format(r: LogitResults) -> str:
             f"{r.pvalues[n]:>8.3f}{ci.loc[n, 'lower']:>10.3f}{ci.loc[n, 'upper']:>10.3f}"
             f"{math.exp(min(r.params[n], 700)):>11.4g}"
         )
-    lines.append("=" * max(width, name_w + 68))
+    lines.append("=" * width)
     if r.separation is not None and not r.separation.exists:
         import textwrap
 
