@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 from ._numerics import log_sigmoid, sigmoid
 from ._progress import progress_callback
 from .data import make_backend
+from .firth import FirthProblem
 from .problem import LogisticProblem
 from .solvers import DEFAULT_MAX_ITER, SOLVERS, choose_solver
 
@@ -44,7 +45,7 @@ class SeparationWarning(ConvergenceWarning):
     """The maximum-likelihood estimate does not exist (the classes are separable)."""
 
 
-_PENALTIES = ("l2", None)
+_PENALTIES = ("l2", None, "firth")
 _SOLVERS = ("auto", *SOLVERS)
 
 
@@ -53,9 +54,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    penalty : {"l2", None}, default="l2"
+    penalty : {"l2", None, "firth"}, default="l2"
         ``"l2"`` adds :math:`\frac{1}{2C}\|w\|^2`; ``None`` fits the unpenalised
-        maximum-likelihood model.
+        maximum-likelihood model; ``"firth"`` maximises Firth's bias-reduced
+        penalised likelihood :math:`\ell + \frac12\log\det I` (finite under
+        separation; see :mod:`logistic.firth`), by Fisher scoring (``C`` ignored,
+        ``solver`` must be ``"auto"`` or ``"newton"``).
     C : float > 0, default=1.0
         Inverse regularisation strength (scikit-learn's convention).
     fit_intercept : bool, default=True
@@ -179,13 +183,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 raise ValueError("sample_weight sums to zero: there is nothing to fit.")
 
         alpha = 0.0 if self.penalty is None else 1.0 / self.C
-        problem = LogisticProblem(
-            make_backend(X, y01, s),
-            alpha=alpha,
-            fit_intercept=self.fit_intercept,
-            random_state=self.random_state,
-        )
+        if self.penalty == "firth":  # Firth's penalised likelihood (logistic.firth)
+            problem = FirthProblem(make_backend(X, y01, s), fit_intercept=self.fit_intercept)
+        else:
+            problem = LogisticProblem(
+                make_backend(X, y01, s),
+                alpha=alpha,
+                fit_intercept=self.fit_intercept,
+                random_state=self.random_state,
+            )
         solver = self.solver
+        if self.penalty == "firth":
+            solver = "newton"
         if solver == "auto":
             solver = choose_solver(X.shape[0], problem.n_params, sp.issparse(X))
         kwargs = {"tol": self.tol, "max_iter": self.max_iter or DEFAULT_MAX_ITER[solver]}
@@ -228,7 +237,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}.")
+            raise ValueError(f"penalty must be 'l2', None or 'firth', got {self.penalty!r}.")
+        if self.penalty == "firth" and self.solver not in ("auto", "newton"):
+            raise ValueError(
+                f"penalty='firth' is fitted by Fisher scoring: solver must be 'auto' or "
+                f"'newton', got {self.solver!r}."
+            )
         if not isinstance(self.C, numbers.Real) or not self.C > 0:
             raise ValueError(f"C must be a positive number, got {self.C!r}.")
         if self.solver not in _SOLVERS:
@@ -247,6 +261,29 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """True when the fitted hyperplane classifies every training sample strictly right."""
         z = self._raw_margins(X)
         return bool(np.all((2 * y01 - 1) * z > 0))
+
+    # ------------------------------------------------------------ inference
+    def summary(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        alpha: float = 0.05,
+        cov_type: str = "nonrobust",
+        groups=None,
+    ):
+        """Coefficient table, standard errors, tests and fit statistics on the training data.
+
+        A thin wrapper around :func:`logistic.inference.summary` (see there): pass the
+        ``X, y, sample_weight`` the model was fitted on. ``cov_type`` is one of
+        ``"nonrobust"``, ``"HC0"``, ``"HC1"``, ``"cluster"`` (with ``groups``).
+        """
+        from .inference import summary
+
+        return summary(
+            self, X, y, sample_weight, alpha=alpha, cov_type=cov_type, groups=groups
+        )
 
     # -------------------------------------------------------------- predict
     def _raw_margins(self, X) -> np.ndarray:

@@ -1,0 +1,573 @@
+r"""Statistical inference for a fitted binary :class:`~logistic.LogisticRegression`.
+
+:func:`summary` (also ``model.summary(X, y)``) returns a :class:`LogitResults`: the
+coefficient table with standard errors, z statistics, p-values, confidence intervals and
+odds ratios, plus the fit statistics of statsmodels' ``Logit`` — and follows its
+conventions exactly, so the numbers agree with statsmodels to rounding.
+
+Why the data are passed again
+    The estimator keeps only its coefficients: storing ``X`` would pin possibly large
+    data in every fitted (and pickled) model. Everything here is computed from the data
+    in a few passes through the package's per-block layer (:mod:`logistic.objective`,
+    :mod:`logistic.objective_inference`), and :func:`summary` checks that the
+    coefficients really are the optimum on the data it is given.
+
+Covariances (θ̂ the estimate, :math:`\tilde x_i = (1, x_i)`, :math:`r_i = p_i - y_i`)
+    * ``"nonrobust"``: :math:`V = H^{-1}`, the inverse Fisher information
+      :math:`H = \sum_i s_i p_i(1-p_i)\tilde x_i\tilde x_i^\top` (plus :math:`I/C` on the
+      coefficients for ``penalty="l2"``: the *penalised* Hessian; for ``"firth"`` the
+      Fisher information at the Firth estimate, as in logistf and firthmodels).
+    * ``"HC0"``: White's sandwich :math:`V = H^{-1} M H^{-1}`,
+      :math:`M = \sum_i s_i r_i^2 \tilde x_i\tilde x_i^\top`; ``"HC1"``: times
+      :math:`N/(N-k)`.
+    * ``"cluster"`` (CRV1): :math:`M = \sum_g u_g u_g^\top`,
+      :math:`u_g = \sum_{i\in g} s_i r_i \tilde x_i`, times
+      :math:`\frac{G}{G-1}\frac{N-1}{N-k}` (statsmodels' ``use_correction=True``).
+
+    :math:`N` is the number of observations, :math:`k` the number of parameters,
+    :math:`G` the number of clusters.
+
+Sample weights are frequency weights
+    Sample :math:`i` stands for :math:`s_i` identical observations, so every number
+    equals the one computed on the data with each row repeated :math:`s_i` times (for
+    integer weights): :math:`N = \sum_i s_i`. This is statsmodels'
+    ``GLM(..., freq_weights=s)``, except that GLM's HC1 and cluster corrections count
+    rows rather than :math:`\sum_i s_i` (an inconsistency we do not copy).
+
+Fit statistics, as statsmodels' ``Logit`` (which always counts a constant)
+    ``llf`` = :math:`\ell(\hat\theta)` (the penalised :math:`\ell^*` for Firth);
+    ``llnull`` = the intercept-only model's (its Firth fit for Firth);
+    ``llr = 2(llf - llnull)`` on ``df_model = k - 1`` degrees of freedom;
+    ``prsquared = 1 - llf/llnull`` (McFadden); ``aic = -2 llf + 2k``;
+    ``bic = -2 llf + k\log N``; ``df_resid = N - k``.
+
+Separation
+    For ``penalty=None``, when some fitted margin is large (the symptom) the data are
+    checked by linear programming (:mod:`logistic.separation`). If the MLE does not
+    exist the result says so and names the diverging coefficients, whose standard errors
+    are reported as NaN instead of huge numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as la
+from scipy import stats
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import firth
+from . import objective_inference as obji
+from .data import make_backend
+from .estimator import SeparationWarning
+from .problem import LogisticProblem
+from .separation import detect_separation
+
+__all__ = [
+    "COV_TYPES",
+    "LogitResults",
+    "TestResult",
+    "summary",
+    "lr_test",
+]
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
+
+#: Fitted margins beyond this trigger the separation check (|z| > 10: p < 5e-5).
+_SEPARATION_SYMPTOM = 10.0
+
+#: The coefficients must be within this many standard errors (Mahalanobis) of the optimum.
+_OPTIMUM_SE = 1e-2
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A chi-squared test: ``statistic`` on ``df`` degrees of freedom, its ``pvalue``."""
+
+    statistic: float
+    df: int
+    pvalue: float
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}: chi2({self.df}) = {self.statistic:.6g}, p-value = {self.pvalue:.6g}"
+
+
+# --------------------------------------------------------------------------- checks
+def _check_alpha(alpha) -> float:
+    if not isinstance(alpha, int | float | np.floating) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}.")
+    return float(alpha)
+
+
+def _check_cov_type(cov_type, groups, n_samples, penalty):
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}.")
+    if penalty == "firth" and cov_type != "nonrobust":
+        raise ValueError(
+            "penalty='firth' supports cov_type='nonrobust' only (the penalised information); "
+            f"got {cov_type!r}."
+        )
+    if cov_type != "cluster":
+        if groups is not None:
+            raise ValueError(f"groups is used only with cov_type='cluster', not {cov_type!r}.")
+        return None
+    if groups is None:
+        raise ValueError("cov_type='cluster' needs groups= (one cluster label per sample).")
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != n_samples:
+        raise ValueError(
+            f"groups must have one label per sample: expected shape ({n_samples},), "
+            f"got {groups.shape}."
+        )
+    _, codes = np.unique(groups, return_inverse=True)
+    n_groups = int(codes.max()) + 1
+    if n_groups < 2:
+        raise ValueError("cov_type='cluster' needs at least 2 distinct groups.")
+    return codes.astype(np.intp), n_groups
+
+
+# ------------------------------------------------------------------ covariances
+def _assemble(ww, wb, bb, fit_intercept: bool) -> np.ndarray:
+    """Join (ww, wb, bb) blocks into one matrix in θ order (coefficients, then intercept)."""
+    if not fit_intercept:
+        return np.asarray(ww)
+    wb = np.reshape(wb, (-1, 1))
+    return np.block([[ww, wb], [wb.T, np.reshape(bb, (1, 1))]])
+
+
+def _inverse(H: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix (Cholesky), or an error naming why."""
+    try:
+        c = la.cho_factor(H, lower=True)
+    except la.LinAlgError:
+        raise ValueError(
+            "The information matrix is singular: the features (with the intercept) are "
+            "linearly dependent, so the coefficients are not identified."
+        ) from None
+    return la.cho_solve(c, np.eye(H.shape[0]))
+
+
+def _meat(backend, w, b, fit_intercept, clusters):
+    """Score outer products: per sample (HC) or per cluster sum (cluster)."""
+    if clusters is None:
+        return _assemble(*backend.reduce(obji.block_score_gram, w, b), fit_intercept)
+    codes, n_groups = clusters
+    _, sizes = backend.reduce_keep(obji.block_n_rows)
+    per_block = np.split(codes, np.cumsum(sizes)[:-1])
+    U_w, U_b = backend.reduce(obji.block_cluster_scores, w, b, n_groups, per_block=per_block)
+    U = np.column_stack([U_w, U_b]) if fit_intercept else U_w
+    return U.T @ U
+
+
+# ------------------------------------------------------------------- results
+class LogitResults:
+    """Results of :func:`summary`: estimates, their covariance, tests and fit statistics.
+
+    Parameters are ordered as in statsmodels with ``add_constant``: ``const`` first (when
+    the model has an intercept), then the features in the order of ``X``'s columns.
+    ``params``, ``bse``, ``zvalues``, ``pvalues`` are pandas Series indexed by name.
+    """
+
+    def __init__(self, *, names, params, cov, llf, llnull, nobs, cov_type, alpha, penalty,
+                 C, separation, firth_state=None, cov_label=""):
+        self.names = list(names)
+        self.params = pd.Series(params, index=self.names, name="coef")
+        self._cov = np.asarray(cov)
+        self.llf = float(llf)
+        self.llnull = float(llnull)
+        self.nobs = float(nobs)
+        self.cov_type = cov_type
+        self.alpha = alpha
+        self.penalty = penalty
+        self.C = C
+        self.separation = separation
+        self.cov_label = cov_label
+        self._firth = firth_state
+        k = len(self.names)
+        self.df_model = float(k - 1)
+        self.df_resid = float(self.nobs - k)
+        bse = np.sqrt(np.diag(self._cov))
+        if separation is not None and not separation.exists:
+            bse = np.where(separation.directions[self._theta_order] != 0, np.nan, bse)
+        self.bse = pd.Series(bse, index=self.names, name="std err")
+        self.zvalues = pd.Series(self.params.to_numpy() / bse, index=self.names, name="z")
+        self.tvalues = self.zvalues  # statsmodels' name
+        self.pvalues = pd.Series(
+            2 * stats.norm.sf(np.abs(self.zvalues.to_numpy())), index=self.names, name="P>|z|"
+        )
+
+    @property
+    def _theta_order(self) -> np.ndarray:
+        """Index into θ (coefficients then intercept) of each displayed parameter."""
+        k = len(self.names)
+        if self.names[0] == "const":
+            return np.r_[k - 1, 0 : k - 1]
+        return np.arange(k)
+
+    # -- fit statistics (statsmodels' definitions) --------------------------------
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic against the intercept-only model, 2(llf − llnull)."""
+        return -2.0 * (self.llnull - self.llf)
+
+    @property
+    def llr_pvalue(self) -> float:
+        """:math:`P(\\chi^2_{df\\_model} > llr)`."""
+        return float(stats.chi2.sf(self.llr, self.df_model))
+
+    @property
+    def prsquared(self) -> float:
+        """McFadden's pseudo R², 1 − llf/llnull."""
+        return 1.0 - self.llf / self.llnull
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.llf + 2.0 * (self.df_model + 1)
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.llf + math.log(self.nobs) * (self.df_model + 1)
+
+    # -- intervals --------------------------------------------------------------
+    def cov_params(self) -> pd.DataFrame:
+        """The estimated covariance of the parameters (of the chosen ``cov_type``)."""
+        return pd.DataFrame(self._cov, index=self.names, columns=self.names)
+
+    def conf_int(self, alpha: float | None = None, method: str = "wald") -> pd.DataFrame:
+        """Confidence intervals at level 1 − alpha (default: the summary's alpha).
+
+        ``method="wald"``: :math:`\\hat\\theta \\pm z_{1-\\alpha/2}\\,\\mathrm{se}`.
+        ``method="profile"`` (Firth fits only): profile penalised-likelihood intervals
+        (:func:`logistic.firth.profile_interval`).
+        """
+        alpha = self.alpha if alpha is None else _check_alpha(alpha)
+        if method == "wald":
+            q = stats.norm.ppf(1 - alpha / 2)
+            lo, hi = self.params - q * self.bse, self.params + q * self.bse
+        elif method == "profile":
+            if self._firth is None:
+                raise ValueError("method='profile' is available for penalty='firth' fits only.")
+            problem, theta = self._firth
+            order = self._theta_order
+            ci = np.array([
+                firth.profile_interval(problem, theta, int(order[i]), alpha=alpha, se=se)
+                for i, se in enumerate(self.bse.to_numpy())
+            ])
+            lo, hi = ci[:, 0], ci[:, 1]
+        else:
+            raise ValueError(f"method must be 'wald' or 'profile', got {method!r}.")
+        return pd.DataFrame({"lower": np.asarray(lo), "upper": np.asarray(hi)}, index=self.names)
+
+    @property
+    def odds_ratios(self) -> pd.DataFrame:
+        """exp(coef) with its (Wald) confidence interval at the summary's level."""
+        ci = np.exp(self.conf_int())
+        return pd.DataFrame(
+            {"odds_ratio": np.exp(self.params), "lower": ci["lower"], "upper": ci["upper"]}
+        )
+
+    # -- tests ------------------------------------------------------------------
+    def wald_test(self, R, q=None) -> TestResult:
+        """Wald test of the linear restrictions :math:`R\\theta = q` (statsmodels' ``wald_test``).
+
+        :math:`W = (R\\hat\\theta - q)^\\top (R V R^\\top)^{-1} (R\\hat\\theta - q)
+        \\sim \\chi^2_{r}` with V this result's covariance and r the rows of R.
+        Columns of R follow :attr:`names`.
+        """
+        R = np.atleast_2d(np.asarray(R, dtype=np.float64))
+        k = len(self.names)
+        if R.shape[1] != k:
+            raise ValueError(f"R must have {k} columns (one per parameter), got {R.shape[1]}.")
+        q = np.zeros(R.shape[0]) if q is None else np.atleast_1d(np.asarray(q, dtype=np.float64))
+        if q.shape != (R.shape[0],):
+            raise ValueError(f"q must have {R.shape[0]} entries (one per row of R), got {q.shape}.")
+        diff = R @ self.params.to_numpy() - q
+        stat = float(diff @ np.linalg.solve(R @ self._cov @ R.T, diff))
+        df = int(np.linalg.matrix_rank(R))
+        return TestResult(stat, df, float(stats.chi2.sf(stat, df)), "Wald test")
+
+    @property
+    def lrt_pvalues(self) -> pd.Series:
+        """Firth fits: penalised likelihood-ratio p-value of each θ_j = 0 (as firthmodels')."""
+        if self._firth is None:
+            raise ValueError("lrt_pvalues is available for penalty='firth' fits only.")
+        problem, theta = self._firth
+        p = [firth.penalized_lrt(problem, theta, [int(j)])[2] for j in self._theta_order]
+        return pd.Series(p, index=self.names, name="LRT p")
+
+    # -- output -----------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table as a DataFrame (one row per parameter)."""
+        ci = self.conf_int()
+        a = self.alpha
+        return pd.DataFrame({
+            "coef": self.params,
+            "std err": self.bse,
+            "z": self.zvalues,
+            "P>|z|": self.pvalues,
+            f"[{a / 2:g}": ci["lower"],
+            f"{1 - a / 2:g}]": ci["upper"],
+            "odds ratio": np.exp(self.params),
+        })
+
+    def __str__(self) -> str:
+        return _format(self)
+
+    def __repr__(self) -> str:
+        return f"<LogitResults: {len(self.names)} parameters, cov_type={self.cov_type!r}>"
+
+
+# -------------------------------------------------------------------- summary
+def _names(model, fit_intercept: bool) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    names = [str(n) for n in names] if names is not None else [
+        f"x{j + 1}" for j in range(model.n_features_in_)
+    ]
+    return ["const", *names] if fit_intercept else names
+
+
+def summary(
+    model,
+    X,
+    y,
+    sample_weight=None,
+    *,
+    alpha: float = 0.05,
+    cov_type: str = "nonrobust",
+    groups=None,
+) -> LogitResults:
+    """Inference for a fitted binary :class:`~logistic.LogisticRegression`.
+
+    Parameters
+    ----------
+    model : a fitted ``LogisticRegression`` (penalty None, "l2" or "firth").
+    X, y, sample_weight : the data it was fitted on (weights are frequency weights).
+    alpha : level of the confidence intervals, in (0, 1).
+    cov_type : "nonrobust", "HC0", "HC1" or "cluster".
+    groups : cluster labels (one per sample) for ``cov_type="cluster"``.
+
+    Returns
+    -------
+    LogitResults
+    """
+    check_is_fitted(model)
+    alpha = _check_alpha(alpha)
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}.")
+    X, y = validate_data(
+        model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+    )
+    if not np.all(np.isin(y, model.classes_)):
+        raise ValueError(f"y has labels outside the model's classes {model.classes_.tolist()}.")
+    y01 = (y == model.classes_[1]).astype(np.float64)
+    s = None
+    if sample_weight is not None:
+        s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    penalty = model.penalty
+    clusters = _check_cov_type(cov_type, groups, X.shape[0], penalty)
+
+    fit_intercept = bool(model.fit_intercept)
+    d = X.shape[1]
+    theta = np.append(model.coef_.ravel(), model.intercept_[0]) if fit_intercept else (
+        model.coef_.ravel().copy()
+    )
+    w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
+    backend = make_backend(X, y01, s)
+    base = LogisticProblem(backend, alpha=0.0, fit_intercept=fit_intercept)
+    nobs = base.sum_weights
+
+    if penalty == "firth":
+        problem = firth.FirthProblem(backend, fit_intercept=fit_intercept)
+    elif penalty == "l2":
+        problem = LogisticProblem(backend, alpha=1.0 / model.C, fit_intercept=fit_intercept)
+    else:
+        problem = base
+    f, g, H = problem.loss_grad_hess(theta)
+    info = H / problem.scale
+    bread = _inverse(info)
+    _check_optimum(g / problem.scale, bread)
+
+    if penalty == "firth":
+        llf = -f / problem.scale
+        llnull = _firth_null(problem, theta, fit_intercept)
+    else:
+        llf = -(f if penalty is None else base.loss(theta)) / base.scale
+        llnull = _llnull(y01, s)
+
+    separation = None
+    if penalty is None:
+        _, zmax = backend.reduce_keep(obji.block_max_abs_margin, w, b)
+        if max(zmax) > _SEPARATION_SYMPTOM or not getattr(model, "converged_", True):
+            separation = detect_separation(X, y01, s, fit_intercept=fit_intercept)
+            if not separation.exists:
+                warnings.warn(
+                    separation.message(_theta_names(model, fit_intercept)),
+                    SeparationWarning,
+                    stacklevel=3,
+                )
+
+    n_params = theta.size
+    if cov_type == "nonrobust":
+        cov = bread
+    else:
+        cov = bread @ _meat(backend, w, b, fit_intercept, clusters) @ bread
+        if cov_type == "HC1":
+            cov *= nobs / (nobs - n_params)
+        elif cov_type == "cluster":
+            G = clusters[1]
+            cov *= G / (G - 1.0) * (nobs - 1.0) / (nobs - n_params)
+
+    order = np.r_[d, 0:d] if fit_intercept else np.arange(d)
+    label = {"nonrobust": "nonrobust", "HC0": "HC0 (sandwich)", "HC1": "HC1 (sandwich)",
+             "cluster": f"cluster ({clusters[1] if clusters else 0} groups)"}[cov_type]
+    if penalty == "l2":
+        label += f", penalised Hessian (L2, C={model.C:g})"
+    elif penalty == "firth":
+        label += ", Firth-penalised information"
+    return LogitResults(
+        names=_names(model, fit_intercept),
+        params=theta[order],
+        cov=cov[np.ix_(order, order)],
+        llf=llf,
+        llnull=llnull,
+        nobs=nobs,
+        cov_type=cov_type,
+        alpha=alpha,
+        penalty=penalty,
+        C=model.C,
+        separation=separation,
+        firth_state=(problem, theta) if penalty == "firth" else None,
+        cov_label=label,
+    )
+
+
+def _theta_names(model, fit_intercept):
+    names = _names(model, fit_intercept)
+    return [*names[1:], names[0]] if fit_intercept else names
+
+
+def _check_optimum(g: np.ndarray, bread: np.ndarray) -> None:
+    """Warn unless θ̂ is within ``_OPTIMUM_SE`` standard errors of the optimum on these data.
+
+    The Newton decrement :math:`\\lambda^2 = g^\\top H^{-1} g` (the score statistic) is
+    the squared Mahalanobis distance, in standard errors, from θ̂ to the optimum.
+    """
+    lam2 = float(g @ bread @ g)
+    if not lam2 <= _OPTIMUM_SE**2:
+        warnings.warn(
+            f"The coefficients are {math.sqrt(max(lam2, 0)):.3g} standard errors away from the "
+            "optimum on the data given to summary: pass the data the model was fitted on "
+            "(with the same sample_weight), or refit with a smaller tol.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _llnull(y01: np.ndarray, s) -> float:
+    """Intercept-only MLE log-likelihood :math:`S[\\bar p\\log\\bar p + \\bar q\\log\\bar q]`."""
+    S = float(y01.size if s is None else s.sum())
+    pbar = float((y01 if s is None else y01 * s).sum()) / S
+    from scipy.special import xlogy
+
+    return S * (xlogy(pbar, pbar) + xlogy(1 - pbar, 1 - pbar))
+
+
+def _firth_null(problem, theta, fit_intercept) -> float:
+    """Penalised log-likelihood of the intercept-only Firth fit (all slopes fixed at 0)."""
+    d = problem.n_features
+    fixed = np.arange(d)
+    if not fit_intercept:
+        return problem.penalized_loglik(np.zeros(d))
+    ll, _ = firth._constrained_loglik(problem, fixed, np.zeros(d), theta[d:])
+    return ll
+
+
+# ------------------------------------------------------------------- LR test
+def lr_test(full: LogitResults, restricted: LogitResults) -> TestResult:
+    """Likelihood-ratio test of a restricted model nested in a full one.
+
+    :math:`LR = 2(\\ell_{full} - \\ell_{restricted}) \\sim \\chi^2_{df}`,
+    ``df = full.df_model - restricted.df_model`` (statsmodels' ``compare_lr_test``). For
+    Firth fits the penalised log-likelihoods are compared (the penalised LRT of
+    Heinze & Schemper). Both models must be fitted on the same observations.
+    """
+    for r in (full, restricted):
+        if not isinstance(r, LogitResults):
+            raise TypeError(f"lr_test takes two LogitResults, got {type(r).__name__}.")
+        if r.penalty == "l2":
+            raise ValueError(
+                "A likelihood-ratio test needs maximum-likelihood (penalty=None) or Firth "
+                "fits; an L2-penalised fit's likelihood ratio has no chi-squared reference."
+            )
+    if full.penalty != restricted.penalty:
+        raise ValueError("Both models must have the same penalty (None or 'firth').")
+    if not math.isclose(full.nobs, restricted.nobs, rel_tol=1e-12):
+        raise ValueError(
+            f"The models were fitted on different numbers of observations "
+            f"({full.nobs:g} and {restricted.nobs:g})."
+        )
+    df = int(round(full.df_model - restricted.df_model))
+    if df <= 0:
+        raise ValueError(
+            f"The full model must have more parameters than the restricted one (df = {df})."
+        )
+    stat = 2.0 * (full.llf - restricted.llf)
+    name = "Penalised likelihood-ratio test" if full.penalty == "firth" else "Likelihood-ratio test"
+    return TestResult(stat, df, float(stats.chi2.sf(stat, df)), name)
+
+
+# ------------------------------------------------------------------- printing
+def _format(r: LogitResults) -> str:
+    name_w = max(10, *(len(n) for n in r.names)) + 1
+    width = max(78, name_w + 68)
+    model = {None: "Logit (MLE)", "l2": f"Logit, L2 (C={r.C:g})", "firth": "Logit, Firth"}[
+        r.penalty
+    ]
+    ll_name = "Penalised log-lik:" if r.penalty == "firth" else "Log-likelihood:"
+    left = [("Model:", model), ("Covariance:", r.cov_label), ("No. observations:", f"{r.nobs:g}"),
+            ("Df residuals:", f"{r.df_resid:g}"), ("Df model:", f"{r.df_model:g}")]
+    right = [(ll_name, f"{r.llf:.6g}"), ("LL-null:", f"{r.llnull:.6g}"),
+             ("LLR p-value:", f"{r.llr_pvalue:.4g}"), ("Pseudo R2 (McF.):", f"{r.prsquared:.4f}"),
+             ("AIC / BIC:", f"{r.aic:.5g} / {r.bic:.5g}")]
+    lines = ["Logistic regression results".center(width), "=" * width]
+    if len(left[1][1]) > 22:  # long covariance labels get their own line
+        lines.append(f"{'Covariance:':<18}{left[1][1]}")
+        left[1] = ("", "")
+    for (a, b), (c, e) in zip(left, right, strict=True):
+        lines.append(f"{a:<18}{b:<22}{c:<20}{e:>{width - 60}}")
+    lines.append("=" * width)
+    lo, hi = f"[{r.alpha / 2:g}", f"{1 - r.alpha / 2:g}]"
+    lines.append(f"{'':<{name_w}}{'coef':>10}{'std err':>10}{'z':>9}{'P>|z|':>8}"
+                 f"{lo:>10}{hi:>10}{'odds ratio':>11}")
+    lines.append("-" * width)
+    ci = r.conf_int()
+    for n in r.names:
+        lines.append(
+            f"{n:<{name_w}}{r.params[n]:>10.4f}{r.bse[n]:>10.3f}{r.zvalues[n]:>9.3f}"
+            f"{r.pvalues[n]:>8.3f}{ci.loc[n, 'lower']:>10.3f}{ci.loc[n, 'upper']:>10.3f}"
+            f"{math.exp(min(r.params[n], 700)):>11.4g}"
+        )
+    lines.append("=" * width)
+    if r.separation is not None and not r.separation.exists:
+        import textwrap
+
+        names = [*r.names[1:], r.names[0]] if r.names[0] == "const" else r.names
+        lines += textwrap.wrap("WARNING: " + r.separation.message(names), width)
+    if r.penalty == "l2":
+        lines += textwrap_note(
+            "Note: L2-penalised estimates are biased towards 0; standard errors come from "
+            "the penalised Hessian and the intervals are not exact confidence intervals.",
+            width,
+        )
+    return "\n".join(lines)
+
+
+def textwrap_note(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width)

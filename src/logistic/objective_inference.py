@@ -1,0 +1,105 @@
+r"""Per-block math for inference: score outer products, cluster score sums, Firth's correction.
+
+Same contract as :mod:`logistic.objective`: each function sees one block of rows
+:math:`(X_b, y_b, s_b)` and returns a tuple of partial sums that a data backend adds
+over blocks. Write :math:`\tilde x_i = (x_i, 1)` (the 1 only with an intercept),
+:math:`z_i = x_i\cdot w + b`, :math:`p_i = \sigma(z_i)` and :math:`r_i = p_i - y_i`
+(the per-sample score of the log-loss is :math:`r_i \tilde x_i`). With ``s`` read as
+frequency weights (sample i stands for :math:`s_i` identical observations):
+
+.. math::
+
+    M      &= \textstyle\sum_i s_i\, r_i^2\, \tilde x_i \tilde x_i^\top
+              \qquad\text{(the "meat" of the White sandwich)} \\
+    u_g    &= \textstyle\sum_{i \in g} s_i\, r_i\, \tilde x_i
+              \qquad\text{(score sum of cluster } g\text{)} \\
+    c      &= \textstyle\sum_i h_i\,(\tfrac12 - p_i)\, \tilde x_i, \qquad
+    h_i = s_i\, p_i(1-p_i)\; \tilde x_i^\top I^{-1} \tilde x_i
+              \qquad\text{(Firth's score correction)}
+
+where :math:`I = \sum_i s_i p_i (1-p_i) \tilde x_i \tilde x_i^\top` is the Fisher
+information (the Hessian of the log-loss, :func:`logistic.objective.block_loss_grad_hess`)
+and :math:`h_i` the diagonal of the weighted hat matrix
+:math:`W^{1/2}\tilde X I^{-1}\tilde X^\top W^{1/2}`. The margins, residuals and weighted
+Gram products reuse :mod:`logistic.objective`'s helpers, so the logistic math lives in
+one place.
+
+The Firth correction receives :math:`I^{-1}` through a factor :math:`T` with
+:math:`I^{-1} = T T^\top` split as ``(T_w, t_b)`` (rows for the features, then the
+intercept row), so that :math:`\tilde x_i^\top I^{-1}\tilde x_i = \|x_i T_w + t_b\|^2`:
+one product ``X_b @ T_w`` per block, which works for dense and scipy.sparse blocks alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._numerics import sigmoid, sigmoid_and_weight
+from .objective import _margins, _rmatvec, _weighted_gram
+
+__all__ = [
+    "block_n_rows",
+    "block_score_gram",
+    "block_cluster_scores",
+    "block_firth_correction",
+    "block_max_abs_margin",
+]
+
+
+def _weighted(v, s):
+    return v if s is None else v * s
+
+
+def block_n_rows(X, y, s):
+    """No sums; keeps the number of rows of the block (to align per-sample data with blocks)."""
+    return (), int(y.shape[0])
+
+
+def block_score_gram(X, y, s, w, b):
+    """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top`, as (ww, wb, bb)."""
+    z = _margins(np, X, w, b)
+    r = sigmoid(z) - y
+    v = _weighted(r * r, s)
+    return _weighted_gram(np, X, v), _rmatvec(np, X, v), np.sum(v)
+
+
+def block_cluster_scores(X, y, s, codes, w, b, n_groups):
+    """Partial cluster score sums :math:`u_g` for the groups in this block.
+
+    ``codes`` holds the block's group index (0 … n_groups−1) of each row. Returns the
+    (n_groups, d) feature part and the (n_groups,) intercept part.
+    """
+    z = _margins(np, X, w, b)
+    r = _weighted(sigmoid(z) - y, s)
+    n_b = y.shape[0]
+    ind = sp.csr_matrix((r, (codes, np.arange(n_b))), shape=(n_groups, n_b))
+    U_w = ind @ X if sp.issparse(X) else ind @ np.asarray(X, dtype=np.float64)
+    U_w = U_w.toarray() if sp.issparse(U_w) else np.asarray(U_w)
+    return U_w.astype(np.float64, copy=False), np.bincount(codes, weights=r, minlength=n_groups)
+
+
+def block_firth_correction(X, y, s, w, b, T_w, t_b):
+    """Partial Firth correction :math:`c` and the hat part of the augmented information.
+
+    ``T_w`` (d × k) and ``t_b`` (k,) factor the inverse information as described in the
+    module docstring (``t_b`` is zero without an intercept). Returns :math:`c` as
+    (feature part, intercept part), then :math:`\\sum_i h_i p_i(1-p_i)\\tilde x_i\\tilde
+    x_i^\\top` as (ww, wb, bb) blocks: the information the pseudo-observations of Firth's
+    data-augmentation view add (Heinze & Schemper 2002).
+    """
+    z = _margins(np, X, w, b)
+    p, pq = sigmoid_and_weight(z)
+    B = np.asarray(X @ T_w.astype(X.dtype, copy=False), dtype=np.float64) + t_b
+    h = _weighted(pq, s) * np.einsum("ij,ij->i", B, B)
+    a = h * (0.5 - p)
+    v = h * pq
+    return _rmatvec(np, X, a), np.sum(a), _weighted_gram(np, X, v), _rmatvec(np, X, v), np.sum(v)
+
+
+def block_max_abs_margin(X, y, s, w, b):
+    """Keeps the block's largest :math:`|z_i|` among rows of positive weight (no sums)."""
+    z = np.abs(_margins(np, X, w, b))
+    if s is not None:
+        z = z[s > 0]
+    return (), float(z.max()) if z.size else 0.0
