@@ -165,8 +165,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         if self.classes_.size > 2:
             raise ValueError(
-                f"y has {self.classes_.size} classes; this LogisticRegression is binary "
-                "only for now (multiclass is planned)."
+                "Only binary classification is supported. The type of the target is "
+                f"multiclass: y has {self.classes_.size} classes (multiclass is planned)."
             )
         y01 = (y == self.classes_[1]).astype(np.float64)
         s = None
@@ -269,4 +269,5 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
