@@ -22,6 +22,7 @@ from logistic.datasets import load_breast_cancer
 
 # gd with a 1000-step budget: the checks' raw (unstandardised) data would otherwise run gd
 # to its default 10 000 steps in a dozen checks (15 s); a ConvergenceWarning is fine there.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks([LogisticRegression(), LogisticRegression(solver="gd", max_iter=1000)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
