@@ -165,13 +165,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if self.classes_.size < 2:
             raise ValueError(
-                "y contains only one class "
-                f"({self.classes_[0]!r}); logistic regression needs samples of two classes."
+                f"y contains only one class ({self.classes_.tolist()[0]!r}); "
+                "logistic regression needs samples of two classes."
             )
         if self.classes_.size > 2:
             raise ValueError(
-                f"y has {self.classes_.size} classes; this LogisticRegression is binary "
-                "only for now (multiclass is planned)."
+                "Only binary classification is supported. The type of the target is "
+                f"multiclass: y has {self.classes_.size} classes (multiclass is planned)."
             )
         y01 = (y == self.classes_[1]).astype(np.float64)
         s = None
@@ -254,8 +254,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ):
             raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
         lr = self.learning_rate
-        if not (lr == "auto" if isinstance(lr, str) else isinstance(lr, numbers.Real) and lr > 0):
-            raise ValueError(f"learning_rate must be a positive number or 'auto', got {lr!r}.")
+        if not (
+            lr == "auto"
+            if isinstance(lr, str)
+            else isinstance(lr, numbers.Real) and 0 < lr < np.inf
+        ):
+            raise ValueError(
+                f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
+            )
 
     def _separates(self, X, y01) -> bool:
         """True when the fitted hyperplane classifies every training sample strictly right."""
@@ -310,4 +316,5 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
