@@ -37,6 +37,7 @@ from .data import make_backend
 from .firth import FirthProblem
 from .problem import LogisticProblem
 from .solvers import DEFAULT_MAX_ITER, SOLVERS, choose_solver
+from .standardized import StandardizedProblem
 
 __all__ = ["LogisticRegression", "SeparationWarning"]
 
@@ -47,6 +48,9 @@ class SeparationWarning(ConvergenceWarning):
 
 _PENALTIES = ("l2", None, "firth")
 _SOLVERS = ("auto", *SOLVERS)
+#: Solvers that are not affine-invariant run in standardised coordinates
+#: (:mod:`logistic.standardized`); gradient descent stays the tutorials' algorithm.
+_STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -202,9 +206,17 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             kwargs["learning_rate"] = self.learning_rate
         if self.verbose:
             kwargs["callback"] = progress_callback(problem, solver)
-        result = SOLVERS[solver](problem, np.zeros(problem.n_params), **kwargs)
-
-        theta = result.theta
+        if (
+            solver in _STANDARDIZED_SOLVERS
+            and self.penalty != "firth"
+            and X.shape[0] > problem.n_params
+        ):
+            standardized = StandardizedProblem(problem)
+            result = SOLVERS[solver](standardized, np.zeros(problem.n_params), **kwargs)
+            theta = standardized.to_original(result.theta)
+        else:
+            result = SOLVERS[solver](problem, np.zeros(problem.n_params), **kwargs)
+            theta = result.theta
         d = X.shape[1]
         self.coef_ = theta[:d].reshape(1, -1).copy()
         self.intercept_ = np.array([theta[d] if self.fit_intercept else 0.0])

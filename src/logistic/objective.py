@@ -47,6 +47,7 @@ __all__ = [
     "block_hessian",
     "block_hessp",
     "block_gram_trace",
+    "block_column_moments",
 ]
 
 
@@ -151,3 +152,17 @@ def block_gram_trace(X, y, s) -> tuple[Any, Any]:
         sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
     ones = xp.ones_like(y)
     return xp.sum(_weighted(sq, s)), xp.sum(_weighted(ones, s))
+
+
+def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:
+    """Partial :math:`\\sum_i s_i x_i`, :math:`\\sum_i s_i x_i^2` (per column) and :math:`\\sum_i s_i`."""
+    xp = array_namespace(y)
+    if sp.issparse(X):
+        sw = xp.ones_like(y) if s is None else s
+        first = X.T @ sw
+        second = X.multiply(X).T @ sw
+        return first, second, xp.sum(sw)
+    Xf = xp.astype(X, xp.float64, copy=False)
+    if s is None:
+        return xp.sum(Xf, axis=0), xp.sum(Xf * Xf, axis=0), float(y.shape[0])
+    return s @ Xf, s @ (Xf * Xf), xp.sum(s)

@@ -42,11 +42,21 @@ class History:
     objective: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    norm: Callable[[np.ndarray], float] = field(default=np.linalg.norm, repr=False)
     _t0: float = field(default_factory=time.perf_counter, repr=False)
+
+    @classmethod
+    def for_problem(cls, problem) -> History:
+        """A history measuring gradients as ``problem`` says (``problem.gradient_norm``).
+
+        A problem solved in transformed coordinates reports the norm of the gradient
+        in the original ones, so histories compare across solvers.
+        """
+        return cls(norm=getattr(problem, "gradient_norm", np.linalg.norm))
 
     def record(self, f: float, g: np.ndarray) -> None:
         self.objective.append(float(f))
-        self.grad_norm.append(float(np.linalg.norm(g)))
+        self.grad_norm.append(float(self.norm(g)))
         self.seconds.append(time.perf_counter() - self._t0)
 
     def as_dict(self) -> dict[str, np.ndarray]:

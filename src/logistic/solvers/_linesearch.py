@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["backtrack", "ARMIJO_C"]
+__all__ = ["backtrack", "objective_rtol", "ARMIJO_C"]
 
 ARMIJO_C = 1e-4
 _EPS = np.finfo(np.float64).eps
@@ -31,6 +31,7 @@ def backtrack(
     *,
     t0: float = 1.0,
     max_halvings: int = 40,
+    rtol: float = 8 * _EPS,
 ):
     """Armijo backtracking along ``p`` from ``theta``.
 
@@ -40,6 +41,7 @@ def backtrack(
         needs at the accepted point, e.g. the gradient), one pass per call.
     theta, f, g : the current point, its objective and gradient.
     p : a descent direction (``g @ p < 0``).
+    rtol : relative precision of ``f`` (the slack allowed in the test).
 
     Returns
     -------
@@ -47,7 +49,7 @@ def backtrack(
     step satisfied the condition (the caller should stop: no progress is possible).
     """
     slope = float(g @ p)
-    slack = 8 * _EPS * abs(f)
+    slack = rtol * abs(f)
     t = t0
     for _ in range(max_halvings):
         theta_new = theta + t * p
@@ -57,3 +59,8 @@ def backtrack(
             return t, theta_new, out
         t *= 0.5
     return None
+
+
+def objective_rtol(problem) -> float:
+    """The relative precision of ``problem``'s objective (a few ulps unless it says otherwise)."""
+    return float(getattr(problem, "objective_rtol", 8 * _EPS))

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.linalg as la
 
 from ._base import Callback, History, SolverResult, gap_estimate, notify
-from ._linesearch import backtrack
+from ._linesearch import backtrack, objective_rtol
 
 __all__ = ["newton", "newton_direction"]
 
@@ -74,19 +74,21 @@ def newton(
     -------
     SolverResult
     """
-    history = History()
+    history = History.for_problem(problem)
+    rtol = objective_rtol(problem)
     theta = np.array(theta0, dtype=np.float64)
     f, g = problem.loss_grad(theta)
     history.record(f, g)
     for it in range(1, max_iter + 1):
         p = newton_direction(problem.hessian(theta), g)
         if gap_estimate(g, p) <= tol * abs(f):
-            step = backtrack(problem.loss, theta, f, g, p)
+            step = backtrack(problem.loss, theta, f, g, p, rtol=rtol)
             if step is not None:
                 theta, f = step[1], step[2]
             history.record(f, g)  # gradient at the last factorised point
+            notify(callback, it, theta, f, g)
             return SolverResult(theta, f, it, True, history, "Newton decrement below tol")
-        step = backtrack(problem.loss_grad, theta, f, g, p)
+        step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
         if step is None:
             return SolverResult(theta, f, it, False, history, "line search failed")
         _, theta, (f, g) = step

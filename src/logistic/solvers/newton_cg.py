@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._base import Callback, History, SolverResult, gap_estimate, notify
-from ._linesearch import backtrack
+from ._linesearch import backtrack, objective_rtol
 
 __all__ = ["newton_cg", "conjugate_gradient"]
 
@@ -84,25 +84,27 @@ def newton_cg(
     max_inner : maximum conjugate-gradient iterations per outer iteration.
     callback : ``callback(k, θ, f, g)`` after each iteration; True stops.
     """
-    history = History()
+    history = History.for_problem(problem)
+    f_rtol = objective_rtol(problem)
     theta = np.array(theta0, dtype=np.float64)
     f, g, hessp, precond = _linearise(problem, theta)
     history.record(f, g)
     for it in range(1, max_iter + 1):
         gnorm = float(np.linalg.norm(g))
-        rtol = min(0.5, np.sqrt(gnorm))
-        p, _ = conjugate_gradient(hessp, g, rtol=rtol, max_iter=max_inner, precond=precond)
+        forcing = min(0.5, np.sqrt(gnorm))
+        p, _ = conjugate_gradient(hessp, g, rtol=forcing, max_iter=max_inner, precond=precond)
         gap = gap_estimate(g, p)
-        if gap <= 1e3 * tol * abs(f) and rtol > 1e-4:  # near the end: solve accurately
+        if gap <= 1e3 * tol * abs(f) and forcing > 1e-4:  # near the end: solve accurately
             p, _ = conjugate_gradient(hessp, g, rtol=1e-4, max_iter=max_inner, precond=precond)
             gap = gap_estimate(g, p)
         if gap <= tol * abs(f):
-            step = backtrack(problem.loss, theta, f, g, p)
+            step = backtrack(problem.loss, theta, f, g, p, rtol=f_rtol)
             if step is not None:
                 theta, f = step[1], step[2]
             history.record(f, g)
+            notify(callback, it, theta, f, g)
             return SolverResult(theta, f, it, True, history, "Newton decrement below tol")
-        step = backtrack(problem.loss, theta, f, g, p)
+        step = backtrack(problem.loss, theta, f, g, p, rtol=f_rtol)
         if step is None:
             return SolverResult(theta, f, it, False, history, "line search failed")
         theta = step[1]
