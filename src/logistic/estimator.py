@@ -48,6 +48,16 @@ _PENALTIES = ("l2", None)
 _SOLVERS = ("auto", *SOLVERS)
 
 
+def _recording(path: list, inner=None):
+    """A solver callback appending a copy of θ to ``path``, then calling ``inner``."""
+
+    def callback(it, theta, f, g):
+        path.append(np.array(theta, dtype=np.float64))
+        return inner(it, theta, f, g) if inner is not None else False
+
+    return callback
+
+
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Binary logistic regression, from first principles.
 
@@ -79,6 +89,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Accepted for API compatibility; the current solvers are deterministic.
     verbose : int, default=0
         ``1`` or more prints one line per iteration (objective, gradient norm, time).
+    record_coef : bool, default=False
+        Keep the coefficients after every iteration in ``coef_path_`` and
+        ``intercept_path_`` (for pictures of the fit, e.g.
+        :func:`logistic.plots.animate_training`); costs ``n_iter × n_features`` floats.
 
     Attributes
     ----------
@@ -99,6 +113,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         The final objective, in scikit-learn's units.
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only when X had string column names.
+    coef_path_ : ndarray of shape (n_iter_ + 1, n_features), only with ``record_coef``
+        Row 0 is the starting point (zeros), row k the coefficients after iteration k.
+    intercept_path_ : ndarray of shape (n_iter_ + 1,), only with ``record_coef``
     """
 
     def __init__(
@@ -112,6 +129,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         learning_rate: float | str = "auto",
         random_state=None,
         verbose: int = 0,
+        record_coef: bool = False,
     ):
         self.penalty = penalty
         self.C = C
@@ -122,6 +140,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.random_state = random_state
         self.verbose = verbose
+        self.record_coef = record_coef
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -189,7 +208,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             kwargs["learning_rate"] = self.learning_rate
         if self.verbose:
             kwargs["callback"] = progress_callback(problem, solver)
+        path = [np.zeros(problem.n_params)]
+        if self.record_coef:
+            kwargs["callback"] = _recording(path, kwargs.get("callback"))
         result = SOLVERS[solver](problem, np.zeros(problem.n_params), **kwargs)
+        if self.record_coef:
+            self._store_path(path, result, X.shape[1])
 
         theta = result.theta
         d = X.shape[1]
@@ -221,6 +245,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _store_path(self, path, result, d: int) -> None:
+        """Set ``coef_path_``/``intercept_path_`` from the recorded iterates.
+
+        Newton's last (converging) step does not reach the callback, so the final
+        iterate is appended when the path is one row short.
+        """
+        if len(path) < result.n_iter + 1:
+            path.append(np.array(result.theta, dtype=np.float64))
+        P = np.asarray(path[: result.n_iter + 1])
+        self.coef_path_ = P[:, :d].copy()
+        self.intercept_path_ = P[:, d].copy() if self.fit_intercept else np.zeros(len(P))
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:
