@@ -405,7 +405,7 @@ def coefficients(
         ax.set_title("Coefficients (no inference available)")
     ax.axvline(0, color="#999", lw=1)
     ax.set_yticks(pos, names, fontsize=8)
-    ax.set_xlabel("coefficient (change in log-odds per unit)")
+    ax.set_xlabel("coefficient (change in log-odds)")
     ax.grid(alpha=0.3, axis="x")
     return ax
 

@@ -134,6 +134,15 @@ def _table(header: list[str], rows: list[list], cls: str = "") -> str:
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _kv(rows: list[list]) -> str:
+    """A two-column key/value table without a header row."""
+    body = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table class="kv"><tbody>{body}</tbody></table>'
+
+
 def _fmt(v) -> str:
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
@@ -269,7 +278,7 @@ def write_report(path: str | Path, X, y, **kwargs) -> Path:
 
 # ---------------------------------------------------------------------- sections
 def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -> str:
-    overview = _table(["", ""], [
+    overview = _kv([
         ["source", source or "(given arrays)"],
         ["rows", X.shape[0]],
         ["features", X.shape[1]],
@@ -278,7 +287,7 @@ def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -
           for c, n in zip(classes, counts, strict=True)],
         ["split", f"{n_train} train / {n_test} held out (stratified)"],
         ["features standardised", bool(standardize)],
-    ], cls="kv")
+    ])
     shown = X.columns[:40]
     d = X[shown].astype(float)
     stats = _table(["feature", "mean", "std", "min", "max"], [
@@ -303,7 +312,7 @@ def _solver_section(model, seconds, fit_warnings) -> str:
         ["fit time (s)", seconds],
     ]
     warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in fit_warnings)
-    return _section("solver", _table(["", ""], rows, cls="kv") + warn)
+    return _section("solver", _kv(rows) + warn)
 
 
 def _metrics_section(model, X_tr, y_tr, X_te, y_te) -> str:
@@ -335,7 +344,9 @@ def _curves_section(model, X_te, y_te) -> str:
     a, b, c = fig.subplots(1, 3)
     plots.roc_curve(model, X_te, y_te, a)
     plots.precision_recall_curve(model, X_te, y_te, b)
-    plots.calibration_curve(model, X_te, y_te, c)
+    # quantile bins with ~20+ samples each: uniform bins on a small test set are mostly noise
+    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile",
+                            n_bins=int(np.clip(len(y_te) // 20, 3, 10)))
     return _section("roc-pr-calibration", _img(fig, "ROC, precision-recall and calibration"),
                     note="On the held-out split.")
 
@@ -398,7 +409,8 @@ table {{ border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0; }}
 th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #eee; text-align: right; }}
 th:first-child, td:first-child {{ text-align: left; }}
 thead th {{ border-bottom: 2px solid #bbb; background: #f6f6f6; }}
-table.kv td:first-child {{ color: #555; }}
+table.kv th {{ color: #555; font-weight: normal; text-align: left; }}
+table.kv td {{ text-align: left; }}
 .row {{ display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }}
 img {{ max-width: 100%; height: auto; }}
 .note {{ color: #666; font-size: 0.9em; margin: 0 0 0.5em; }}
