@@ -414,20 +414,24 @@ def coefficients(
 def default_learning_rates(X) -> tuple[float, float, float]:
     """Too small, good and too large for gradient descent on the mean loss of ``X``.
 
-    With :math:`L` the largest curvature of the mean loss (at θ = 0, see
-    :func:`logistic.solvers.gd.lipschitz_constant`), :math:`1/L` is safe and fast,
+    With :math:`L = \\lambda_{max}(\\nabla^2 L(0))` the largest curvature of the mean
+    loss (it is largest at θ = 0, where every σ'(z) = ¼), :math:`1/L` is safe and fast,
     :math:`0.05/L` crawls, and :math:`20/L` overshoots the minimum so the loss
     oscillates (the curvature near the minimum is smaller than at 0, so merely
-    exceeding :math:`2/L` is not enough to see it).
+    exceeding :math:`2/L` is not enough to see it; on separable data, where the
+    curvature vanishes along the way, even 20/L may only look fast).
+
+    :math:`L` is the exact eigenvalue of the dense Hessian — these panels are drawn
+    for one or two features.
     """
     from .data import make_backend
     from .problem import LogisticProblem
-    from .solvers.gd import lipschitz_constant
 
     X = np.asarray(X, dtype=float)
-    dummy = np.zeros(X.shape[0])  # the curvature bound at θ = 0 does not depend on y
-    L = lipschitz_constant(LogisticProblem(make_backend(X, dummy, None), alpha=0.0,
-                                           fit_intercept=True))
+    dummy = np.zeros(X.shape[0])  # the Hessian at θ = 0 does not depend on y
+    problem = LogisticProblem(make_backend(X, dummy, None), alpha=0.0, fit_intercept=True)
+    _, _, H = problem.loss_grad_hess(np.zeros(problem.n_params))
+    L = float(np.linalg.eigvalsh(H)[-1])
     return 0.05 / L, 1.0 / L, 20.0 / L
 
 
