@@ -58,7 +58,7 @@ def load_learning_data(name: str) -> LearningData:
     elif name == "discount":
         X, y = load_discount_codes()
         names = ["spending (standardised)"]
-        text = "36 customers: money spent last month → was a discount code sent?"
+        text = "36 customers: money spent last month → discount code sent (1) or not (0)"
     else:
         raise ValueError(f"unknown teaching data {name!r}; choose one of {DATASETS}.")
     mean, std = X.mean(axis=0), X.std(axis=0)

@@ -90,12 +90,13 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
 
-    show = min(3, n)
+    idx = np.unique(np.linspace(0, n - 1, min(4, n)).astype(int))  # a few samples, spread out
+    rows = "samples " + ", ".join(f"#{i}" for i in idx)
     for s in explain_steps(model, X, y, n_steps):
         console.print(f"[bold]Iteration {s.k}[/]   w = {_vec(s.w)},  b = {s.b:.4f}")
-        console.print(f"  z = Xw + b     first {show} samples: {_vec(s.z[:show])}")
-        console.print(f"  σ(z)           first {show} samples: {_vec(s.p[:show])}"
-                      f"   (labels y: {np.ravel(y[:show]).tolist()})")
+        console.print(f"  z = Xw + b     {rows}: {_vec(s.z[idx])}")
+        console.print(f"  σ(z)           {rows}: {_vec(s.p[idx])}"
+                      f"   (their labels y: {np.ravel(y[idx]).tolist()})")
         console.print(f"  loss L = {s.loss:.6f}")
         console.print(f"  gradient       ∂L/∂w = {_vec(s.grad_w)},  ∂L/∂b = {s.grad_b:.4f}")
         console.print(f"  update         w ← {_vec(s.w)} − {eta:g}·{_vec(s.grad_w)} = "
