@@ -11,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import warnings  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
@@ -366,3 +368,17 @@ def test_animate_training_fits_a_recording_clone(tmp_path, blobs):
     with Image.open(gif) as im:
         assert im.n_frames == int(ref.n_iter_[0]) + 1
     assert not hasattr(plain, "coef_")  # the user's estimator is left untouched
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_animate_training_writes_mp4_with_ffmpeg(tmp_path, blobs):
+    X, y = blobs
+    model = _gd(X, y, n_iter=4)
+    gif, mp4 = plots.animate_training(model, X, y, tmp_path / "t.gif", dpi=40)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+         "stream=nb_read_frames", "-of", "csv=p=0", str(mp4)],
+        capture_output=True, text=True, check=True,
+    )
+    assert mp4.suffix == ".mp4" and int(probe.stdout.strip()) == 5
