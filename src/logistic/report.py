@@ -278,8 +278,7 @@ def write_report(path: str | Path, X, y, **kwargs) -> Path:
 
 # ---------------------------------------------------------------------- sections
 def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -> str:
-    overview = _kv([
-        ["source", source or "(given arrays)"],
+    overview = _kv([  # the source is in the page's subtitle
         ["rows", X.shape[0]],
         ["features", X.shape[1]],
         ["target", y.name],
