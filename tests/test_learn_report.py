@@ -243,3 +243,11 @@ def test_report_cli(tmp_path):
     assert res.exit_code == 2
     assert res.stderr.strip() == "logistic report: error: --target COL is required with a " \
                                  "DATA file."
+
+
+def test_report_shows_non_convergence():
+    X, y, _ = report_mod.load_builtin("discount")
+    page = report_mod.build_report(X, y, solver="gd", max_iter=3)
+    solver = _section(page, "solver")
+    assert "<th>converged</th><td>no</td>" in solver
+    assert "did not converge (max_iter reached) after 3 iterations" in solver
