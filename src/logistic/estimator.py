@@ -53,6 +53,16 @@ _SOLVERS = ("auto", *SOLVERS)
 _STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
 
 
+def _recording(path: list, inner=None, to_original=np.asarray):
+    """A solver callback appending θ (in original coordinates) to ``path``, then ``inner``."""
+
+    def callback(it, theta, f, g):
+        path.append(np.array(to_original(theta), dtype=np.float64))
+        return inner(it, theta, f, g) if inner is not None else False
+
+    return callback
+
+
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Binary logistic regression, from first principles.
 
@@ -88,6 +98,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         data (more than 32768 rows). The optimum does not depend on it.
     verbose : int, default=0
         ``1`` or more prints one line per iteration (objective, gradient norm, time).
+    record_coef : bool, default=False
+        Keep the coefficients after every iteration in ``coef_path_`` and
+        ``intercept_path_`` (for pictures of the fit, e.g.
+        :func:`logistic.plots.animate_training`); costs ``n_iter × n_features`` floats.
 
     Attributes
     ----------
@@ -108,6 +122,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         The final objective, in scikit-learn's units.
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only when X had string column names.
+    coef_path_ : ndarray of shape (n_iter_ + 1, n_features), only with ``record_coef``
+        Row 0 is the starting point (zeros), row k the coefficients after iteration k.
+    intercept_path_ : ndarray of shape (n_iter_ + 1,), only with ``record_coef``
     """
 
     def __init__(
@@ -121,6 +138,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         learning_rate: float | str = "auto",
         random_state=None,
         verbose: int = 0,
+        record_coef: bool = False,
     ):
         self.penalty = penalty
         self.C = C
@@ -131,6 +149,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.random_state = random_state
         self.verbose = verbose
+        self.record_coef = record_coef
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -206,17 +225,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             kwargs["learning_rate"] = self.learning_rate
         if self.verbose:
             kwargs["callback"] = progress_callback(problem, solver)
+        target = problem
         if (
             solver in _STANDARDIZED_SOLVERS
             and self.penalty != "firth"
             and X.shape[0] > problem.n_params
         ):
-            standardized = StandardizedProblem(problem)
-            result = SOLVERS[solver](standardized, np.zeros(problem.n_params), **kwargs)
-            theta = standardized.to_original(result.theta)
-        else:
-            result = SOLVERS[solver](problem, np.zeros(problem.n_params), **kwargs)
-            theta = result.theta
+            target = StandardizedProblem(problem)
+        to_original = getattr(target, "to_original", np.asarray)
+        path = [np.zeros(problem.n_params)]
+        if self.record_coef:
+            kwargs["callback"] = _recording(path, kwargs.get("callback"), to_original)
+        result = SOLVERS[solver](target, np.zeros(problem.n_params), **kwargs)
+        theta = to_original(result.theta)
+        if self.record_coef:
+            self._store_path(path, theta, result.n_iter, X.shape[1])
+
         d = X.shape[1]
         self.coef_ = theta[:d].reshape(1, -1).copy()
         self.intercept_ = np.array([theta[d] if self.fit_intercept else 0.0])
@@ -246,6 +270,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _store_path(self, path, theta, n_iter: int, d: int) -> None:
+        """Set ``coef_path_``/``intercept_path_`` from the recorded iterates (and the final θ)."""
+        if len(path) < n_iter + 1:
+            path.append(np.array(theta, dtype=np.float64))
+        P = np.asarray(path[: n_iter + 1])
+        self.coef_path_ = P[:, :d].copy()
+        self.intercept_path_ = P[:, d].copy() if self.fit_intercept else np.zeros(len(P))
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:

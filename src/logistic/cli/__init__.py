@@ -24,6 +24,8 @@ def _root() -> None:
 
 
 from . import demo as _demo  # noqa: E402,F401  (registers its commands)
+from . import learn as _learn  # noqa: E402,F401  (registers its commands)
+from . import report as _report  # noqa: E402,F401  (registers its commands)
 
 
 def main() -> None:

@@ -1,0 +1,424 @@
+"""``logistic report``: one self-contained HTML page about a fitted model.
+
+:func:`build_report` splits the data (stratified, ``test_size`` held out), standardises
+the features on the training part (optional), fits a
+:class:`~logistic.LogisticRegression` and writes one HTML page — every picture a
+base64-embedded PNG, no other files — with these sections, in order:
+
+1. data summary (rows, features, classes, per-feature statistics),
+2. solver and convergence (iterations, converged, objective, gradient norm, time),
+3. metrics on the held-out split (and on the training part beside them),
+4. the loss curve,
+5. ROC, precision–recall and calibration curves (held-out split),
+6. the coefficients (with confidence intervals and p-values when the model offers
+   inference through ``summary()``),
+7. the confusion matrix (held-out split),
+8. the decision boundary, when there are one or two features.
+
+Data come from a CSV/Parquet file (:func:`load_table`) or a built-in data set
+(:func:`load_builtin`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import numbers
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn import metrics
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from . import __version__, plots
+from .estimator import LogisticRegression
+
+__all__ = ["BUILTIN", "SECTIONS", "load_table", "load_builtin", "build_report", "write_report"]
+
+#: Built-in data sets: name → (loader description).
+BUILTIN = ("breast_cancer", "blobs", "discount")
+
+#: Section ids and headings, in page order.
+SECTIONS = {
+    "data-summary": "Data summary",
+    "solver": "Solver and convergence",
+    "metrics": "Metrics",
+    "loss-curve": "Loss curve",
+    "roc-pr-calibration": "ROC, precision–recall and calibration",
+    "coefficients": "Coefficients",
+    "confusion-matrix": "Confusion matrix",
+    "decision-boundary": "Decision boundary",
+}
+
+
+# ------------------------------------------------------------------------ data
+def load_table(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a CSV or Parquet file; return the numeric feature columns and ``target``.
+
+    Raises ValueError naming the problem: unknown suffix, missing target column,
+    non-numeric feature columns, missing values, or a target without exactly two classes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        df = pd.read_csv(path)
+    elif suffix == ".tsv":
+        df = pd.read_csv(path, sep="\t")
+    elif suffix in (".parquet", ".pq"):
+        df = pd.read_parquet(path)
+    else:
+        raise ValueError(f"{path.name}: unknown file type {suffix!r}; use .csv, .tsv or .parquet.")
+    if target not in df.columns:
+        cols = ", ".join(map(str, df.columns[:20]))
+        raise ValueError(f"{path.name} has no column {target!r}; its columns are: {cols}.")
+    y = df[target]
+    X = df.drop(columns=[target])
+    bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    if bad:
+        raise ValueError(f"non-numeric feature columns {bad}; encode them as numbers first.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{path.name} has no feature columns besides {target!r}.")
+    missing = [str(c) for c in df.columns if df[c].isna().any()]
+    if missing:
+        raise ValueError(f"missing values in columns {missing}; drop or impute them first.")
+    n_classes = y.nunique()
+    if n_classes != 2:
+        raise ValueError(f"target {target!r} has {n_classes} distinct values; it needs exactly 2.")
+    return X.astype(np.float64), y
+
+
+def load_builtin(name: str) -> tuple[pd.DataFrame, pd.Series, str]:
+    """A built-in data set as ``(X, y, description)``."""
+    from . import datasets
+
+    if name == "breast_cancer":
+        X, y = datasets.load_breast_cancer(as_frame=True)
+        return X, y.rename("benign"), "Wisconsin breast cancer (scikit-learn), 1 = benign"
+    if name == "blobs":
+        X, y = datasets.make_blobs()
+        return (pd.DataFrame(X, columns=["x1", "x2"]), pd.Series(y, name="class"),
+                "two Gaussian blobs (make_blobs, random_state=0)")
+    if name == "discount":
+        X, y = datasets.load_discount_codes()
+        return (pd.DataFrame(X, columns=["spending"]), pd.Series(y, name="send_code"),
+                "discount codes: spending last month → code sent")
+    raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(BUILTIN)}.")
+
+
+# --------------------------------------------------------------------- helpers
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _img(fig: Figure, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}">'
+
+
+def _table(header: list[str], rows: list[list], cls: str = "") -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _kv(rows: list[list]) -> str:
+    """A two-column key/value table without a header row."""
+    body = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table class="kv"><tbody>{body}</tbody></table>'
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        if not np.isfinite(v):
+            return str(v)
+        return f"{v:.4g}" if abs(v) >= 1e4 or (v != 0 and abs(v) < 1e-3) else f"{v:.4f}"
+    return str(v)
+
+
+def _section(sid: str, body: str, note: str = "") -> str:
+    note_html = f'<p class="note">{note}</p>' if note else ""
+    return f'<section id="{sid}"><h2>{SECTIONS[sid]}</h2>{note_html}{body}</section>'
+
+
+def _scores(model, X, y) -> dict[str, float]:
+    y01 = (np.asarray(y) == model.classes_[1]).astype(int)
+    p = model.predict_proba(X)[:, 1]
+    pred = (p > 0.5).astype(int)
+    return {
+        "accuracy": metrics.accuracy_score(y01, pred),
+        "precision": metrics.precision_score(y01, pred, zero_division=0),
+        "recall": metrics.recall_score(y01, pred, zero_division=0),
+        "F1": metrics.f1_score(y01, pred, zero_division=0),
+        "ROC-AUC": metrics.roc_auc_score(y01, p),
+        "log-loss": metrics.log_loss(y01, p, labels=[0, 1]),
+        "Brier score": metrics.brier_score_loss(y01, p),
+    }
+
+
+def _inference_columns(model, alpha: float):
+    """Extra per-parameter columns (std. error, z, p-value) when ``summary()`` offers them."""
+    summary = getattr(model, "summary", None)
+    if not callable(summary):
+        return {}
+    try:
+        s = summary()
+    except Exception:  # no inference for this fit (e.g. penalised): the table stays bare
+        return {}
+    cols = {}
+    for attr, label in (("bse", "std. error"), ("tvalues", "z"), ("zvalues", "z"),
+                        ("pvalues", "p-value")):
+        v = getattr(s, attr, None)
+        if v is not None and label not in cols:
+            cols[label] = np.asarray(v, dtype=float).ravel()
+    return cols
+
+
+# ---------------------------------------------------------------------- report
+def build_report(
+    X,
+    y,
+    *,
+    title: str = "Logistic regression report",
+    source: str = "",
+    test_size: float = 0.25,
+    random_state: int = 0,
+    standardize: bool = True,
+    alpha: float = 0.05,
+    **model_params,
+) -> str:
+    """Fit, evaluate and draw; return the report as one HTML string.
+
+    Parameters
+    ----------
+    X : DataFrame or array of shape (n_samples, n_features), numeric.
+    y : labels with exactly two classes.
+    source : a line describing where the data came from.
+    test_size : fraction held out (stratified) for the metrics and curves.
+    standardize : standardise features on the training part before fitting
+        (coefficients are then per standard deviation).
+    alpha : confidence intervals are at level ``1 - alpha`` (when inference exists).
+    model_params : passed to :class:`~logistic.LogisticRegression`.
+    """
+    X = pd.DataFrame(X) if not isinstance(X, pd.DataFrame) else X
+    X.columns = [str(c) for c in X.columns]
+    y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be in (0, 1), got {test_size}.")
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size != 2:
+        raise ValueError(f"the target has {classes.size} classes; the report needs exactly 2.")
+    if counts.min() < 2:
+        raise ValueError("each class needs at least 2 samples for a stratified split.")
+
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=random_state
+    )
+    if standardize:
+        scaler = StandardScaler().fit(X_tr)
+        X_tr = pd.DataFrame(scaler.transform(X_tr), columns=X.columns)
+        X_te = pd.DataFrame(scaler.transform(X_te), columns=X.columns)
+    model = LogisticRegression(**model_params)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X_tr, np.asarray(y_tr))
+    seconds = time.perf_counter() - t0
+    fit_warnings = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+    parts = [
+        _data_section(X, y, classes, counts, source, len(X_tr), len(X_te), standardize),
+        _solver_section(model, seconds, fit_warnings),
+        _metrics_section(model, X_tr, y_tr, X_te, y_te),
+        _loss_section(model),
+        _curves_section(model, X_te, y_te),
+        _coef_section(model, alpha, standardize),
+        _confusion_section(model, X_te, y_te),
+    ]
+    if X.shape[1] <= 2:
+        parts.append(_boundary_section(model, X_te, y_te))
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    toc = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in SECTIONS.items()
+                  if any(f'id="{sid}"' in p for p in parts))
+    return _PAGE.format(
+        title=html.escape(title),
+        subtitle=html.escape(f"{source} · logistic {__version__} · {stamp}"),
+        toc=toc,
+        body="\n".join(parts),
+    )
+
+
+def write_report(path: str | Path, X, y, **kwargs) -> Path:
+    """:func:`build_report` and write it to ``path`` (folders created); return the path."""
+    path = Path(path)
+    page = build_report(X, y, **kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------- sections
+def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -> str:
+    overview = _kv([  # the source is in the page's subtitle
+        ["rows", X.shape[0]],
+        ["features", X.shape[1]],
+        ["target", y.name],
+        *[[f"class {c}", f"{n} ({n / counts.sum():.1%})"]
+          for c, n in zip(classes, counts, strict=True)],
+        ["split", f"{n_train} train / {n_test} held out (stratified)"],
+        ["features standardised", bool(standardize)],
+    ])
+    shown = X.columns[:40]
+    d = X[shown].astype(float)
+    stats = _table(["feature", "mean", "std", "min", "max"], [
+        [c, d[c].mean(), d[c].std(), d[c].min(), d[c].max()] for c in shown
+    ])
+    more = (f'<p class="note">First 40 of {X.shape[1]} features shown.</p>'
+            if X.shape[1] > 40 else "")
+    return _section("data-summary", f'<div class="row">{overview}{stats}</div>{more}')
+
+
+def _solver_section(model, seconds, fit_warnings) -> str:
+    h = model.history_
+    rows = [
+        ["solver", model.solver_],
+        ["penalty", f"L2, C = {model.C:g}" if model.penalty == "l2" else "none"],
+        ["fit intercept", bool(model.fit_intercept)],
+        ["iterations", int(model.n_iter_[0])],
+        ["converged", bool(model.converged_)],
+        ["final objective", float(model.objective_)],
+        ["final gradient norm", float(h["grad_norm"][-1])],
+        ["passes over the data", int(getattr(model, "n_passes_", -1))],
+        ["fit time (s)", seconds],
+    ]
+    warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in fit_warnings)
+    return _section("solver", _kv(rows) + warn)
+
+
+def _metrics_section(model, X_tr, y_tr, X_te, y_te) -> str:
+    tr, te = _scores(model, X_tr, y_tr), _scores(model, X_te, y_te)
+    rows = [[k, te[k], tr[k]] for k in te]
+    return _section(
+        "metrics", _table(["metric", "held-out", "train"], rows),
+        note=f"Positive class: {html.escape(str(model.classes_[1]))}; "
+             "predictions at probability ½.",
+    )
+
+
+def _loss_section(model) -> str:
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    plots.loss_curve(model, ax1)
+    g = np.asarray(model.history_["grad_norm"], dtype=float)
+    ax2.semilogy(np.arange(g.size), np.maximum(g, 1e-300), marker="o" if g.size <= 30 else None,
+                 ms=3, color="#444")
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel("gradient norm (log scale)")
+    ax2.set_title("Gradient norm")
+    ax2.grid(alpha=0.3)
+    return _section("loss-curve", _img(fig, "loss curve"))
+
+
+def _curves_section(model, X_te, y_te) -> str:
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    a, b, c = fig.subplots(1, 3)
+    plots.roc_curve(model, X_te, y_te, a)
+    plots.precision_recall_curve(model, X_te, y_te, b)
+    # quantile bins with ~20+ samples each: uniform bins on a small test set are mostly noise
+    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile",
+                            n_bins=int(np.clip(len(y_te) // 20, 3, 10)))
+    return _section("roc-pr-calibration", _img(fig, "ROC, precision-recall and calibration"),
+                    note="On the held-out split.")
+
+
+def _coef_section(model, alpha, standardize) -> str:
+    names, est, ci = plots.coefficient_table(model, alpha)
+    header, cols = ["parameter", "estimate"], [est]
+    if ci is not None:
+        level = f"{100 * (1 - alpha):g}%"
+        header += [f"{level} CI low", f"{level} CI high"]
+        cols += [ci[:, 0], ci[:, 1]]
+        for label, v in _inference_columns(model, alpha).items():
+            if v.size == est.size:
+                header.append(label)
+                cols.append(v)
+    rows = [[n, *[float(c[i]) for c in cols]] for i, n in enumerate(names)]
+    fig = Figure(figsize=(6, max(2.5, 0.26 * len(names) + 1.2)), layout="constrained")
+    plots.coefficients(model, fig.subplots(), alpha=alpha)
+    unit = "per standard deviation of the feature" if standardize else "per unit of the feature"
+    note = f"Change in log-odds {unit}."
+    if ci is None:
+        note += " No inference available for this model: estimates only."
+    body = f'<div class="row">{_table(header, rows)}{_img(fig, "coefficients")}</div>'
+    return _section("coefficients", body, note=note)
+
+
+def _confusion_section(model, X_te, y_te) -> str:
+    labels = model.classes_
+    cm = metrics.confusion_matrix(np.asarray(y_te), model.predict(X_te), labels=labels)
+    rows = [[f"true {labels[i]}", *cm[i].tolist()] for i in range(2)]
+    table = _table(["", *[f"predicted {c}" for c in labels]], rows)
+    fig = Figure(figsize=(3.6, 3.2), layout="constrained")
+    plots.confusion_matrix(model, X_te, y_te, fig.subplots())
+    return _section("confusion-matrix", f'<div class="row">{table}{_img(fig, "confusion")}</div>',
+                    note="On the held-out split.")
+
+
+def _boundary_section(model, X_te, y_te) -> str:
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    plots.decision_boundary(model, np.asarray(X_te), y_te, fig.subplots())
+    return _section("decision-boundary", _img(fig, "decision boundary"),
+                    note="Held-out points over the fitted probability.")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
+       max-width: 1140px; margin: 0 auto; padding: 1.5em 2em; line-height: 1.45; }}
+h1 {{ margin-bottom: 0.1em; }}
+.subtitle {{ color: #666; margin-top: 0; }}
+nav {{ margin: 1em 0 1.5em; display: flex; flex-wrap: wrap; gap: 0.4em 1.2em;
+      font-size: 0.92em; }}
+nav a {{ color: #2166ac; text-decoration: none; }}
+section {{ border-top: 1px solid #ddd; padding-top: 0.6em; margin-top: 1.4em; }}
+h2 {{ font-size: 1.25em; margin: 0.3em 0 0.5em; }}
+table {{ border-collapse: collapse; font-size: 0.9em; margin: 0.3em 0; }}
+th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #eee; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+thead th {{ border-bottom: 2px solid #bbb; background: #f6f6f6; }}
+table.kv th {{ color: #555; font-weight: normal; text-align: left; }}
+table.kv td {{ text-align: left; }}
+.row {{ display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }}
+img {{ max-width: 100%; height: auto; }}
+.note {{ color: #666; font-size: 0.9em; margin: 0 0 0.5em; }}
+.warn {{ color: #8a4b00; background: #fff4e0; padding: 0.4em 0.7em; border-radius: 4px; }}
+</style></head>
+<body>
+<h1>{title}</h1>
+<p class="subtitle">{subtitle}</p>
+<nav>{toc}</nav>
+{body}
+</body></html>
+"""
