@@ -43,7 +43,7 @@ from . import _schema as S
 from .estimator import LogisticRegression
 from .io import DataError
 
-__all__ = ["TablePreprocessor", "TabularModel", "missing_rows"]
+__all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels"]
 
 _MAX_ROWS_SHOWN = 5
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -370,14 +370,7 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
     column whose values are all whole numbers (pandas reads an integer column with
     gaps as float) becomes int64.
     """
-    if _is_numeric(col) and not pd.api.types.is_bool_dtype(col):
-        y = col.to_numpy()
-        if y.dtype.kind == "f" and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-    elif pd.api.types.is_bool_dtype(col):
-        y = col.to_numpy(dtype=bool)
-    else:
-        y = col.astype(str).to_numpy(dtype=object)
+    y = as_labels(col)
     classes = np.unique(y)
     if classes.size < 2:
         shown = classes[0] if classes.size else "nothing"
@@ -388,3 +381,15 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
         raise DataError(f"the target column {name!r} has {classes.size} classes ({listed}); "
                         f"this logistic regression is binary and needs exactly two.")
     return y
+
+
+def as_labels(col: pd.Series) -> np.ndarray:
+    """A label column (no missing values) as NumPy labels, typed as :func:`target_labels` says."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=bool)
+    if _is_numeric(col):
+        y = col.to_numpy()
+        if y.dtype.kind == "f" and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        return y
+    return col.astype(str).to_numpy(dtype=object)
