@@ -48,11 +48,14 @@ def expect_bool(value: Any, where: str) -> bool:
     return value
 
 
-def expect_int(value: Any, where: str, minimum: int | None = None) -> int:
+def expect_int(value: Any, where: str, minimum: int | None = None,
+               maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{where} must be an integer, got {_kind(value)}.")
     if minimum is not None and value < minimum:
         raise ValueError(f"{where} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{where} must be at most {maximum}, got {value}.")
     return value
 
 

@@ -197,7 +197,7 @@ def parse(raw: bytes | str) -> Any:
     try:
         return json.loads(raw, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
-        where = "truncated" if exc.pos >= len(raw.rstrip()) else "not valid JSON"
+        where = "truncated" if _unclosed(raw) else "not valid JSON"
         raise ValueError(f"the model file is {where} (line {exc.lineno}, column "
                          f"{exc.colno}: {exc.msg}).") from None
     except RecursionError:
@@ -238,7 +238,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     fit = S.expect_keys(doc["fit"], "fit", {"solver", "converged", "n_iter", "objective"})
     solver = S.expect_str(fit["solver"], "fit.solver", tuple(SOLVERS))
     converged = S.expect_bool(fit["converged"], "fit.converged")
-    n_iter = S.expect_int(fit["n_iter"], "fit.n_iter", minimum=0)
+    n_iter = S.expect_int(fit["n_iter"], "fit.n_iter", minimum=0, maximum=2**31 - 1)
     objective = S.expect_optional(S.expect_float, fit["objective"], "fit.objective")
 
     pre = None
@@ -312,6 +312,26 @@ def _check_classes(classes: Any) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- helpers
+def _unclosed(text: str) -> bool:
+    """Whether a JSON text ends inside a string, object or array (it was cut short)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def _dtype_name(dtype: np.dtype) -> str:
     return dtype.str if dtype.kind == "U" else dtype.name
 
