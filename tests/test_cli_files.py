@@ -273,3 +273,12 @@ def test_summary_lists_every_coefficient(runs):
     for name, w in zip(doc["feature_names_in"], doc["coef"][0], strict=True):
         row = next(line for line in r.stdout.splitlines() if f" {name} " in line)
         assert f"{w:.6g}" in row and f"{np.exp(w):.6g}" in row
+
+
+def test_solver_warnings_are_one_line_each(runs):
+    r = _invoke("fit", CHURN, "--target", "churned", "--solver", "gd", "--max-iter", "3",
+                "--out", runs["dir"] / "gd.json")
+    warnings_shown = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(warnings_shown) == 1 and "'gd' did not converge" in warnings_shown[0]
+    doc = json.loads((runs["dir"] / "gd.json").read_text())
+    assert doc["fit"] == {**doc["fit"], "solver": "gd", "converged": False, "n_iter": 3}

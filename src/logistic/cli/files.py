@@ -81,6 +81,8 @@ def fit(
         raise UserError(f"--penalty must be 'l2' or 'none', got {penalty!r}.")
     if categorical not in ("auto", "none"):
         raise UserError(f"--categorical must be 'auto' or 'none', got {categorical!r}.")
+    if not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     cols = None if features is None else [c.strip() for c in features.split(",") if c.strip()]
     df = _read(data, sep, decimal)
     estimator = LogisticRegression(penalty=None if penalty == "none" else "l2", C=C,
