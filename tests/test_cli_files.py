@@ -166,8 +166,7 @@ def _sklearn_reference(df: pd.DataFrame, C=1.0, standardize=True):
     if standardize:
         X[NUMERIC] = (X[NUMERIC] - X[NUMERIC].mean()) / X[NUMERIC].std(ddof=0)
     y = (df["churned"] == "yes").to_numpy().astype(int)
-    penalty = None if C is None else "l2"
-    sk = SkLogisticRegression(C=C or 1.0, penalty=penalty, tol=1e-12, max_iter=10_000,
+    sk = SkLogisticRegression(C=np.inf if C is None else C, tol=1e-12, max_iter=10_000,
                               solver="newton-cholesky").fit(X.to_numpy(), y)
     z = sk.decision_function(X.to_numpy())
     w = sk.coef_.ravel()
