@@ -6,6 +6,7 @@
 
 from ._numerics import log_loss, log_sigmoid, sigmoid, softplus
 from .estimator import LogisticRegression, SeparationWarning
+from .model_io import load, save
 
 __version__ = "0.1.0"
 
@@ -17,4 +18,6 @@ __all__ = [
     "softplus",
     "log_loss",
     "__version__",
+    "save",
+    "load",
 ]

@@ -24,6 +24,7 @@ def _root() -> None:
 
 
 from . import demo as _demo  # noqa: E402,F401  (registers its commands)
+from . import files as _files  # noqa: E402,F401  (fit, predict, evaluate, summary)
 from . import learn as _learn  # noqa: E402,F401  (registers its commands)
 from . import report as _report  # noqa: E402,F401  (registers its commands)
 

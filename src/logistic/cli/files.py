@@ -1,0 +1,286 @@
+"""``logistic fit / predict / evaluate / summary``: models from data files.
+
+The three-command workflow on a CSV or Parquet file::
+
+    logistic fit customers.csv --target churned --standardize --out model.json
+    logistic evaluate model.json customers.csv
+    logistic predict model.json new_customers.csv --proba --out predictions.csv
+
+The model file (:mod:`logistic.model_io`) carries the preprocessing, so ``predict``
+and ``evaluate`` encode new data exactly as ``fit`` did. Every problem a user can fix
+is one ``error: ...`` line on stderr with exit code 2 (``--debug`` shows the
+traceback); see :mod:`logistic.cli._errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._numerics import log_loss
+from ..estimator import LogisticRegression
+from ..io import read_table
+from ..model_io import load_tabular, save
+from ..tabular import TabularModel, as_labels, missing_rows
+from . import app
+from ._errors import UserError, user_errors, warnings_as_lines
+
+_SepOpt = Annotated[str | None, typer.Option(
+    "--sep", help="CSV delimiter (default: sniffed among , ; TAB |).")]
+_DecimalOpt = Annotated[str, typer.Option("--decimal", help="CSV decimal mark.")]
+_ExtraOpt = Annotated[bool, typer.Option(
+    "--ignore-extra", help="Ignore columns the model was not fit on (instead of an error).")]
+
+
+def _stdout() -> Console:
+    return Console(width=max(Console().width, 100), highlight=False)
+
+
+def _read(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
+    if sep is not None:
+        sep = {"tab": "\t", "\\t": "\t"}.get(sep, sep)
+    return read_table(path, sep=sep, decimal=decimal)
+
+
+# ------------------------------------------------------------------------------ fit
+@app.command()
+@user_errors
+def fit(
+    data: Annotated[Path, typer.Argument(help="Training data: CSV or Parquet.")],
+    target: Annotated[str, typer.Option("--target", "-t", help="The column to predict.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model (JSON).")],
+    features: Annotated[str | None, typer.Option(
+        help="Comma-separated feature columns (default: all but the target).")] = None,
+    penalty: Annotated[str, typer.Option(help="l2 or none.")] = "l2",
+    C: Annotated[float, typer.Option("--C", "-C", help="Inverse L2 strength.")] = 1.0,
+    solver: Annotated[str, typer.Option(help="auto, newton, lbfgs, newton-cg or gd.")] = "auto",
+    max_iter: Annotated[int | None, typer.Option(help="Iteration budget.")] = None,
+    standardize: Annotated[bool, typer.Option(
+        help="Centre and scale numeric columns (stored in the model).")] = False,
+    categorical: Annotated[str, typer.Option(
+        help="auto: one-hot encode text columns; none: refuse them.")] = "auto",
+    drop_missing: Annotated[bool, typer.Option(
+        help="Leave out rows with missing values (instead of an error).")] = False,
+    sep: _SepOpt = None,
+    decimal: _DecimalOpt = ".",
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="One line per solver iteration.")] = False,
+) -> None:
+    """Fit a logistic regression on a data file and write the model to --out."""
+    if penalty not in ("l2", "none"):
+        raise UserError(f"--penalty must be 'l2' or 'none', got {penalty!r}.")
+    if categorical not in ("auto", "none"):
+        raise UserError(f"--categorical must be 'auto' or 'none', got {categorical!r}.")
+    if not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
+    cols = None if features is None else [c.strip() for c in features.split(",") if c.strip()]
+    df = _read(data, sep, decimal)
+    estimator = LogisticRegression(penalty=None if penalty == "none" else "l2", C=C,
+                                   solver=solver, max_iter=max_iter, verbose=int(verbose))
+    model = TabularModel(estimator, features=cols, categorical=categorical,
+                         standardize=standardize)
+    err = Console(stderr=True, highlight=False)
+    spinner = nullcontext() if verbose else err.status(
+        f"fitting on {len(df)} rows of {data.name} ...", spinner="dots")
+    with warnings_as_lines(), spinner:
+        model.fit(df, target, drop_missing=drop_missing)
+    if model.n_dropped_:
+        print(f"note: left out {model.n_dropped_} rows with missing values.", file=sys.stderr)
+    save(model, out)
+    est = model.estimator
+    state = "converged" if est.converged_ else "NOT converged"
+    print(f"fit {len(df) - model.n_dropped_} rows x {est.n_features_in_} features "
+          f"({est.solver_}, {int(est.n_iter_[0])} iterations, {state}, objective "
+          f"{est.objective_:.10g}); classes {est.classes_[0]!r} / {est.classes_[1]!r} "
+          f"(positive: {est.classes_[1]!r}); wrote {out}")
+
+
+# -------------------------------------------------------------------------- predict
+@app.command()
+@user_errors
+def predict(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    data: Annotated[Path, typer.Argument(help="Data to predict: CSV or Parquet.")],
+    proba: Annotated[bool, typer.Option(help="Add a probability column per class.")] = False,
+    threshold: Annotated[float | None, typer.Option(
+        help="Predict the positive class where its probability exceeds this "
+             "(default 0.5).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="CSV file to write (default: stdout).")] = None,
+    ignore_extra: _ExtraOpt = False,
+    sep: _SepOpt = None,
+    decimal: _DecimalOpt = ".",
+) -> None:
+    """Predict the class (and with --proba the probabilities) of each row of a data file."""
+    cut = 0.0
+    if threshold is not None:
+        if not 0.0 < threshold < 1.0:
+            raise UserError(f"--threshold must be strictly between 0 and 1, got {threshold}.")
+        cut = math.log(threshold) - math.log1p(-threshold)  # logit: p > T  <=>  z > logit(T)
+    model = load_tabular(model_path)
+    X = model.transform(_read(data, sep, decimal), ignore_extra=ignore_extra)
+    est = model.estimator
+    z = est.decision_function(X)
+    result = pd.DataFrame({"prediction": est.classes_[(z > cut).astype(int)]})
+    if proba:
+        p = est.predict_proba(X)
+        for k, label in enumerate(est.classes_):
+            result[f"proba_{label}"] = p[:, k]
+    if out is None:
+        result.to_csv(sys.stdout, index=False)
+    else:
+        result.to_csv(out, index=False)
+        print(f"wrote {len(result)} predictions to {out}")
+
+
+# ------------------------------------------------------------------------- evaluate
+@app.command()
+@user_errors
+def evaluate(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    data: Annotated[Path, typer.Argument(help="Labelled data: CSV or Parquet.")],
+    target: Annotated[str | None, typer.Option(
+        "--target", "-t", help="The label column (default: the one the model was fit on).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    drop_missing: Annotated[bool, typer.Option(
+        help="Leave out rows with missing values (instead of an error).")] = False,
+    ignore_extra: _ExtraOpt = False,
+    sep: _SepOpt = None,
+    decimal: _DecimalOpt = ".",
+) -> None:
+    """Accuracy, precision, recall, F1, ROC-AUC and log-loss of a model on labelled data."""
+    model = load_tabular(model_path)
+    target = target or model.target
+    if target is None:
+        raise UserError("the model file does not name its target column; pass --target.")
+    df = _read(data, sep, decimal)
+    if target not in df.columns:
+        raise UserError(f"the target column {target!r} is not in the data "
+                        f"(columns: {', '.join(map(str, df.columns))}).")
+    if drop_missing:
+        used = [c for c in (*model.preprocessor.feature_names_in_, target) if c in df.columns]
+        df = df.drop(index=df.index[missing_rows(df, used)])
+    rows = missing_rows(df, [target])
+    if rows.size:
+        raise UserError(f"the target column {target!r} has missing values (row {rows[0] + 1} "
+                        "first); fix them or pass --drop-missing.")
+    X = model.transform(df.drop(columns=[target]), ignore_extra=ignore_extra)
+    y01 = _as_01(df[target], model.classes_, target)
+    metrics = _metrics(model.estimator.decision_function(X), y01)
+    positive = model.classes_[1]
+    if as_json:
+        print(json.dumps({"positive_class": _plain_label(positive), **metrics}, indent=2))
+        return
+    console = _stdout()
+    console.print(f"{model_path.name} on {data.name}, positive class {positive!r}")
+    table = Table()
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        shown = "n/a" if value is None else (str(value) if name == "n" else f"{value:.4f}")
+        table.add_row(name, shown)
+    console.print(table)
+
+
+def _as_01(col: pd.Series, classes: np.ndarray, name: str) -> np.ndarray:
+    labels = as_labels(col)
+    known = {str(c): k for k, c in enumerate(classes.tolist())}
+    keys = [str(v) for v in labels.tolist()]
+    bad = [i for i, k in enumerate(keys) if k not in known]
+    if bad:
+        raise UserError(f"the target column {name!r} has the label {keys[bad[0]]!r} (row "
+                        f"{bad[0] + 1}), which is not one of the model's classes "
+                        f"({', '.join(known)}).")
+    return np.array([known[k] for k in keys], dtype=np.float64)
+
+
+def _metrics(z: np.ndarray, y01: np.ndarray) -> dict[str, float | int | None]:
+    """Binary metrics of margins ``z`` against 0/1 labels; ROC-AUC is None with one class."""
+    from sklearn import metrics as M
+
+    pred = (z > 0).astype(np.float64)
+    both = 0 < y01.sum() < y01.size
+    return {
+        "accuracy": float(M.accuracy_score(y01, pred)),
+        "precision": float(M.precision_score(y01, pred, zero_division=0)),
+        "recall": float(M.recall_score(y01, pred, zero_division=0)),
+        "F1": float(M.f1_score(y01, pred, zero_division=0)),
+        "ROC-AUC": float(M.roc_auc_score(y01, z)) if both else None,
+        "log-loss": float(np.mean(log_loss(y01, z))),
+        "n": int(y01.size),
+    }
+
+
+def _plain_label(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+# -------------------------------------------------------------------------- summary
+@app.command()
+@user_errors
+def summary(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+) -> None:
+    """The model's settings and its coefficient table (with inference when available)."""
+    model = load_tabular(model_path)
+    est, pre = model.estimator, model.preprocessor
+    console = _stdout()
+    penalty = "none" if est.penalty is None else f"l2, C={est.C:g}"
+    objective = getattr(est, "objective_", None)
+    console.print(
+        f"target {pre.target!r}: classes {est.classes_[0]!r} / {est.classes_[1]!r} "
+        f"(coefficients raise the odds of {est.classes_[1]!r})\n"
+        f"penalty {penalty}; solver {est.solver_}, {int(est.n_iter_[0])} iterations, "
+        f"{'converged' if est.converged_ else 'NOT converged'}"
+        + ("" if objective is None else f", objective {objective:.10g}")
+    )
+    scaled = [s["name"] for s in pre.columns_ if s["kind"] == "numeric" and s["scale"] != 1.0]
+    if pre.standardize:
+        console.print(f"standardised columns (coefficients per standard deviation): "
+                      f"{', '.join(scaled) or 'none'}")
+    for spec in pre.columns_:
+        if spec["kind"] == "categorical":
+            console.print(f"{spec['name']}: one-hot, reference category {spec['reference']!r}")
+    inference = _inference(est)
+    if inference is not None:
+        console.print(inference)
+        return
+    table = Table(title="coefficients")
+    for col in ("term", "coefficient", "odds ratio"):
+        table.add_column(col, justify="left" if col == "term" else "right")
+    names = getattr(est, "feature_names_in_", None)
+    if names is None:
+        names = [f"x{j}" for j in range(est.n_features_in_)]
+    if est.fit_intercept:
+        b = float(est.intercept_[0])
+        table.add_row("(intercept)", f"{b:.6g}", f"{math.exp(min(b, 700)):.6g}")
+    for name, w in zip(names, est.coef_.ravel(), strict=True):
+        table.add_row(str(name), f"{w:.6g}", f"{math.exp(min(float(w), 700)):.6g}")
+    console.print(table)
+
+
+def _inference(est):
+    """The estimator's own summary (standard errors, p-values) when it offers one.
+
+    Inference lives with the estimator (``LogisticRegression.summary()``); a model read
+    from a file may lack what it needs (the training data), in which case the plain
+    coefficient table is shown instead.
+    """
+    method = getattr(est, "summary", None)
+    if not callable(method):
+        return None
+    try:
+        return method()
+    except Exception:  # noqa: BLE001 - optional extra: fall back to the coefficient table
+        return None

@@ -1,0 +1,395 @@
+r"""Tables to design matrices: column selection, one-hot encoding, standardisation.
+
+A :class:`TablePreprocessor` learns, from a DataFrame, how to turn its columns into
+the numeric matrix :math:`X` a :class:`~logistic.LogisticRegression` is fit on; a
+:class:`TabularModel` holds one together with the fitted estimator and works on
+DataFrames end to end. Both are what the command line uses, and what a model file
+stores (:mod:`logistic.model_io`), so a user of the library gets the same behaviour:
+
+>>> from logistic.io import read_table
+>>> from logistic.tabular import TabularModel
+>>> model = TabularModel(standardize=True).fit(read_table("examples/churn.csv"),
+...                                           target="churned")       # doctest: +SKIP
+>>> model.predict(read_table("new_customers.csv"))                   # doctest: +SKIP
+
+Encoding
+--------
+- **numeric** columns (and booleans, as 0/1) are used as they are, or, with
+  ``standardize=True``, as :math:`(x - \mu)/s` with the training mean :math:`\mu` and
+  standard deviation :math:`s` (population, ``ddof=0``, as scikit-learn's
+  ``StandardScaler``; :math:`s = 1` for a constant column).
+- **text / categorical** columns (``categorical="auto"``) become one 0/1 column per
+  category, named ``column=category``, categories in sorted order. The first category
+  is the reference and gets no column (treatment coding, as R and statsmodels do): with
+  an intercept the full set of indicators is collinear, so without it an unpenalised
+  fit would have no unique maximum and the summary's standard errors would not exist.
+  A category that was not seen in training is an error at prediction time, not a
+  silent all-zeros row.
+
+Every problem with the data is a :class:`~logistic.io.DataError` (a ``ValueError``)
+with a one-line message naming the column and, for missing values, the first
+offending rows (row 1 is the first row after the header).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _schema as S
+from .estimator import LogisticRegression
+from .io import DataError
+
+__all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels"]
+
+_MAX_ROWS_SHOWN = 5
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+
+
+def missing_rows(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Positions (0-based) of the rows with a missing value in any of ``columns``."""
+    if not columns:
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(df[columns].isna().to_numpy().any(axis=1))
+
+
+def _missing_message(df: pd.DataFrame, columns: list[str], rows: np.ndarray) -> str:
+    shown = []
+    for r in rows[:_MAX_ROWS_SHOWN]:
+        cols = [c for c in columns if pd.isna(df[c].iloc[r])]
+        shown.append(f"{r + 1} ({', '.join(cols)})")
+    more = f" and {rows.size - _MAX_ROWS_SHOWN} more" if rows.size > _MAX_ROWS_SHOWN else ""
+    return (
+        f"missing values in {rows.size} row{'s' if rows.size > 1 else ''}: row "
+        f"{', '.join(shown)}{more} (row 1 = first row after the header); fix the data "
+        f"or drop those rows (drop_missing=True, --drop-missing)."
+    )
+
+
+def _is_numeric(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+class TablePreprocessor:
+    """Select feature columns of a DataFrame and encode them as a float64 matrix.
+
+    Parameters
+    ----------
+    features : list of str, optional
+        The columns to use, in this order; None uses every column but ``target``.
+    target : str, optional
+        The target column's name: never a feature, and ignored when present at
+        transform time.
+    categorical : {"auto", "none"}, default "auto"
+        ``"auto"`` one-hot encodes text and categorical columns; ``"none"`` refuses them.
+    standardize : bool, default False
+        Centre and scale the numeric columns with the training mean and std.
+    max_categories : int, default 100
+        A text column with more distinct values is refused (it is likely an
+        identifier, and would add that many columns).
+
+    Attributes
+    ----------
+    columns_ : list of dict
+        One spec per input column: ``{"name", "kind": "numeric", "center", "scale"}``
+        or ``{"name", "kind": "categorical", "categories", "reference"}``.
+    feature_names_out_ : list of str
+        Names of the columns of the encoded matrix.
+    """
+
+    def __init__(self, features: list[str] | None = None, *, target: str | None = None,
+                 categorical: str = "auto", standardize: bool = False,
+                 max_categories: int = 100):
+        self.features = features
+        self.target = target
+        self.categorical = categorical
+        self.standardize = standardize
+        self.max_categories = max_categories
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, df: pd.DataFrame) -> TablePreprocessor:
+        """Learn the column specs from ``df`` (which must have no missing features)."""
+        if self.categorical not in ("auto", "none"):
+            raise ValueError(f"categorical must be 'auto' or 'none', got {self.categorical!r}.")
+        names = self._feature_columns(df)
+        rows = missing_rows(df, names)
+        if rows.size:
+            raise DataError(_missing_message(df, names, rows))
+        if len(df) == 0:
+            raise DataError("the data have no rows.")
+        self.columns_ = [self._fit_column(df[name]) for name in names]
+        return self
+
+    def _feature_columns(self, df: pd.DataFrame) -> list[str]:
+        columns = [str(c) for c in df.columns]
+        if self.features is None:
+            names = [c for c in columns if c != self.target]
+            if not names:
+                raise DataError("the data have no feature columns besides the target.")
+            return names
+        names = list(self.features)
+        if not names:
+            raise DataError("no feature columns were given.")
+        unknown = [c for c in names if c not in columns]
+        if unknown:
+            raise DataError(f"feature column {unknown[0]!r} is not in the data "
+                            f"(columns: {', '.join(columns)}).")
+        if self.target is not None and self.target in names:
+            raise DataError(f"the target column {self.target!r} cannot also be a feature.")
+        dup = [c for c in names if names.count(c) > 1]
+        if dup:
+            raise DataError(f"feature column {dup[0]!r} is listed twice.")
+        return names
+
+    def _fit_column(self, col: pd.Series) -> dict[str, Any]:
+        name = str(col.name)
+        if _is_numeric(col):
+            x = col.to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(x)):
+                raise DataError(f"column {name!r} contains infinite values.")
+            center, scale = 0.0, 1.0
+            if self.standardize:
+                center = float(x.mean())
+                std = float(x.std())
+                scale = std if std > 0 else 1.0
+            return {"name": name, "kind": "numeric", "center": center, "scale": scale}
+        values = col.astype(str)
+        example = values.iloc[0]
+        if values.map(lambda v: bool(_DECIMAL_COMMA.match(v))).all():
+            raise DataError(f"column {name!r} holds numbers with decimal commas (e.g. "
+                            f"{example!r}); read the file with --decimal ',' (decimal=',').")
+        if self.categorical == "none":
+            raise DataError(f"column {name!r} holds text (e.g. {example!r}); one-hot encode "
+                            f"it with --categorical auto or leave it out with --features.")
+        categories = sorted(set(values))
+        if len(categories) > self.max_categories:
+            raise DataError(f"column {name!r} has {len(categories)} distinct text values "
+                            f"(more than {self.max_categories}): is it an identifier? "
+                            f"Leave it out with --features.")
+        return {"name": name, "kind": "categorical", "categories": categories,
+                "reference": categories[0]}
+
+    @property
+    def feature_names_out_(self) -> list[str]:
+        out = []
+        for spec in self.columns_:
+            if spec["kind"] == "numeric":
+                out.append(spec["name"])
+            else:
+                out.extend(f"{spec['name']}={c}" for c in spec["categories"]
+                           if c != spec["reference"])
+        return out
+
+    @property
+    def feature_names_in_(self) -> list[str]:
+        return [spec["name"] for spec in self.columns_]
+
+    # ------------------------------------------------------------ transform
+    def transform(self, df: pd.DataFrame, *, ignore_extra: bool = False) -> np.ndarray:
+        """The encoded float64 matrix of ``df`` (shape ``(len(df), len(feature_names_out_))``).
+
+        Raises :class:`~logistic.io.DataError` when a needed column is missing, a
+        column is unknown (unless ``ignore_extra``; the target column is always
+        allowed), a value is missing, a numeric column holds text, or a category was
+        not seen in training.
+        """
+        needed = self.feature_names_in_
+        columns = [str(c) for c in df.columns]
+        lacking = [c for c in needed if c not in columns]
+        if lacking:
+            raise DataError(f"the model needs column {lacking[0]!r}, which the data lack "
+                            f"(columns: {', '.join(columns)}).")
+        extra = [c for c in columns if c not in needed and c != self.target]
+        if extra and not ignore_extra:
+            raise DataError(f"column {extra[0]!r} is not one the model was fit on (it uses "
+                            f"{', '.join(needed)}); remove it or pass --ignore-extra.")
+        rows = missing_rows(df, needed)
+        if rows.size:
+            raise DataError(_missing_message(df, needed, rows))
+        blocks = [self._encode(df[spec["name"]], spec) for spec in self.columns_]
+        if not blocks:
+            return np.zeros((len(df), 0))
+        return np.column_stack(blocks).astype(np.float64, copy=False)
+
+    def _encode(self, col: pd.Series, spec: dict) -> np.ndarray:
+        name = spec["name"]
+        if spec["kind"] == "numeric":
+            if not _is_numeric(col):
+                raise DataError(f"column {name!r} was numeric when the model was fit but "
+                                f"holds text here (e.g. {str(col.iloc[0])!r}).")
+            x = col.to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(x)):
+                raise DataError(f"column {name!r} contains infinite values.")
+            return ((x - spec["center"]) / spec["scale"]).reshape(-1, 1)
+        values = col.astype(str).to_numpy(dtype=object)
+        categories = spec["categories"]
+        unknown = sorted(set(values) - set(categories))
+        if unknown:
+            raise DataError(f"column {name!r} has a value the model has not seen: "
+                            f"{unknown[0]!r} (known: {', '.join(categories)}).")
+        kept = [c for c in categories if c != spec["reference"]]
+        out = np.zeros((len(values), len(kept)))
+        for j, c in enumerate(kept):
+            out[values == c, j] = 1.0
+        return out
+
+    # ---------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (floats kept exactly by ``json``'s repr)."""
+        return {
+            "target": self.target,
+            "categorical": self.categorical,
+            "standardize": bool(self.standardize),
+            "columns": [dict(spec) for spec in self.columns_],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "preprocessing") -> TablePreprocessor:
+        """Rebuild from :meth:`to_dict`'s output, checking every entry strictly."""
+        S.expect_keys(data, where, {"target", "categorical", "standardize", "columns"})
+        target = S.expect_optional(S.expect_str, data["target"], f"{where}.target")
+        categorical = S.expect_str(data["categorical"], f"{where}.categorical", ("auto", "none"))
+        standardize = S.expect_bool(data["standardize"], f"{where}.standardize")
+        columns = []
+        for i, spec in enumerate(S.expect_list(data["columns"], f"{where}.columns")):
+            w = f"{where}.columns[{i}]"
+            S.expect_dict(spec, w)
+            kind = S.expect_str(spec.get("kind"), f"{w}.kind", ("numeric", "categorical"))
+            if kind == "numeric":
+                S.expect_keys(spec, w, {"name", "kind", "center", "scale"})
+                columns.append({"name": S.expect_str(spec["name"], f"{w}.name"), "kind": kind,
+                                "center": S.expect_float(spec["center"], f"{w}.center"),
+                                "scale": S.expect_float(spec["scale"], f"{w}.scale",
+                                                        positive=True)})
+            else:
+                S.expect_keys(spec, w, {"name", "kind", "categories", "reference"})
+                cats = [S.expect_str(c, f"{w}.categories[{j}]")
+                        for j, c in enumerate(S.expect_list(spec["categories"],
+                                                            f"{w}.categories"))]
+                if not cats or cats != sorted(set(cats)):
+                    raise ValueError(f"{w}.categories must be distinct, sorted and non-empty.")
+                ref = S.expect_str(spec["reference"], f"{w}.reference")
+                if ref != cats[0]:
+                    raise ValueError(f"{w}.reference must be the first category {cats[0]!r}.")
+                columns.append({"name": S.expect_str(spec["name"], f"{w}.name"), "kind": kind,
+                                "categories": cats, "reference": ref})
+        names = [c["name"] for c in columns]
+        if len(set(names)) != len(names) or target in names:
+            raise ValueError(f"{where}.columns names must be distinct and differ from the target.")
+        pre = cls(names, target=target, categorical=categorical, standardize=standardize)
+        pre.columns_ = columns
+        return pre
+
+    def __repr__(self) -> str:
+        return (f"TablePreprocessor(features={self.features!r}, target={self.target!r}, "
+                f"categorical={self.categorical!r}, standardize={self.standardize!r})")
+
+
+class TabularModel:
+    """A :class:`TablePreprocessor` and a :class:`~logistic.LogisticRegression`, on DataFrames.
+
+    Parameters
+    ----------
+    estimator : LogisticRegression, optional
+        Unfitted (for :meth:`fit`) or fitted; default ``LogisticRegression()``.
+    preprocessor : TablePreprocessor, optional
+        Default ``TablePreprocessor(features, categorical=..., standardize=...)``.
+    features, categorical, standardize :
+        Passed to the default preprocessor.
+    """
+
+    def __init__(self, estimator: LogisticRegression | None = None,
+                 preprocessor: TablePreprocessor | None = None, *,
+                 features: list[str] | None = None, categorical: str = "auto",
+                 standardize: bool = False):
+        self.estimator = estimator if estimator is not None else LogisticRegression()
+        self.preprocessor = preprocessor if preprocessor is not None else TablePreprocessor(
+            features, categorical=categorical, standardize=standardize)
+
+    @property
+    def target(self) -> str | None:
+        return self.preprocessor.target
+
+    def fit(self, df: pd.DataFrame, target: str, *, drop_missing: bool = False,
+            sample_weight=None) -> TabularModel:
+        """Fit the preprocessor and the estimator on ``df``, predicting column ``target``.
+
+        With ``drop_missing`` the rows with a missing target or feature are left out
+        (their count is in ``n_dropped_``); otherwise they are an error.
+        """
+        columns = [str(c) for c in df.columns]
+        if target not in columns:
+            raise DataError(f"the target column {target!r} is not in the data "
+                            f"(columns: {', '.join(columns)}).")
+        self.preprocessor.target = target
+        used = [*self.preprocessor._feature_columns(df), target]
+        rows = missing_rows(df, used)
+        self.n_dropped_ = int(rows.size)
+        if rows.size:
+            if not drop_missing:
+                raise DataError(_missing_message(df, used, rows))
+            df = df.drop(index=df.index[rows])
+        y = target_labels(df[target], target)
+        X = self.preprocessor.fit(df).transform(df)
+        X = pd.DataFrame(X, columns=self.preprocessor.feature_names_out_, copy=False)
+        self.estimator.fit(X, y, sample_weight=sample_weight)
+        return self
+
+    def transform(self, df: pd.DataFrame, *, ignore_extra: bool = False) -> pd.DataFrame:
+        """The encoded design matrix, with the estimator's feature names as columns."""
+        X = self.preprocessor.transform(df, ignore_extra=ignore_extra)
+        return pd.DataFrame(X, columns=self.preprocessor.feature_names_out_, copy=False)
+
+    def decision_function(self, df: pd.DataFrame, **kw) -> np.ndarray:
+        """Margins :math:`z = x\\cdot w + b` of each row."""
+        return self.estimator.decision_function(self.transform(df, **kw))
+
+    def predict_proba(self, df: pd.DataFrame, **kw) -> np.ndarray:
+        """Class probabilities, columns ordered as ``classes_``."""
+        return self.estimator.predict_proba(self.transform(df, **kw))
+
+    def predict(self, df: pd.DataFrame, **kw) -> np.ndarray:
+        """Predicted labels (``classes_[1]`` where the margin is positive)."""
+        return self.estimator.predict(self.transform(df, **kw))
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.estimator.classes_
+
+    def __repr__(self) -> str:
+        return f"TabularModel({self.estimator!r}, {self.preprocessor!r})"
+
+
+def target_labels(col: pd.Series, name: str) -> np.ndarray:
+    """The target column as a NumPy array of exactly two labels, their type kept.
+
+    Text stays text (an object array of ``str``), integers stay integers; a float
+    column whose values are all whole numbers (pandas reads an integer column with
+    gaps as float) becomes int64.
+    """
+    y = as_labels(col)
+    classes = np.unique(y)
+    if classes.size < 2:
+        shown = classes[0] if classes.size else "nothing"
+        raise DataError(f"the target column {name!r} has a single class ({shown!r}); "
+                        f"logistic regression needs two.")
+    if classes.size > 2:
+        listed = ", ".join(map(repr, classes[:5].tolist())) + (", ..." if classes.size > 5 else "")
+        raise DataError(f"the target column {name!r} has {classes.size} classes ({listed}); "
+                        f"this logistic regression is binary and needs exactly two.")
+    return y
+
+
+def as_labels(col: pd.Series) -> np.ndarray:
+    """A label column (no missing values) as NumPy labels, typed as :func:`target_labels` says."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=bool)
+    if _is_numeric(col):
+        y = col.to_numpy()
+        if y.dtype.kind == "f" and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        return y
+    return col.astype(str).to_numpy(dtype=object)
