@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["peer_factories"]
 
@@ -48,7 +47,6 @@ def _glum(solver: str, C: float, n: int):
 def peer_factories(X, C: float, *, quick: bool = False) -> dict:
     """Name → fit(X, y) returning (coef, intercept), for the peers that apply to X."""
     n, d = X.shape
-    sparse = sp.issparse(X)
     peers = {}
     tols = (1e-4,) if quick else (1e-4, 1e-8)
     for solver in ("lbfgs", "newton-cholesky", "newton-cg", "liblinear", "sag", "saga"):

@@ -51,6 +51,13 @@ _SOLVERS = ("auto", *SOLVERS)
 #: Solvers that are not affine-invariant run in standardised coordinates
 #: (:mod:`logistic.standardized`); gradient descent stays the tutorials' algorithm.
 _STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
+#: Largest dense problem whose Hessian Newton-CG factors as a preconditioner.
+HESSIAN_PRECONDITION_MAX_PARAMS = 4000
+
+
+def _hessian_preconditioned(X, n_params: int) -> bool:
+    """Newton-CG preconditions with a lagged Hessian on dense data of ≤ 4000 parameters."""
+    return not sp.issparse(X) and n_params <= HESSIAN_PRECONDITION_MAX_PARAMS
 
 
 def _recording(path: list, inner=None, to_original=np.asarray):
@@ -226,7 +233,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.verbose:
             kwargs["callback"] = progress_callback(problem, solver)
         target = problem
-        if (
+        if solver == "newton-cg" and _hessian_preconditioned(X, problem.n_params):
+            kwargs["precondition"] = True  # affine-invariant: no standardising needed
+        elif (
             solver in _STANDARDIZED_SOLVERS
             and self.penalty != "firth"
             and X.shape[0] > problem.n_params
@@ -349,7 +358,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return self._raw_margins(X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, columns ordered as ``classes_``: :math:`[\\sigma(-z), \\sigma(z)]`."""
+        """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]`, columns ordered as ``classes_``."""
         z = self.decision_function(X)
         return np.column_stack([sigmoid(-z), sigmoid(z)])
 

@@ -2,10 +2,11 @@
 
 A backend is the only code that iterates over ``X``. It offers
 
-``reduce(fn, *args, per_block=None)``
+``reduce(fn, *args, per_block=None, min_rows=0)``
     :math:`\\sum_b` ``fn(X_b, y_b, s_b, [per_block[b]], *args)`` for per-block math
     ``fn`` from :mod:`logistic.objective` returning a tuple of partial sums;
-    the sum is accumulated in float64 on the host.
+    the sum is accumulated in float64 on the host. ``min_rows`` asks for blocks of
+    at least that many rows (Gram products, whose d×d partials must be amortised).
 ``reduce_keep(fn, *args)``
     the same for a ``fn`` returning ``(partial_sums, kept)``; returns the sums and
     the list of per-block ``kept`` values (left where the block lives), to be handed

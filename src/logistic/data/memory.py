@@ -10,7 +10,10 @@ views. scipy.sparse matrices (CSR or CSC) are used whole, as a single block: the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,7 +22,27 @@ import scipy.sparse as sp
 __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 4 << 20
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@lru_cache(maxsize=4)
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logistic-block")
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _to_host64(a: Any) -> Any:
@@ -50,7 +73,9 @@ class InMemoryBackend:
         for dense data and the whole matrix for sparse data.
     """
 
-    def __init__(self, X, y, sample_weight=None, *, block_rows: int | None = None):
+    def __init__(
+        self, X, y, sample_weight=None, *, block_rows: int | None = None, n_jobs: int | None = None
+    ):
         self.X, self.y, self.s = X, y, sample_weight
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
@@ -62,14 +87,16 @@ class InMemoryBackend:
                 block_rows = max(256, BLOCK_BYTES // row_bytes)
         self.block_rows = max(1, int(block_rows))
         self.n_blocks = max(1, -(-self.n_samples // self.block_rows))
+        self.n_jobs = usable_cores() if n_jobs is None else max(1, int(n_jobs))
 
-    def blocks(self) -> Iterator[tuple[Any, Any, Any]]:
-        """Yield ``(X_b, y_b, s_b)`` views, one per row block."""
-        if self.n_blocks == 1:
+    def blocks(self, min_rows: int = 0) -> Iterator[tuple[Any, Any, Any]]:
+        """Yield ``(X_b, y_b, s_b)`` views, one per row block (of at least ``min_rows`` rows)."""
+        size = max(self.block_rows, int(min_rows))
+        if size >= self.n_samples:
             yield self.X, self.y, self.s
             return
-        for start in range(0, self.n_samples, self.block_rows):
-            rows = slice(start, start + self.block_rows)
+        for start in range(0, self.n_samples, size):
+            rows = slice(start, start + size)
             yield self.X[rows], self.y[rows], None if self.s is None else self.s[rows]
 
     def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
@@ -90,17 +117,38 @@ class InMemoryBackend:
             return None
         return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
 
-    def reduce(self, fn: Callable, *args, per_block: list | None = None) -> tuple:
-        acc = None
-        for i, block in enumerate(self.blocks()):
+    def _map(self, fn: Callable, args: tuple, per_block: list | None, min_rows: int = 0) -> list:
+        """``fn`` on every block, in block order; on a thread pool when there are cores.
+
+        NumPy releases the GIL inside BLAS calls and ufunc loops, so blocks run in
+        parallel; the per-block results are combined in block order, so the sums do
+        not depend on the number of threads.
+        """
+        blocks = list(self.blocks(min_rows))
+
+        def one(i: int):
             extra = () if per_block is None else (per_block[i],)
-            acc = _add(acc, fn(*block, *extra, *args))
+            return fn(*blocks[i], *extra, *args)
+
+        if self.n_jobs > 1 and len(blocks) > 1:
+            # one BLAS thread per block: the pool already uses the cores
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                return list(_pool(self.n_jobs).map(one, range(len(blocks))))
+        return [one(i) for i in range(len(blocks))]
+
+    def reduce(
+        self, fn: Callable, *args, per_block: list | None = None, min_rows: int = 0
+    ) -> tuple:
+        """Sum ``fn`` over blocks; ``min_rows`` enlarges blocks for d×d results (Gram products),
+        whose per-block output would otherwise cost as much as the product."""
+        acc = None
+        for out in self._map(fn, args, per_block, min_rows):
+            acc = _add(acc, out)
         return acc
 
     def reduce_keep(self, fn: Callable, *args) -> tuple[tuple, list]:
         acc, kept = None, []
-        for block in self.blocks():
-            sums, keep = fn(*block, *args)
+        for sums, keep in self._map(fn, args, None):
             acc = _add(acc, sums)
             kept.append(keep)
         return acc, kept
