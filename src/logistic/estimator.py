@@ -358,7 +358,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return self._raw_margins(X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]`, columns ordered as ``classes_``."""
+        """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
         z = self.decision_function(X)
         return np.column_stack([sigmoid(-z), sigmoid(z)])
 

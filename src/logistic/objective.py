@@ -164,7 +164,7 @@ def block_gram_trace(X, y, s) -> tuple[Any, Any]:
 
 
 def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:
-    """Partial column sums :math:`\\sum_i s_i x_i`, :math:`\\sum_i s_i x_i^2` and :math:`\\sum_i s_i`."""
+    """Partial column sums of :math:`s_i x_i` and :math:`s_i x_i^2`, and :math:`\\sum_i s_i`."""
     xp = array_namespace(y)
     if sp.issparse(X):
         sw = xp.ones_like(y) if s is None else s
