@@ -76,7 +76,7 @@ def run_demo() -> list[DemoRow]:
     """Fit the three models and return one :class:`DemoRow` each."""
     X_tr, X_te, y_tr, y_te = breast_cancer_split()
     models = [
-        ("logistic gd", LogisticRegression(solver="gd", tol=1e-8)),
+        ("logistic gd", LogisticRegression(solver="gd")),
         ("logistic auto", LogisticRegression()),
         ("sklearn lbfgs tol=1e-10", SkLogisticRegression(tol=1e-10, max_iter=10_000)),
     ]
