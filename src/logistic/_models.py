@@ -53,8 +53,11 @@ PROXIMAL_SOLVERS = {"proximal-newton": proximal_newton}
 DEFAULT_MAX_ITER_PROXIMAL = {"proximal-newton": 200}
 MULTI_CLASS = ("auto", "multinomial", "ovr")
 
-#: Largest k·d + k for which "auto" forms the dense multinomial Hessian.
-MULTINOMIAL_NEWTON_MAX_PARAMS = 300
+#: Largest k·d + k for which "auto" uses the multinomial Newton solver.
+MULTINOMIAL_NEWTON_MAX_PARAMS = 1000
+#: "auto" multinomial Newton forms its Hessian from about this many rows per
+#: parameter (a strided subsample) when the data have at least twice as many.
+HESSIAN_ROWS_PER_PARAM = 20
 
 
 def check_l1_ratio(penalty, l1_ratio) -> None:
@@ -194,6 +197,20 @@ def unpack(problem, theta, *, penalised: bool = True) -> tuple[np.ndarray, np.nd
     return theta[:d].reshape(1, -1).copy(), b
 
 
+def _maybe_subsample_hessian(problem, X, y_idx, s) -> None:
+    """Give a large multinomial problem a strided row subsample for its Hessian."""
+    n_rows = max(HESSIAN_ROWS_PER_PARAM * problem.n_params, 10_000)
+    step = X.shape[0] // n_rows
+    if step < 2:
+        return
+    rows = slice(0, None, step)
+    # a float32 copy of the subsample (≤ 1/2 of X's rows, half the bytes): the Hessian
+    # only shapes the step, so single precision suffices and its Gram products run 2× faster
+    sub = make_backend(X[rows].astype(np.float32), one_hot(y_idx[rows], problem.n_classes),
+                       None if s is None else s[rows])
+    problem.subsample_hessian(sub)
+
+
 @dataclass
 class Fit:
     """The outcome of one fit in scikit-learn's layout and units."""
@@ -237,6 +254,8 @@ def fit_model(
         fit_intercept=fit_intercept,
     )
     name = resolve_solver(solver, problem, sp.issparse(X))
+    if solver == "auto" and name == "newton" and isinstance(problem, MultinomialProblem):
+        _maybe_subsample_hessian(problem, X, y_idx, s)
     if theta0 is None:
         theta0 = np.zeros(problem.n_params)
     callback = callback_factory(problem, name) if callback_factory is not None else None

@@ -146,15 +146,22 @@ def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
     H_WW = xp.zeros((k, k, m, m), dtype=xp.float64)
     H_Wb = xp.zeros((k, k, m), dtype=xp.float64)
     H_bb = xp.zeros((k, k), dtype=xp.float64)
+    XJ = X if cols is None else X[:, cols]
     for c in range(k):
-        for c2 in range(c, k):
-            h = P[:, c] * ((1.0 if c == c2 else 0.0) - P[:, c2])
-            if s is not None:
-                h = h * s
-            G, v, t = _gram(X, h, cols), _colsum(X, h, cols), xp.sum(h)
-            H_WW[c, c2], H_Wb[c, c2], H_bb[c, c2] = G, v, t
-            if c2 != c:
-                H_WW[c2, c], H_Wb[c2, c], H_bb[c2, c] = G, v, t
+        # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
+        Hc = P[:, c : c + 1] * ((xp.arange(c, k) == c) - P[:, c:])
+        if s is not None:
+            Hc = Hc * s[:, None]
+        if sp.issparse(XJ):
+            G = xp.stack([_gram(XJ, Hc[:, j]) for j in range(k - c)])
+        else:  # one matmul for all c' ≥ c: Xᵀ [X·h_cc, X·h_c,c+1, …]
+            A = XJ[:, None, :] * xp.astype(Hc, XJ.dtype, copy=False)[:, :, None]
+            G = xp.astype(XJ.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
+            G = xp.permute_dims(xp.reshape(G, (m, k - c, m)), (1, 0, 2))
+        v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
+        t = xp.sum(Hc, axis=0)
+        H_WW[c, c:], H_Wb[c, c:], H_bb[c, c:] = G, v, t
+        H_WW[c:, c], H_Wb[c:, c], H_bb[c:, c] = G, v, t
     return H_WW, H_Wb, H_bb
 
 
