@@ -128,6 +128,18 @@ def test_multinomial_random_problems_with_weights(seed):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
 
 
+def test_large_n_uses_a_subsampled_hessian_and_still_converges():
+    X, y = make_classification(n_samples=25_000, n_features=5, n_informative=4, n_redundant=0,
+                               n_classes=3, n_clusters_per_class=1, flip_y=0.1, random_state=2)
+    ours = logistic.LogisticRegression(C=0.01).fit(X, y)
+    assert ours.solver_ == "newton" and ours.converged_
+    ref = SkLR(C=0.01, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    f_ref = _objective(X, y, ref.coef_, ref.intercept_, 0.01)
+    assert _rel_gap(ours.objective_, f_ref) <= 1e-8
+    exact = logistic.LogisticRegression(C=0.01, solver="newton").fit(X, y)  # full Hessian
+    assert ours.n_iter_[0] <= exact.n_iter_[0] + 4
+
+
 def test_multinomial_without_penalty_is_centred_and_optimal():
     X, y = make_classification(n_samples=400, n_features=4, n_informative=3, n_redundant=0,
                                n_classes=3, n_clusters_per_class=1, flip_y=0.3, random_state=5)

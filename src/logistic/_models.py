@@ -204,6 +204,9 @@ def _maybe_subsample_hessian(problem, X, y_idx, s) -> None:
     if step < 2:
         return
     rows = slice(0, None, step)
+    counts = np.bincount(y_idx[rows], minlength=problem.n_classes)
+    if counts.min() < 2 * problem.n_features:  # a rare class: its curvature would be noise
+        return
     # a float32 copy of the subsample (≤ 1/2 of X's rows, half the bytes): the Hessian
     # only shapes the step, so single precision suffices and its Gram products run 2× faster
     sub = make_backend(X[rows].astype(np.float32), one_hot(y_idx[rows], problem.n_classes),

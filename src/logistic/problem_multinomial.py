@@ -81,7 +81,7 @@ class MultinomialProblem:
         self._hessian_ratio = 1.0
 
     def subsample_hessian(self, backend) -> None:
-        """Form Newton's Hessian from ``backend``, a row subsample of the data.
+        r"""Form Newton's Hessian from ``backend``, a row subsample of the data.
 
         The loss and gradient stay exact; the Hessian's loss part is estimated from
         the subsample and scaled by :math:`S/S_{sub}`. Newton then converges
