@@ -8,6 +8,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegressionCV as SkCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 import logistic
@@ -97,3 +98,18 @@ def test_bad_cv_input():
         logistic.LogisticRegressionCV(Cs=2, cv=1).fit(X, y)
     with pytest.raises(ValueError, match="class_weight names class"):
         logistic.LogisticRegressionCV(Cs=2, class_weight={"a": 1.0}).fit(X, y)
+
+
+def _cv_xfails(estimator):
+    # as scikit-learn's own LogisticRegressionCV: repeating a sample changes the folds
+    reason = "sample weights are not equivalent to repeated samples under cross-validation"
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
+
+
+@parametrize_with_checks([logistic.LogisticRegressionCV(Cs=3, cv=3)],
+                         expected_failed_checks=_cv_xfails)
+def test_cv_estimator_is_sklearn_compatible(estimator, check):
+    check(estimator)
