@@ -77,25 +77,32 @@ def _rowweight(A, s):
     return A if s is None else A * s[:, None]
 
 
-def _loss(Y, s, logP):
+def _softmax_loss(Y, s, Z):
+    r"""Partial loss and probabilities from scores: one ``exp`` per entry, no second pass.
+
+    With :math:`m_i = \max_c z_{ic}`, :math:`E = e^{Z - m}` and :math:`S_i = \sum_c E_{ic}
+    \ge 1`: :math:`P = E / S` and :math:`\ell_i = m_i + \log S_i - y_i\cdot z_i`.
+    """
     xp = array_namespace(Y)
-    per_sample = -xp.sum(Y * logP, axis=1)
-    return xp.sum(per_sample if s is None else per_sample * s)
+    m = xp.max(Z, axis=1, keepdims=True)
+    E = xp.exp(Z - m)
+    S = xp.sum(E, axis=1, keepdims=True)
+    per_sample = xp.reshape(m + xp.log(S), (-1,)) - xp.sum(Y * Z, axis=1)
+    loss = xp.sum(per_sample if s is None else per_sample * s)
+    return loss, E / S
 
 
 def block_loss(X, Y, s, W, b) -> tuple[Any]:
-    """Partial loss :math:`\\sum_i s_i(\\operatorname{lse}(z_i) - y_i\\cdot z_i)` (one product)."""
-    logP, _ = log_softmax(_scores(X, Y, W, b))
-    return (_loss(Y, s, logP),)
+    r"""Partial loss :math:`\sum_i s_i(\operatorname{lse}(z_i) - y_i\cdot z_i)` (one product)."""
+    return (_softmax_loss(Y, s, _scores(X, Y, W, b))[0],)
 
 
 def block_loss_grad_probs(X, Y, s, W, b) -> tuple[tuple[Any, Any, Any], tuple[Any, Any]]:
     """Loss, gradient (W, b), and the kept ``(P, s)`` for later Hessian products."""
     xp = array_namespace(Y)
-    logP, _ = log_softmax(_scores(X, Y, W, b))
-    P = xp.exp(logP)
+    loss, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
     R = _rowweight(P - Y, s)
-    return (_loss(Y, s, logP), _rmatmul(X, R), xp.sum(R, axis=0)), (P, s)
+    return (loss, _rmatmul(X, R), xp.sum(R, axis=0)), (P, s)
 
 
 def block_loss_grad(X, Y, s, W, b) -> tuple[Any, Any, Any]:
@@ -167,9 +174,8 @@ def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
 
 def block_hess_columns_at(X, Y, s, W, b, cols) -> tuple[Any, Any, Any]:
     """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here)."""
-    xp = array_namespace(Y)
-    logP, _ = log_softmax(_scores(X, Y, W, b))
-    return block_hess_columns(X, Y, s, (xp.exp(logP), s), cols)
+    _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
+    return block_hess_columns(X, Y, s, (P, s), cols)
 
 
 def block_loss_grad_hess(X, Y, s, W, b):

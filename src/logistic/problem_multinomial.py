@@ -79,6 +79,7 @@ class MultinomialProblem:
         self.scale = 1.0 / self.sum_weights
         self.hessian_backend = None
         self._hessian_ratio = 1.0
+        self._last = None
 
     def subsample_hessian(self, backend) -> None:
         r"""Form Newton's Hessian from ``backend``, a row subsample of the data.
@@ -92,6 +93,7 @@ class MultinomialProblem:
         _, sw = backend.reduce(mobj.block_gram_trace)
         self.hessian_backend = backend
         self._hessian_ratio = self.sum_weights / float(sw)
+        self._last = None  # (θ, f, g) of the last loss() call, see loss()
 
     # -- layout ----------------------------------------------------------------
     def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
@@ -114,6 +116,13 @@ class MultinomialProblem:
     # -- one pass each ---------------------------------------------------------
     def loss(self, theta: np.ndarray) -> float:
         """Objective value :math:`f(\\theta)`."""
+        if self.hessian_backend is not None:
+            # Newton with a subsampled Hessian: a line search's accepted point is the
+            # next iterate, where loss_grad_hess needs the exact gradient; computing it
+            # here with the loss (one pass either way) saves that iteration a full pass
+            f, g = self.loss_grad(theta)
+            self._last = (theta.copy(), f, g)
+            return f
         W, b = self.split(theta)
         self.passes += 1
         (loss,) = self.backend.reduce(mobj.block_loss, W, b)
@@ -153,12 +162,18 @@ class MultinomialProblem:
         self.passes += 1
         if self.hessian_backend is None:
             loss, G_W, g_b, *blocks = self.backend.reduce(mobj.block_loss_grad_hess, W, b)
+            f, g = self._penalised(loss, G_W, g_b, W)
             ratio = 1.0
         else:
-            loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b)
+            last = self._last
+            if last is not None and np.array_equal(last[0], theta):
+                self.passes -= 1  # no pass over the full data
+                f, g = last[1], last[2]
+            else:
+                loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b)
+                f, g = self._penalised(loss, G_W, g_b, W)
             blocks = self.hessian_backend.reduce(mobj.block_hess_columns_at, W, b, None)
             ratio = self._hessian_ratio
-        f, g = self._penalised(loss, G_W, g_b, W)
         H = self._assemble(*blocks, np.arange(d), None, ratio=ratio)
         mu = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
         if self.fit_intercept:  # shifting every intercept by the same amount
