@@ -164,6 +164,13 @@ def test_elasticnet_extremes_agree_with_l2_and_l1():
     assert en1.objective_ == pytest.approx(l1.objective_, rel=1e-12)
 
 
+def test_proximal_newton_on_a_smooth_problem_is_newton():
+    X, y = DATASETS["wine"]()
+    a = logistic.LogisticRegression(C=0.7, solver="proximal-newton").fit(X, y)
+    b = logistic.LogisticRegression(C=0.7, solver="newton").fit(X, y)
+    assert a.objective_ == pytest.approx(b.objective_, rel=1e-11)
+
+
 def test_bad_l1_input():
     X, y = DATASETS["iris"]()
     for bad in (-0.1, 1.5, "half", None):

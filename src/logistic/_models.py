@@ -259,6 +259,8 @@ def fit_model(
     name = resolve_solver(solver, problem, sp.issparse(X))
     if solver == "auto" and name == "newton" and isinstance(problem, MultinomialProblem):
         _maybe_subsample_hessian(problem, X, y_idx, s)
+    if name in PROXIMAL_SOLVERS and not isinstance(problem, L1Problem):
+        problem = L1Problem(problem, l1=0.0)  # a smooth problem: proximal Newton = Newton
     if theta0 is None:
         theta0 = np.zeros(problem.n_params)
     callback = callback_factory(problem, name) if callback_factory is not None else None
