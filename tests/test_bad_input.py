@@ -44,18 +44,19 @@ def _with(a, i, value):
         (X, np.linspace(0, 1, 10), None, "Unknown label type: continuous"),
         (X, np.c_[Y, Y], None, "y should be a 1d array"),
         (X[:, 0], Y, None, "Expected 2D array, got 1D array"),
-        (X, np.arange(10) % 3, None, "Only binary classification is supported"),
+        (X, np.arange(10) % 3, None, "penalty='firth' is for two classes"),
     ],
     ids=[
         "X-nan", "X-inf", "X-neginf", "y-nan", "y-inf", "w-nan", "w-inf", "w-negative",
         "w-all-zero", "w-length", "one-class", "one-class-str", "length-mismatch",
         "no-samples", "no-features", "X-strings", "X-object", "y-continuous", "y-2d",
-        "X-1d", "three-classes",
+        "X-1d", "three-classes-firth",
     ],
 )
 def test_bad_data(X_, y_, w_, match):
+    penalty = "firth" if match.startswith("penalty='firth'") else "l2"  # 3 classes: firth only
     with pytest.raises(ValueError, match=match):
-        LogisticRegression().fit(X_, y_, sample_weight=w_)
+        LogisticRegression(penalty=penalty).fit(X_, y_, sample_weight=w_)
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,13 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-def test_binary_only_is_declared():
+def test_tags_declare_multiclass_and_sparse():
+    """Multiclass is supported (the multiclass issue removed the binary-only tag)."""
     tags = LogisticRegression().__sklearn_tags__()
-    assert tags.classifier_tags.multi_class is False
+    assert tags.classifier_tags.multi_class is True
     assert tags.input_tags.sparse is True
-    with pytest.raises(ValueError, match="Only binary classification is supported.*3 classes"):
-        LogisticRegression().fit(np.arange(6.0).reshape(-1, 1), [0, 1, 2, 0, 1, 2])
+    model = LogisticRegression().fit(np.arange(6.0).reshape(-1, 1), [0, 1, 2, 0, 1, 2])
+    assert model.coef_.shape == (3, 1) and model.predict_proba([[1.0]]).shape == (1, 3)
 
 
 def _sk(**kw):

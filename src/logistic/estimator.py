@@ -31,6 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _fit_more, _models
 from ._numerics import log_sigmoid, sigmoid
 from ._progress import progress_callback
 from .data import make_backend
@@ -46,8 +47,8 @@ class SeparationWarning(ConvergenceWarning):
     """The maximum-likelihood estimate does not exist (the classes are separable)."""
 
 
-_PENALTIES = ("l2", None, "firth")
-_SOLVERS = ("auto", *SOLVERS)
+_PENALTIES = ("l2", None, "l1", "elasticnet", "firth")
+_SOLVERS = ("auto", *SOLVERS, *_models.PROXIMAL_SOLVERS)
 #: Solvers that are not affine-invariant run in standardised coordinates
 #: (:mod:`logistic.standardized`); gradient descent stays the tutorials' algorithm.
 _STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
@@ -71,23 +72,29 @@ def _recording(path: list, inner=None, to_original=np.asarray):
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
-    r"""Binary logistic regression, from first principles.
+    r"""Logistic regression (binary, multinomial, one-vs-rest), from first principles.
 
     Parameters
     ----------
-    penalty : {"l2", None, "firth"}, default="l2"
-        ``"l2"`` adds :math:`\frac{1}{2C}\|w\|^2`; ``None`` fits the unpenalised
+    penalty : {"l2", "l1", "elasticnet", None, "firth"}, default="l2"
+        ``"l2"`` adds :math:`\frac{1}{2C}\|w\|^2`; ``"l1"`` adds
+        :math:`\frac1C\|w\|_1`; ``"elasticnet"`` adds
+        :math:`\frac1C(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|^2)` with
+        :math:`\rho` = ``l1_ratio``; ``None`` fits the unpenalised
         maximum-likelihood model; ``"firth"`` maximises Firth's bias-reduced
         penalised likelihood :math:`\ell + \frac12\log\det I` (finite under
         separation; see :mod:`logistic.firth`), by Fisher scoring (``C`` ignored,
-        ``solver`` must be ``"auto"`` or ``"newton"``).
+        ``solver`` must be ``"auto"`` or ``"newton"``; binary only).
     C : float > 0, default=1.0
         Inverse regularisation strength (scikit-learn's convention).
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {"auto", "gd", "lbfgs", "newton", "newton-cg"}, default="auto"
+    solver : {"auto", "gd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, default="auto"
         ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
-        and Newton-CG otherwise (see :func:`logistic.solvers.choose_solver`).
+        and Newton-CG otherwise (see :func:`logistic.solvers.choose_solver`); for
+        more than two classes Newton–Cholesky while k·d is small, else L-BFGS; for
+        L1 / elastic-net proximal Newton, the only solver of the non-smooth problem
+        (see :func:`logistic._models.resolve_solver`).
     tol : float, default=1e-10
         Stop when the solver's estimate of the relative objective gap
         :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
@@ -109,13 +116,25 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Keep the coefficients after every iteration in ``coef_path_`` and
         ``intercept_path_`` (for pictures of the fit, e.g.
         :func:`logistic.plots.animate_training`); costs ``n_iter × n_features`` floats.
+    multi_class : {"auto", "multinomial", "ovr"}, default="auto"
+        With more than two classes: ``"multinomial"`` (= ``"auto"``) fits one softmax
+        model (scikit-learn's symmetric parametrisation, all k×d coefficients
+        penalised, centred over the classes where the objective leaves them free);
+        ``"ovr"`` fits k binary models, class c against the rest. Two classes always
+        fit the binary model.
+    l1_ratio : float in [0, 1] or None, default=None
+        The L1 share :math:`\rho` of ``penalty="elasticnet"`` (required there).
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each sample's weight by its class's weight, as scikit-learn does;
+        ``"balanced"`` uses :math:`S/(k S_c)` with :math:`S_c` the class's total
+        sample weight.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features)
-    intercept_ : ndarray of shape (1,)
-    classes_ : ndarray of shape (2,)
-    n_iter_ : ndarray of shape (1,)
+    coef_ : ndarray of shape (1, n_features), or (n_classes, n_features) for > 2 classes
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    classes_ : ndarray of shape (n_classes,)
+    n_iter_ : ndarray of shape (1,), or (n_classes,) for one-vs-rest
         Iterations the solver took.
     converged_ : bool
         Whether the solver met its tolerance.
@@ -126,7 +145,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         units), ``"grad_norm"`` (its gradient's 2-norm) and ``"seconds"`` (elapsed
         since the solver started).
     objective_ : float
-        The final objective, in scikit-learn's units.
+        The final objective, in scikit-learn's units (L1 term included; for
+        one-vs-rest the sum of the k binary objectives, and ``history_`` is then a
+        list of k dicts).
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only when X had string column names.
     coef_path_ : ndarray of shape (n_iter_ + 1, n_features), only with ``record_coef``
@@ -146,6 +167,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         random_state=None,
         verbose: int = 0,
         record_coef: bool = False,
+        multi_class: str = "auto",
+        l1_ratio: float | None = None,
+        class_weight=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -157,10 +181,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.record_coef = record_coef
+        self.multi_class = multi_class
+        self.l1_ratio = l1_ratio
+        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True
         return tags
 
@@ -198,10 +224,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"y contains only one class ({self.classes_.tolist()[0]!r}); "
                 "logistic regression needs samples of two classes."
             )
-        if self.classes_.size > 2:
+        if self.classes_.size > 2 and self.penalty == "firth":
             raise ValueError(
-                "Only binary classification is supported. The type of the target is "
-                f"multiclass: y has {self.classes_.size} classes (multiclass is planned)."
+                f"penalty='firth' is for two classes; y has {self.classes_.size} classes."
             )
         y01 = (y == self.classes_[1]).astype(np.float64)
         s = None
@@ -211,6 +236,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 raise ValueError("sample_weight contains NaN or infinity.")
             if not s.sum() > 0:
                 raise ValueError("sample_weight sums to zero: there is nothing to fit.")
+        y_idx = np.searchsorted(self.classes_, y)
+        s = _models.class_sample_weight(self.class_weight, self.classes_, y_idx, s)
+        if (
+            self.classes_.size > 2
+            or self.penalty in ("l1", "elasticnet")
+            or self.solver in _models.PROXIMAL_SOLVERS
+        ):
+            return _fit_more.fit_more(self, X, y_idx, s)  # multiclass, L1 / elastic-net
 
         alpha = 0.0 if self.penalty is None else 1.0 / self.C
         if self.penalty == "firth":  # Firth's penalised likelihood (logistic.firth)
@@ -290,7 +323,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be 'l2', None or 'firth', got {self.penalty!r}.")
+            raise ValueError(
+                f"penalty must be 'l2', 'l1', 'elasticnet', 'firth' or None, got {self.penalty!r}."
+            )
         if self.penalty == "firth" and self.solver not in ("auto", "newton"):
             raise ValueError(
                 f"penalty='firth' is fitted by Fisher scoring: solver must be 'auto' or "
@@ -306,6 +341,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1
         ):
             raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
+        if self.multi_class not in _models.MULTI_CLASS:
+            raise ValueError(
+                f"multi_class must be one of {_models.MULTI_CLASS}, got {self.multi_class!r}."
+            )
+        _models.check_l1_ratio(self.penalty, self.l1_ratio)
         lr = self.learning_rate
         if not (
             lr == "auto"
@@ -346,6 +386,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
     def _raw_margins(self, X) -> np.ndarray:
+        if self.coef_.shape[0] > 1:  # k > 2 classes: the (n, k) scores
+            return _fit_more.multiclass_margins(self, X)
         w = self.coef_.ravel().astype(X.dtype, copy=False)
         return np.asarray(X @ w, dtype=np.float64).reshape(-1) + self.intercept_[0]
 
@@ -360,14 +402,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return np.exp(_fit_more.multiclass_log_proba(self, z))
         return np.column_stack([sigmoid(-z), sigmoid(z)])
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return _fit_more.multiclass_log_proba(self, z)
         return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
 
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
         check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        z = self.decision_function(X)
+        if z.ndim == 2:
+            return self.classes_[np.argmax(z, axis=1)]
+        return self.classes_[(z > 0).astype(int)]
+

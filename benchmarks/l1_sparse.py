@@ -1,0 +1,108 @@
+"""L1 on the sparse text-like workload (issue 9 / the speed issue): no intercept, C = 1.
+
+    PYTHONPATH=src python benchmarks/l1_sparse.py [--n 100000] [--d 50000] [--no-saga]
+
+The workload: ``n × d`` CSR, about 60 non-zeros a row drawn with power-law
+(Zipf-like) column frequencies, log1p counts, rows L2-normalised, labels drawn from
+a logistic model with a sparse true β. Times our ``LogisticRegression(penalty="l1",
+fit_intercept=False)`` against scikit-learn liblinear and saga, skglm and celer
+(when installed), and prints time, relative objective gap against the best
+objective any run reached, and best-peer-time / our-time. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression as SK
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import table, timed  # noqa: E402
+
+import logistic  # noqa: E402
+
+
+def text_like(n: int, d: int, nnz_per_row: int = 60, seed: int = 0):
+    """Sparse log1p counts with power-law column frequencies; labels from a sparse β."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / (np.arange(d) + 10.0) ** 1.1
+    p /= p.sum()
+    counts = rng.poisson(nnz_per_row, n).clip(1)
+    rows = np.repeat(np.arange(n), counts)
+    cols = rng.permutation(d)[rng.choice(d, size=rows.size, p=p)]
+    vals = rng.geometric(0.6, rows.size).astype(np.float64)
+    X = sp.csr_matrix((vals, (rows, cols)), shape=(n, d))
+    X.sum_duplicates()
+    X.data = np.log1p(X.data)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ X
+    beta = np.zeros(d)
+    support = rng.choice(d // 10, 200, replace=False)  # among the frequent columns
+    beta[support] = rng.standard_normal(200) * 4.0
+    z = X @ beta
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-z))).astype(np.int64)
+    return X.tocsr(), y
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--d", type=int, default=50_000)
+    ap.add_argument("--no-saga", action="store_true")
+    args = ap.parse_args()
+    X, y = text_like(args.n, args.d)
+    print(f"X: {X.shape}, nnz {X.nnz}, positives {y.mean():.3f}", flush=True)
+    C = 1.0
+
+    def objective(coef):
+        z = X @ coef.ravel()
+        return float(np.sum(np.logaddexp(0, z) - y * z) + np.abs(coef).sum() / C)
+
+    rows = []
+    sec, m = timed(lambda: logistic.LogisticRegression(penalty="l1", C=C,
+                                                       fit_intercept=False).fit(X, y))
+    rows.append(("ours proximal-newton", sec, objective(m.coef_)))
+    print(rows[-1], "nnz", np.count_nonzero(m.coef_), "iters", m.n_iter_, flush=True)
+    for tol in (1e-4, 1e-8):
+        sec, r = timed(lambda t=tol: SK(penalty="l1", solver="liblinear", C=C, tol=t,
+                                        fit_intercept=False, max_iter=10_000).fit(X, y))
+        rows.append((f"sklearn liblinear tol={tol:g}", sec, objective(r.coef_)))
+        print(rows[-1], flush=True)
+    if not args.no_saga:
+        sec, r = timed(lambda: SK(l1_ratio=1.0, solver="saga", C=C, tol=1e-6,
+                                  fit_intercept=False, max_iter=1000).fit(X, y))
+        rows.append(("sklearn saga tol=1e-6", sec, objective(r.coef_)))
+        print(rows[-1], flush=True)
+    try:
+        from skglm import SparseLogisticRegression
+
+        SparseLogisticRegression(alpha=1e-3, fit_intercept=False).fit(X[:500], y[:500])  # JIT
+        for tol in (1e-4, 1e-8):
+            est = SparseLogisticRegression(alpha=1.0 / (C * X.shape[0]), tol=tol,
+                                           fit_intercept=False, max_iter=100)
+            sec, r = timed(lambda e=est: e.fit(X, y))
+            rows.append((f"skglm tol={tol:g}", sec, objective(r.coef_)))
+            print(rows[-1], flush=True)
+    except ImportError:
+        print("skglm not installed")
+    try:
+        from celer import LogisticRegression as Celer
+
+        for tol in (1e-4, 1e-8):
+            est = Celer(C=C, tol=tol, fit_intercept=False)
+            sec, r = timed(lambda e=est: e.fit(X, 2 * y - 1))
+            rows.append((f"celer tol={tol:g}", sec, objective(r.coef_)))
+            print(rows[-1], flush=True)
+    except ImportError:
+        print("celer not installed")
+    f_ref = min(r[2] for r in rows)
+    print(f"\nL1 sparse text-like {X.shape}, no intercept, C={C}; best objective {f_ref:.10g}")
+    print(table(rows, "ours", f_ref))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+r"""Per-block multinomial (softmax) math: partial loss, gradient, H·v and the Hessian.
+
+With :math:`k` classes the coefficients are a matrix :math:`W \in \mathbb{R}^{k\times d}`
+(scikit-learn's ``coef_``) and intercepts :math:`b \in \mathbb{R}^k`. For one block of
+rows :math:`(X_b, Y_b, s_b)`, :math:`Y` one-hot of shape (n_b, k), let
+
+.. math::
+
+    Z = X_b W^\top + \mathbf 1 b^\top, \qquad
+    \operatorname{lse}(z_i) = m_i + \log\textstyle\sum_c e^{z_{ic} - m_i},
+    \quad m_i = \max_c z_{ic}, \qquad P = e^{Z - \operatorname{lse}(Z)}.
+
+Subtracting the row maximum makes every exponent non-positive, so nothing
+overflows and the largest term of each sum is exactly 1 (no log of 0). Then
+
+.. math::
+
+    L_b &= \textstyle\sum_i s_i\big(\operatorname{lse}(z_i) - y_i\cdot z_i\big) \\
+    \nabla_W &= R^\top X_b, \quad \nabla_b = R^\top \mathbf 1,
+        \quad R = s \odot (P - Y) \\
+    H v &= \big(Q^\top X_b,\ Q^\top\mathbf 1\big), \quad
+        Q = s\odot\big(P\odot U - P \odot (P\odot U)\mathbf 1\big),
+        \quad U = X_b V^\top + \mathbf 1 v_b^\top
+
+(per sample the Hessian in :math:`z` is :math:`\operatorname{diag}(p) - pp^\top`). The
+full Hessian, block :math:`(c, c')` of size :math:`d\times d`, is
+:math:`X_b^\top \operatorname{diag}(s\odot(p_c\delta_{cc'} - p_c p_{c'}))X_b`: it costs
+:math:`k(k+1)/2` weighted Gram products, so it is meant for small :math:`k\cdot d`.
+
+Dtypes and namespaces follow :mod:`logistic.objective`: the products with ``X_b`` run
+in ``X_b``'s dtype, everything else in float64, through the array namespace of ``Y``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scipy.sparse as sp
+from array_api_compat import array_namespace
+
+__all__ = [
+    "log_softmax",
+    "block_loss",
+    "block_loss_grad",
+    "block_loss_grad_probs",
+    "block_hessp",
+    "block_loss_grad_hess",
+    "block_hess_columns",
+    "block_hess_columns_at",
+    "block_gram_trace",
+]
+
+
+def log_softmax(Z: Any) -> tuple[Any, Any]:
+    """Return ``(Z - lse(Z), lse(Z))`` row-wise, stable for every finite ``Z``."""
+    xp = array_namespace(Z)
+    m = xp.max(Z, axis=1, keepdims=True)
+    lse = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
+    return Z - lse, lse
+
+
+def _scores(X, Y, W, b):
+    """Z = X Wᵀ + b in float64 (the product in X's dtype); W is (k, d), b is (k,) or 0."""
+    xp = array_namespace(Y)
+    XW = X @ xp.astype(W.T, X.dtype, copy=False)
+    return xp.astype(xp.asarray(XW), xp.float64) + b
+
+
+def _rmatmul(X, R):
+    """Rᵀ X as a float64 (k, d) array (R cast to X's dtype for the product)."""
+    xp = array_namespace(R)
+    out = X.T @ xp.astype(R, X.dtype, copy=False)
+    return xp.astype(xp.asarray(out), xp.float64).T
+
+
+def _rowweight(A, s):
+    return A if s is None else A * s[:, None]
+
+
+def _softmax_loss(Y, s, Z):
+    r"""Partial loss and probabilities from scores: one ``exp`` per entry, no second pass.
+
+    With :math:`m_i = \max_c z_{ic}`, :math:`E = e^{Z - m}` and :math:`S_i = \sum_c E_{ic}
+    \ge 1`: :math:`P = E / S` and :math:`\ell_i = m_i + \log S_i - y_i\cdot z_i`.
+    """
+    xp = array_namespace(Y)
+    m = xp.max(Z, axis=1, keepdims=True)
+    E = xp.exp(Z - m)
+    S = xp.sum(E, axis=1, keepdims=True)
+    per_sample = xp.reshape(m + xp.log(S), (-1,)) - xp.sum(Y * Z, axis=1)
+    loss = xp.sum(per_sample if s is None else per_sample * s)
+    return loss, E / S
+
+
+def block_loss(X, Y, s, W, b) -> tuple[Any]:
+    r"""Partial loss :math:`\sum_i s_i(\operatorname{lse}(z_i) - y_i\cdot z_i)` (one product)."""
+    return (_softmax_loss(Y, s, _scores(X, Y, W, b))[0],)
+
+
+def block_loss_grad_probs(X, Y, s, W, b) -> tuple[tuple[Any, Any, Any], tuple[Any, Any]]:
+    """Loss, gradient (W, b), and the kept ``(P, s)`` for later Hessian products."""
+    xp = array_namespace(Y)
+    loss, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
+    R = _rowweight(P - Y, s)
+    return (loss, _rmatmul(X, R), xp.sum(R, axis=0)), (P, s)
+
+
+def block_loss_grad(X, Y, s, W, b) -> tuple[Any, Any, Any]:
+    """Partial loss, gradient in W (k, d) and gradient in b (k,)."""
+    return block_loss_grad_probs(X, Y, s, W, b)[0]
+
+
+def block_hessp(X, Y, s, kept, V, v_b) -> tuple[Any, Any]:
+    """Partial Hessian-vector product given the block's kept probabilities."""
+    xp = array_namespace(Y)
+    P, s = kept
+    PU = P * _scores(X, Y, V, v_b)
+    Q = _rowweight(PU - P * xp.sum(PU, axis=1, keepdims=True), s)
+    return _rmatmul(X, Q), xp.sum(Q, axis=0)
+
+
+def _gram(X, h, cols=None):
+    """:math:`X_J^\\top \\operatorname{diag}(h) X_J` (h of any sign) as dense float64."""
+    if cols is not None:
+        X = X[:, cols]
+    if sp.issparse(X):
+        G = X.T @ sp.csr_matrix(X.multiply(h.astype(X.dtype, copy=False)[:, None]))
+        return G.toarray().astype("float64", copy=False)
+    xp = array_namespace(h)
+    A = X * xp.astype(h, X.dtype, copy=False)[:, None]
+    return xp.astype(X.T @ A, xp.float64)
+
+
+def _colsum(X, h, cols=None):
+    """:math:`X_J^\\top h` as float64."""
+    if cols is not None:
+        X = X[:, cols]
+    xp = array_namespace(h)
+    return xp.astype(xp.reshape(xp.asarray(X.T @ xp.astype(h, X.dtype, copy=False)), (-1,)),
+                     xp.float64)
+
+
+def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
+    """Hessian blocks on the feature columns ``cols`` (all when None), given kept ``(P, s)``.
+
+    Returns ``(H_WW, H_Wb, H_bb)`` of shapes ``(k, k, m, m)``, ``(k, k, m)``, ``(k, k)``
+    with ``H_WW[c, c'] = X_Jᵀ diag(s (p_c δ_cc' − p_c p_c')) X_J``.
+    """
+    xp = array_namespace(Y)
+    P, s = kept
+    k = P.shape[1]
+    m = X.shape[1] if cols is None else len(cols)
+    H_WW = xp.zeros((k, k, m, m), dtype=xp.float64)
+    H_Wb = xp.zeros((k, k, m), dtype=xp.float64)
+    H_bb = xp.zeros((k, k), dtype=xp.float64)
+    XJ = X if cols is None else X[:, cols]
+    for c in range(k):
+        # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
+        Hc = P[:, c : c + 1] * ((xp.arange(c, k) == c) - P[:, c:])
+        if s is not None:
+            Hc = Hc * s[:, None]
+        if sp.issparse(XJ):
+            G = xp.stack([_gram(XJ, Hc[:, j]) for j in range(k - c)])
+        else:  # one matmul for all c' ≥ c: Xᵀ [X·h_cc, X·h_c,c+1, …]
+            A = XJ[:, None, :] * xp.astype(Hc, XJ.dtype, copy=False)[:, :, None]
+            G = xp.astype(XJ.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
+            G = xp.permute_dims(xp.reshape(G, (m, k - c, m)), (1, 0, 2))
+        v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
+        t = xp.sum(Hc, axis=0)
+        H_WW[c, c:], H_Wb[c, c:], H_bb[c, c:] = G, v, t
+        H_WW[c:, c], H_Wb[c:, c], H_bb[c:, c] = G, v, t
+    return H_WW, H_Wb, H_bb
+
+
+def block_hess_columns_at(X, Y, s, W, b, cols) -> tuple[Any, Any, Any]:
+    """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here)."""
+    _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
+    return block_hess_columns(X, Y, s, (P, s), cols)
+
+
+def block_loss_grad_hess(X, Y, s, W, b):
+    """Loss, gradient (W, b) and Hessian blocks (see :func:`block_hess_columns`), one pass."""
+    sums, kept = block_loss_grad_probs(X, Y, s, W, b)
+    return (*sums, *block_hess_columns(X, Y, s, kept, None))
+
+
+def block_gram_trace(X, Y, s) -> tuple[Any, Any]:
+    """Partial :math:`\\sum_i s_i\\|x_i\\|^2` and :math:`\\sum_i s_i` (for step-size bounds)."""
+    xp = array_namespace(Y)
+    if sp.issparse(X):
+        sq = xp.asarray(X.multiply(X).sum(axis=1)).reshape(-1).astype("float64")
+    else:
+        sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
+    if s is None:
+        return xp.sum(sq), float(Y.shape[0])
+    return xp.sum(sq * s), xp.sum(s)

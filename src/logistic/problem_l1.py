@@ -1,0 +1,122 @@
+r"""Composite problems: a smooth logistic objective plus an L1 penalty.
+
+scikit-learn's elastic-net objective with mixing :math:`\rho` (``l1_ratio``) is
+
+.. math::
+
+    \sum_i s_i\,\ell_i + \frac{1}{C}\Big(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|_2^2\Big),
+
+so it is a *smooth* problem (the loss plus the L2 part, :math:`\alpha = (1-\rho)/C`:
+a :class:`~logistic.problem.LogisticProblem` or a
+:class:`~logistic.problem_multinomial.MultinomialProblem`) plus the non-smooth
+:math:`\lambda\|w\|_1`, :math:`\lambda = \rho/C`. :class:`L1Problem` wraps the smooth
+problem and adds what a proximal solver needs:
+
+``l1_weights``
+    per-parameter :math:`\lambda_j` in the problem's units (0 for intercepts),
+``penalty(θ)``
+    :math:`\sum_j \lambda_j |\theta_j|`,
+``hessian_subset(θ, idx)``
+    the smooth part's Hessian on the parameters ``idx`` only (one pass, reading only
+    the feature columns involved — what keeps a working-set method cheap on wide data).
+
+The smooth methods (``loss``, ``loss_grad``, …) are passed through unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from array_api_compat import array_namespace
+
+from . import objective as obj
+
+__all__ = ["L1Problem", "block_binary_hess_columns"]
+
+
+class L1Problem:
+    """``smooth`` + :math:`\\lambda\\|w\\|_1` (intercepts unpenalised).
+
+    Parameters
+    ----------
+    smooth : a LogisticProblem or MultinomialProblem (its ``alpha`` is the L2 part).
+    l1 : :math:`\\lambda = \\rho / C` in scikit-learn's units (sum of losses).
+    """
+
+    def __init__(self, smooth, *, l1: float):
+        self.smooth = smooth
+        self.l1 = float(l1)
+        self.n_params = smooth.n_params
+        self.scale = smooth.scale
+        n_coef = getattr(smooth, "n_coef", smooth.n_features)
+        self.l1_weights = np.zeros(self.n_params)
+        self.l1_weights[:n_coef] = self.l1 * self.scale
+
+    # -- pass-through of the smooth part ----------------------------------------
+    @property
+    def passes(self) -> int:
+        return self.smooth.passes
+
+    def loss(self, theta):
+        return self.smooth.loss(theta)
+
+    def loss_grad(self, theta):
+        return self.smooth.loss_grad(theta)
+
+    def loss_grad_hessp(self, theta):
+        return self.smooth.loss_grad_hessp(theta)
+
+    def curvature_bound(self) -> float:
+        return self.smooth.curvature_bound()
+
+    def user_objective(self, F: float) -> float:
+        """Composite objective from this problem's units to scikit-learn's."""
+        return self.smooth.user_objective(F)
+
+    # -- what the proximal solvers add ------------------------------------------
+    def penalty(self, theta: np.ndarray) -> float:
+        """:math:`\\sum_j \\lambda_j|\\theta_j|` in the problem's units."""
+        return float(self.l1_weights @ np.abs(theta))
+
+    def hessian_subset(self, theta: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        """The smooth part's Hessian on parameters ``idx`` (None: all), one pass."""
+        if hasattr(self.smooth, "hessian_subset"):
+            return self.smooth.hessian_subset(theta, idx)
+        return _binary_hessian_subset(self.smooth, theta, idx)
+
+
+def _binary_hessian_subset(problem, theta, idx):
+    """Hessian of a binary LogisticProblem on the parameters ``idx`` (None: all)."""
+    d = problem.n_features
+    fi = problem.fit_intercept
+    if idx is None:
+        idx = np.arange(problem.n_params)
+    idx = np.asarray(idx)
+    cols = idx[idx < d]
+    w, b = theta[:d], (float(theta[d]) if fi else 0.0)
+    problem.passes += 1
+    H_JJ, H_Jb, H_bb = problem.backend.reduce(block_binary_hess_columns, w, b, cols)
+    H_JJ[np.diag_indices_from(H_JJ)] += problem.alpha
+    if fi and idx.size > cols.size:  # the intercept is in idx (always last)
+        H = np.block([[H_JJ, H_Jb[:, None]], [H_Jb[None, :], np.reshape(H_bb, (1, 1))]])
+    else:
+        H = H_JJ
+    return H * problem.scale
+
+
+def block_binary_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:
+    """Binary Hessian blocks on columns ``cols``: :math:`X_J^\\top D X_J`, :math:`X_J^\\top h`,
+    :math:`\\sum h` with :math:`h = s\\odot\\sigma(z)(1-\\sigma(z))` (one block)."""
+    xp = array_namespace(y)
+    _, h = obj.block_loss_grad_weights(X, y, s, w, b)
+    XJ = X[:, cols]
+    if sp.issparse(XJ):
+        G = (XJ.T @ sp.csr_matrix(XJ.multiply(h.astype(X.dtype)[:, None]))).toarray()
+        v = np.asarray(XJ.T @ h.astype(X.dtype)).reshape(-1)
+    else:
+        hx = xp.astype(h, X.dtype, copy=False)
+        G = XJ.T @ (XJ * hx[:, None])
+        v = XJ.T @ hx
+    return xp.astype(xp.asarray(G), xp.float64), xp.astype(xp.asarray(v), xp.float64), xp.sum(h)

@@ -1,0 +1,217 @@
+r"""The multinomial (softmax) problem a solver sees, with the layout of scikit-learn.
+
+:class:`MultinomialProblem` exposes the same methods as
+:class:`logistic.problem.LogisticProblem`, so every existing solver (``gd``, ``lbfgs``,
+``newton``, ``newton-cg``) runs on it unchanged. The parameter vector is
+
+.. math:: \theta = (\operatorname{vec} W,\ b), \qquad W \in \mathbb R^{k\times d}
+          \text{ row-major (class by class), } b\in\mathbb R^k,
+
+and the objective, in the units of the mean loss like the binary problem, is
+
+.. math::
+
+    f(\theta) = \frac1S\Big(\sum_i s_i\big(\operatorname{lse}(Wx_i + b) - y_i\cdot(Wx_i+b)\big)
+        + \frac\alpha2\|W\|_F^2\Big), \qquad S=\sum_i s_i,
+
+scikit-learn's *symmetric* multinomial: all :math:`k\times d` coefficients penalised,
+intercepts not.
+
+**Over-parametrisation.** The softmax is unchanged when the same vector is added to
+every row of :math:`(W, b)`. With :math:`\alpha>0` that fixes :math:`W` (the penalty
+is smallest when its class-sum is zero) but not :math:`b`; with ``penalty=None``
+neither is fixed. We pick the *centred* representative, :math:`\sum_c W_c = 0` and
+:math:`\sum_c b_c = 0` (the minimum-norm optimum, which is also what scikit-learn's
+``lbfgs`` returns), by three facts: the gradient's class-sum is always zero (the
+rows of :math:`P` and :math:`Y` both sum to one), so gradient-type solvers started at
+zero stay centred; :meth:`loss_grad_hess` *deflates* the Hessian's null space (adds
+:math:`\mu\,uu^\top` for each constant-shift direction :math:`u`, which leaves
+:math:`H^{-1}g` equal to the pseudo-inverse solution because :math:`g\perp u`) so
+Newton's Cholesky solve is well-posed; and :func:`center` removes any rounding drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import objective_multinomial as mobj
+
+__all__ = ["MultinomialProblem", "center", "one_hot"]
+
+
+def one_hot(y_index: np.ndarray, n_classes: int) -> np.ndarray:
+    """One-hot float64 matrix (n, k) of integer labels 0..k−1."""
+    Y = np.zeros((y_index.shape[0], n_classes))
+    Y[np.arange(y_index.shape[0]), y_index] = 1.0
+    return Y
+
+
+def center(W: np.ndarray, b: np.ndarray | None = None, *, coef: bool = True):
+    """Subtract the class-mean from the rows of ``W`` (if ``coef``) and from ``b``."""
+    W = W - W.mean(axis=0, keepdims=True) if coef else W
+    return W if b is None else (W, b - b.mean())
+
+
+class MultinomialProblem:
+    """L2-penalised multinomial loss over a backend holding one-hot labels.
+
+    Parameters
+    ----------
+    backend : a data backend (see :mod:`logistic.data`) whose ``y`` is one-hot (n, k).
+    n_classes : k ≥ 2.
+    alpha : L2 strength :math:`1/C` on all coefficients; 0 for no penalty.
+    fit_intercept : whether θ ends with k unpenalised intercepts.
+    """
+
+    def __init__(self, backend, *, n_classes: int, alpha: float, fit_intercept: bool):
+        self.backend = backend
+        self.n_classes = int(n_classes)
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_features = backend.n_features
+        self.n_coef = self.n_classes * self.n_features
+        self.n_params = self.n_coef + self.n_classes * int(self.fit_intercept)
+        self.passes = 1
+        _, sw = backend.reduce(mobj.block_gram_trace)
+        self.sum_weights = float(sw)
+        self.scale = 1.0 / self.sum_weights
+        self.hessian_backend = None
+        self._hessian_ratio = 1.0
+
+    def subsample_hessian(self, backend) -> None:
+        r"""Form Newton's Hessian from ``backend``, a row subsample of the data.
+
+        The loss and gradient stay exact; the Hessian's loss part is estimated from
+        the subsample and scaled by :math:`S/S_{sub}`. Newton then converges
+        linearly at a rate about the Hessian's relative error,
+        :math:`O(\sqrt{p/n_{sub}})`, while an iteration costs :math:`n_{sub}/n` of
+        the full Hessian's :math:`k(k+1)/2` Gram products.
+        """
+        _, sw = backend.reduce(mobj.block_gram_trace)
+        self.hessian_backend = backend
+        self._hessian_ratio = self.sum_weights / float(sw)
+
+    # -- layout ----------------------------------------------------------------
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
+        """θ ↦ (W of shape (k, d), b of shape (k,) or 0.0)."""
+        W = theta[: self.n_coef].reshape(self.n_classes, self.n_features)
+        return W, (theta[self.n_coef :] if self.fit_intercept else 0.0)
+
+    def join(self, G_W, g_b) -> np.ndarray:
+        g = np.asarray(G_W).reshape(-1)
+        return np.concatenate([g, np.asarray(g_b).reshape(-1)]) if self.fit_intercept else g
+
+    def _penalised(self, loss, G_W, g_b, W):
+        f = (float(loss) + 0.5 * self.alpha * float(np.vdot(W, W))) * self.scale
+        return f, self.join(G_W + self.alpha * W, g_b) * self.scale
+
+    def user_objective(self, f: float) -> float:
+        """Convert an objective value from this problem's units to scikit-learn's."""
+        return f / self.scale
+
+    # -- one pass each ---------------------------------------------------------
+    def loss(self, theta: np.ndarray) -> float:
+        """Objective value :math:`f(\\theta)`."""
+        W, b = self.split(theta)
+        self.passes += 1
+        (loss,) = self.backend.reduce(mobj.block_loss, W, b)
+        return (float(loss) + 0.5 * self.alpha * float(np.vdot(W, W))) * self.scale
+
+    def loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective value and gradient."""
+        W, b = self.split(theta)
+        self.passes += 1
+        loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b)
+        return self._penalised(loss, G_W, g_b, W)
+
+    def loss_grad_hessp(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """Objective, gradient, and ``v ↦ ∇²f(θ) v`` (probabilities kept per block)."""
+        W, b = self.split(theta)
+        self.passes += 1
+        (loss, G_W, g_b), kept = self.backend.reduce_keep(mobj.block_loss_grad_probs, W, b)
+        f, g = self._penalised(loss, G_W, g_b, W)
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            V, v_b = self.split(v)
+            self.passes += 1
+            HV, Hv_b = self.backend.reduce(mobj.block_hessp, V, v_b, per_block=kept)
+            return self.join(HV + self.alpha * V, Hv_b) * self.scale
+
+        return f, g, hessp
+
+    def hessian(self, theta: np.ndarray, *, low_precision: bool = False) -> np.ndarray:
+        """The dense Hessian with its null space deflated (from the row subsample if set).
+
+        Costs :math:`k(k+1)/2` weighted Gram products per block: small ``k·d`` only.
+        ``low_precision`` is accepted for the problem protocol (the subsample is
+        already float32).
+        """
+        W, b = self.split(theta)
+        k, d = self.n_classes, self.n_features
+        if self.hessian_backend is None:
+            self.passes += 1
+            blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, None)
+            ratio = 1.0
+        else:
+            blocks = self.hessian_backend.reduce(mobj.block_hess_columns_at, W, b, None)
+            ratio = self._hessian_ratio
+        H = self._assemble(*blocks, np.arange(d), None, ratio=ratio)
+        mu = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
+        if self.fit_intercept:  # shifting every intercept by the same amount
+            H[self.n_coef :, self.n_coef :] += mu / k
+        if self.alpha == 0.0:  # shifting every class row of W by the same vector
+            H[: self.n_coef, : self.n_coef] += (mu / k) * np.kron(np.ones((k, k)), np.eye(d))
+        return H
+
+    def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Objective, gradient and :meth:`hessian` at θ."""
+        f, g = self.loss_grad(theta)
+        return f, g, self.hessian(theta)
+
+    def hessian_subset(self, theta: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        """The raw Hessian (no deflation) restricted to parameters ``idx`` (None: all).
+
+        One pass, reading only the feature columns that ``idx`` touches.
+        """
+        W, b = self.split(theta)
+        d = self.n_features
+        if idx is None:
+            cols = np.arange(d)
+        else:
+            idx = np.asarray(idx)
+            cols = np.unique(idx[idx < self.n_coef] % d)
+        self.passes += 1
+        blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
+        return self._assemble(*blocks, cols, idx)
+
+    def _assemble(self, H_WW, H_Wb, H_bb, cols, idx, ratio=1.0) -> np.ndarray:
+        """Per-class-pair blocks → the (penalised, scaled) Hessian in θ's layout."""
+        k, d, m = self.n_classes, self.n_features, cols.size
+        H = H_WW.transpose(0, 2, 1, 3).reshape(k * m, k * m)
+        if self.fit_intercept:
+            H_Wb = H_Wb.transpose(0, 2, 1).reshape(k * m, k)
+            H = np.block([[H, H_Wb], [H_Wb.T, H_bb]])
+        if ratio != 1.0:
+            H *= ratio
+        H[np.arange(k * m), np.arange(k * m)] += self.alpha
+        H *= self.scale
+        if idx is not None:  # map parameter indices onto the rows of H
+            pos = np.searchsorted(cols, idx % d)
+            local = np.where(idx < self.n_coef, (idx // d) * m + pos, k * m + (idx - self.n_coef))
+            H = H[np.ix_(local, local)]
+        return H
+
+    def curvature_bound(self) -> float:
+        """Upper bound on the Hessian's largest eigenvalue at every θ.
+
+        :math:`\\lambda_{max}(\\operatorname{diag}(p) - pp^\\top) \\le \\tfrac12`, so
+        :math:`L = (\\tfrac12\\sum_i s_i(\\|x_i\\|^2 + [b]) + \\alpha)/S`. One pass.
+        """
+        self.passes += 1
+        sq, sw = self.backend.reduce(mobj.block_gram_trace)
+        total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
+        return (0.5 * total + self.alpha) * self.scale
