@@ -151,3 +151,14 @@ def test_firth_bad_input():
         m.summary(X, y, cov_type="HC0")
     with pytest.raises(ValueError, match="method must be 'wald' or 'profile'"):
         m.summary(X, y).conf_int(method="bootstrap")
+
+
+def test_default_tol_solves_the_score_equations():
+    """With default settings the modified score U*(β) vanishes to 1e-8 (issue: 'to 1e-8')."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((60, 3))
+    y = (rng.random(60) < 1 / (1 + np.exp(-X @ [1.0, -0.5, 0.3]))).astype(float)
+    model = LogisticRegression(penalty="firth").fit(X, y)
+    problem = FirthProblem(make_backend(X, y, None), fit_intercept=True)
+    theta = np.append(model.coef_.ravel(), model.intercept_)
+    assert np.max(np.abs(problem.modified_score(theta))) < 1e-8

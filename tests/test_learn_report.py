@@ -251,3 +251,30 @@ def test_report_shows_non_convergence():
     solver = _section(page, "solver")
     assert "<th>converged</th><td>no</td>" in solver
     assert "did not converge (max_iter reached) after 3 iterations" in solver
+
+
+def test_report_of_a_loaded_model(tmp_path):
+    """`logistic report DATA --model MODEL.json` scores a saved model: numbers equal predict's."""
+    churn = Path(__file__).resolve().parents[1] / "examples" / "churn.csv"
+    model_path = tmp_path / "model.json"
+    fitted = _run_in_process("fit", str(churn), "--target", "churned", "--standardize",
+                             "--out", str(model_path))
+    assert fitted.exit_code == 0, fitted.output
+    out = tmp_path / "loaded.html"
+    result = _run_in_process("report", str(churn), "--model", str(model_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    for sid in ("data-summary", "solver", "metrics", "roc-pr-calibration", "coefficients",
+                "confusion-matrix"):
+        assert f'id="{sid}"' in page, sid
+    assert 'id="loss-curve"' not in page  # model files keep no history
+    from logistic.model_io import load_tabular
+
+    tabular = load_tabular(model_path)
+    df = pd.read_csv(churn)
+    y = df.pop("churned").to_numpy()
+    expected = metrics.accuracy_score(y, tabular.predict(df))
+    m = re.search(r"<td>accuracy</td><td[^>]*>([0-9.]+)</td>", page)
+    assert m is not None and float(m.group(1)) == pytest.approx(expected, abs=5e-5)
+    bad = _run_in_process("report", "--model", str(model_path), "--out", str(out))
+    assert bad.exit_code == 2 and "needs a DATA file" in bad.output

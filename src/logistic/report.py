@@ -40,7 +40,15 @@ from sklearn.preprocessing import StandardScaler
 from . import __version__, plots
 from .estimator import LogisticRegression
 
-__all__ = ["BUILTIN", "SECTIONS", "load_table", "load_builtin", "build_report", "write_report"]
+__all__ = [
+    "BUILTIN",
+    "SECTIONS",
+    "load_table",
+    "load_builtin",
+    "build_report",
+    "build_model_report",
+    "write_report",
+]
 
 #: Built-in data sets: name → (loader description).
 BUILTIN = ("breast_cancer", "blobs", "discount")
@@ -256,6 +264,46 @@ def build_report(
     ]
     if X.shape[1] <= 2:
         parts.append(_boundary_section(model, X_te, y_te))
+    return _page(title, source, parts)
+
+
+def build_model_report(
+    tabular, df: pd.DataFrame, target: str, *, source: str = "", alpha: float = 0.05
+) -> str:
+    """Evaluate a loaded model (:func:`logistic.model_io.load_tabular`) on ``df``; HTML page.
+
+    Nothing is fitted: the model file's preprocessing encodes ``df``, every row is
+    scored, and the page shows the data, the stored solver and convergence, the
+    metrics, the curves, the coefficients and the confusion matrix (no loss curve:
+    model files keep no history).
+    """
+    if target not in df.columns:
+        raise ValueError(f"the target column {target!r} is not in the data.")
+    y = df[target]
+    X = tabular.transform(df.drop(columns=[target]))
+    model = tabular.estimator
+    unknown = sorted(set(np.unique(y).tolist()) - set(model.classes_.tolist()), key=str)
+    if unknown:
+        raise ValueError(
+            f"the target column {target!r} has labels the model does not know: {unknown[:5]}."
+        )
+    y = pd.Series(np.asarray(y), name=target)
+    classes, counts = np.unique(y, return_counts=True)
+    parts = [
+        _data_section(X, y, classes, counts, source, len(X), 0, False,
+                      split="all rows scored by the loaded model (no fitting)"),
+        _solver_section(model, None, []),
+        _section("metrics", _table(["metric", "data"], [[k, v] for k, v in
+                                                          _scores(model, X, y).items()]),
+                 note=f"Positive class: {html.escape(str(model.classes_[1]))}."),
+        _curves_section(model, X, y),
+        _coef_section(model, alpha, False),
+        _confusion_section(model, X, y),
+    ]
+    return _page("Logistic regression report: loaded model", source, parts)
+
+
+def _page(title: str, source: str, parts: list[str]) -> str:
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     toc = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in SECTIONS.items()
                   if any(f'id="{sid}"' in p for p in parts))
@@ -277,14 +325,15 @@ def write_report(path: str | Path, X, y, **kwargs) -> Path:
 
 
 # ---------------------------------------------------------------------- sections
-def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -> str:
+def _data_section(X, y, classes, counts, source, n_train, n_test, standardize,
+                  split: str | None = None) -> str:
     overview = _kv([  # the source is in the page's subtitle
         ["rows", X.shape[0]],
         ["features", X.shape[1]],
         ["target", y.name],
         *[[f"class {c}", f"{n} ({n / counts.sum():.1%})"]
           for c, n in zip(classes, counts, strict=True)],
-        ["split", f"{n_train} train / {n_test} held out (stratified)"],
+        ["split", split or f"{n_train} train / {n_test} held out (stratified)"],
         ["features standardised", bool(standardize)],
     ])
     shown = X.columns[:40]
@@ -298,18 +347,22 @@ def _data_section(X, y, classes, counts, source, n_train, n_test, standardize) -
 
 
 def _solver_section(model, seconds, fit_warnings) -> str:
-    h = model.history_
+    """Solver and convergence; ``seconds=None`` for a loaded model (no history, no timing)."""
     rows = [
         ["solver", model.solver_],
         ["penalty", f"L2, C = {model.C:g}" if model.penalty == "l2" else "none"],
         ["fit intercept", bool(model.fit_intercept)],
         ["iterations", int(model.n_iter_[0])],
         ["converged", bool(model.converged_)],
-        ["final objective", float(model.objective_)],
-        ["final gradient norm", float(h["grad_norm"][-1])],
-        ["passes over the data", int(getattr(model, "n_passes_", -1))],
-        ["fit time (s)", seconds],
     ]
+    if getattr(model, "objective_", None) is not None:
+        rows.append(["final objective", float(model.objective_)])
+    if seconds is not None:
+        rows += [
+            ["final gradient norm", float(model.history_["grad_norm"][-1])],
+            ["passes over the data", int(getattr(model, "n_passes_", -1))],
+            ["fit time (s)", seconds],
+        ]
     warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in fit_warnings)
     return _section("solver", _kv(rows) + warn)
 

@@ -41,6 +41,10 @@ def report(
         bool, typer.Option(help="Standardise features on the training part.")
     ] = True,
     random_state: Annotated[int, typer.Option(help="Seed of the train/test split.")] = 0,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model file (logistic fit --out): evaluate it on DATA, no fitting."),
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Fit on DATA (--target COL) or a built-in --dataset; write an HTML report to --out.
@@ -52,6 +56,12 @@ def report(
     from ..report import build_report, load_builtin, load_table
 
     try:
+        if model is not None:
+            page = _loaded_model_page(model, data, target)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(page, encoding="utf-8")
+            print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
+            return
         if (data is None) == (dataset is None):
             raise ValueError("give exactly one of: a DATA file (with --target), or --dataset NAME.")
         if data is not None:
@@ -75,3 +85,21 @@ def report(
         print(f"logistic report: error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
+
+
+def _loaded_model_page(model_path: Path, data: Path | None, target: str | None) -> str:
+    """The report of a model file scored on a DATA file (target from the file by default)."""
+    from ..io import read_table
+    from ..model_io import load_tabular
+    from ..report import build_model_report
+
+    if data is None:
+        raise ValueError("--model needs a DATA file to evaluate the model on.")
+    tabular = load_tabular(model_path)
+    target = target or tabular.target
+    if target is None:
+        raise ValueError("the model file names no target column: give --target COL.")
+    df = read_table(data)
+    return build_model_report(
+        tabular, df, target, source=f"{model_path.name} on {data.name} (target {target!r})"
+    )
