@@ -40,6 +40,7 @@ __all__ = [
     "l1_ratio_of",
     "check_l1_ratio",
     "class_sample_weight",
+    "encode_targets",
     "make_problem",
     "resolve_solver",
     "solve",
@@ -82,6 +83,27 @@ def l1_ratio_of(penalty, l1_ratio) -> float:
     return {"l1": 1.0, "elasticnet": float(l1_ratio) if l1_ratio is not None else 0.0}.get(
         penalty, 0.0
     )
+
+
+def encode_targets(X, y, sample_weight, class_weight):
+    """Classes, class indices and the effective sample weights (class weights folded in).
+
+    ``X`` and ``y`` are already validated arrays; raises on a single class and on
+    negative or non-finite weights.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import _check_sample_weight
+
+    check_classification_targets(y)
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise ValueError("y contains only one class; logistic regression needs two or more.")
+    s = None
+    if sample_weight is not None:
+        s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        if not np.all(np.isfinite(s)):
+            raise ValueError("sample_weight contains NaN or infinity.")
+    return classes, y_idx, class_sample_weight(class_weight, classes, y_idx, s)
 
 
 def class_sample_weight(class_weight, classes, y_idx, s):

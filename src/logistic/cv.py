@@ -18,8 +18,7 @@ import numbers
 import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _models
 from .estimator import LogisticRegression
@@ -130,14 +129,7 @@ class LogisticRegressionCV(LogisticRegression):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        if classes.size < 2:
-            raise ValueError("y contains only one class; logistic regression needs two or more.")
-        s = None
-        if sample_weight is not None:
-            s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        s_all = _models.class_sample_weight(self.class_weight, classes, y_idx, s)
+        classes, y_idx, s_all = _models.encode_targets(X, y, sample_weight, self.class_weight)
         scorer = check_scoring(self, scoring=self.scoring or "accuracy")
         folds = self._folds(X, y)
         k = classes.size

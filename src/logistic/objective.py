@@ -159,8 +159,9 @@ def block_gram_trace(X, y, s) -> tuple[Any, Any]:
         sq = xp.asarray(X.multiply(X).sum(axis=1)).reshape(-1).astype("float64")
     else:
         sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
-    ones = xp.ones_like(y)
-    return xp.sum(_weighted(sq, s)), xp.sum(_weighted(ones, s))
+    if s is None:  # y may be 1-D labels or a one-hot (n, k) matrix
+        return xp.sum(sq), float(y.shape[0])
+    return xp.sum(sq * s), xp.sum(s)
 
 
 def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:

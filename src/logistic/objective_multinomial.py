@@ -47,8 +47,7 @@ __all__ = [
     "block_loss_grad_hess",
     "block_hess_columns",
     "block_hess_columns_at",
-    "block_gram_trace",
-]
+    ]
 
 
 def log_softmax(Z: Any) -> tuple[Any, Any]:
@@ -184,13 +183,3 @@ def block_loss_grad_hess(X, Y, s, W, b):
     return (*sums, *block_hess_columns(X, Y, s, kept, None))
 
 
-def block_gram_trace(X, Y, s) -> tuple[Any, Any]:
-    """Partial :math:`\\sum_i s_i\\|x_i\\|^2` and :math:`\\sum_i s_i` (for step-size bounds)."""
-    xp = array_namespace(Y)
-    if sp.issparse(X):
-        sq = xp.asarray(X.multiply(X).sum(axis=1)).reshape(-1).astype("float64")
-    else:
-        sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
-    if s is None:
-        return xp.sum(sq), float(Y.shape[0])
-    return xp.sum(sq * s), xp.sum(s)

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_X_y
+from sklearn.utils.validation import check_X_y
 
 from . import _models
 
@@ -108,14 +107,7 @@ def regularization_path(
     if multi_class not in _models.MULTI_CLASS:
         raise ValueError(f"multi_class must be one of {_models.MULTI_CLASS}, got {multi_class!r}.")
     X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
-    check_classification_targets(y)
-    classes, y_idx = np.unique(y, return_inverse=True)
-    if classes.size < 2:
-        raise ValueError("y contains only one class; logistic regression needs two or more.")
-    s = None
-    if sample_weight is not None:
-        s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    s = _models.class_sample_weight(class_weight, classes, y_idx, s)
+    classes, y_idx, s = _models.encode_targets(X, y, sample_weight, class_weight)
     options = dict(
         penalty=penalty,
         l1_ratio=l1_ratio,

@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import objective as obj
 from . import objective_multinomial as mobj
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
@@ -74,7 +75,7 @@ class MultinomialProblem:
         self.n_coef = self.n_classes * self.n_features
         self.n_params = self.n_coef + self.n_classes * int(self.fit_intercept)
         self.passes = 1
-        _, sw = backend.reduce(mobj.block_gram_trace)
+        _, sw = backend.reduce(obj.block_gram_trace)
         self.sum_weights = float(sw)
         self.scale = 1.0 / self.sum_weights
         self.hessian_backend = None
@@ -89,7 +90,7 @@ class MultinomialProblem:
         :math:`O(\sqrt{p/n_{sub}})`, while an iteration costs :math:`n_{sub}/n` of
         the full Hessian's :math:`k(k+1)/2` Gram products.
         """
-        _, sw = backend.reduce(mobj.block_gram_trace)
+        _, sw = backend.reduce(obj.block_gram_trace)
         self.hessian_backend = backend
         self._hessian_ratio = self.sum_weights / float(sw)
 
@@ -212,6 +213,6 @@ class MultinomialProblem:
         :math:`L = (\\tfrac12\\sum_i s_i(\\|x_i\\|^2 + [b]) + \\alpha)/S`. One pass.
         """
         self.passes += 1
-        sq, sw = self.backend.reduce(mobj.block_gram_trace)
+        sq, sw = self.backend.reduce(obj.block_gram_trace)
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
         return (0.5 * total + self.alpha) * self.scale
