@@ -173,3 +173,19 @@ def cached_reference(cache: dict, problem: Problem):
     if problem.desc not in cache:
         cache[problem.desc] = sklearn_reference(problem)
     return cache[problem.desc]
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread():
+    """One BLAS thread for a module of tiny problems (threads only add contention there)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def standardize(X):
+    """Features scaled to mean 0 and variance 1 (scikit-learn's StandardScaler)."""
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler().fit_transform(X)

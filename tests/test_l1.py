@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import standardize
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -21,34 +22,24 @@ from sklearn.datasets import (
     make_classification,
 )
 from sklearn.linear_model import LogisticRegression as SkLR
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 import logistic
 from logistic._models import make_problem
 from logistic.solvers.proximal_newton import min_norm_subgradient
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def _std(X):
-    return StandardScaler().fit_transform(X)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _digits_subset():
     X, y = load_digits(return_X_y=True)
     keep = np.isin(y, [0, 3, 5, 8])  # four classes, every third sample: saga stays quick
-    return _std(X[keep][::3]), y[keep][::3]
+    return standardize(X[keep][::3]), y[keep][::3]
 
 
 DATASETS = {
-    "breast_cancer": lambda: (_std(load_breast_cancer().data), load_breast_cancer().target),
-    "iris": lambda: (_std(load_iris().data), load_iris().target),
-    "wine": lambda: (_std(load_wine().data), load_wine().target),
+    "breast_cancer": lambda: (standardize(load_breast_cancer().data), load_breast_cancer().target),
+    "iris": lambda: (standardize(load_iris().data), load_iris().target),
+    "wine": lambda: (standardize(load_wine().data), load_wine().target),
     "digits": _digits_subset,
 }
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import standardize
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
 from sklearn.linear_model import LogisticRegression as SkLR
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 import logistic
 from logistic._models import make_problem
@@ -22,22 +21,13 @@ from logistic.data import make_backend
 from logistic.objective_multinomial import log_softmax
 from logistic.problem_multinomial import MultinomialProblem, one_hot
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # tiny matrices: BLAS threads only add contention on a shared 2-core machine
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def _std(X):
-    return StandardScaler().fit_transform(X)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 DATASETS = {
     "iris": lambda: load_iris(return_X_y=True),
-    "wine": lambda: (_std(load_wine().data), load_wine().target),
-    "digits": lambda: (_std(load_digits().data[::3]), load_digits().target[::3]),
+    "wine": lambda: (standardize(load_wine().data), load_wine().target),
+    "digits": lambda: (standardize(load_digits().data[::3]), load_digits().target[::3]),
 }
 
 

@@ -270,6 +270,19 @@ def decision_boundary(
 
 
 # ------------------------------------------------------------------- evaluation
+def _unit_square(ax: Axes, xlabel: str, ylabel: str, title: str, *, legend: str) -> Axes:
+    """Label a plot of one rate against another on the square [0, 1]²."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_aspect("equal")
+    ax.legend(loc=legend, fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def roc_curve(model, X, y, ax: Axes | None = None) -> Axes:
     """ROC curve (:func:`sklearn.metrics.roc_curve` of ``predict_proba``), AUC in the legend."""
     y01, p = _positive_scores(model, X, y)
@@ -278,15 +291,8 @@ def roc_curve(model, X, y, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     ax.plot(fpr, tpr, color="#b2182b", lw=2, label=f"model (AUC = {auc:.3f})")
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="chance")
-    ax.set_xlabel("false positive rate")
-    ax.set_ylabel("true positive rate")
-    ax.set_title("ROC curve")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(alpha=0.3)
-    return ax
+    return _unit_square(ax, "false positive rate", "true positive rate", "ROC curve",
+                        legend="lower right")
 
 
 def precision_recall_curve(model, X, y, ax: Axes | None = None) -> Axes:
@@ -321,15 +327,8 @@ def calibration_curve(
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="perfectly calibrated")
     ax.plot(mean_pred, frac, marker="o", color="#762a83", lw=1.5, label="model")
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("fraction of class 1")
-    ax.set_title("Calibration curve")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
-    return ax
+    return _unit_square(ax, "mean predicted probability", "fraction of class 1",
+                        "Calibration curve", legend="upper left")
 
 
 def confusion_matrix(model, X, y, ax: Axes | None = None) -> Axes:
