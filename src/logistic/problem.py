@@ -161,6 +161,15 @@ class LogisticProblem:
             H = H_ww
         return H * self.scale
 
+    def loss_grad_weights(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        r"""Objective, gradient, and the per-sample Newton weights
+        :math:`h_i = s_i\,\sigma(z_i)(1-\sigma(z_i))` (unscaled, all rows), one pass."""
+        w, b = self._split(theta)
+        self.passes += 1
+        (loss, g_w, g_b), h = self.backend.reduce_keep(obj.block_loss_grad_weights, w, b)
+        f, g = self._penalised(loss, g_w, g_b, w)
+        return f, g, np.concatenate([np.asarray(hb, dtype=np.float64) for hb in h])
+
     def loss_grad_hessp(
         self, theta: np.ndarray
     ) -> tuple[float, np.ndarray, Callable[[np.ndarray], np.ndarray]]:

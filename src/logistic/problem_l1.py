@@ -19,6 +19,10 @@ problem and adds what a proximal solver needs:
 ``hessian_subset(θ, idx)``
     the smooth part's Hessian on the parameters ``idx`` only (one pass, reading only
     the feature columns involved — what keeps a working-set method cheap on wide data).
+``loss_grad_model(θ)``
+    objective and gradient and, for a binary problem on sparse data, a
+    :class:`ColumnModel`: the quadratic model at θ, minimised by coordinate descent
+    over the data's columns without ever forming the Hessian (None otherwise).
 
 The smooth methods (``loss``, ``loss_grad``, …) are passed through unchanged.
 """
@@ -32,8 +36,10 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace
 
 from . import objective as obj
+from .objective_columns import cd_model_sweeps, column_curvature
+from .problem import LogisticProblem
 
-__all__ = ["L1Problem", "block_binary_hess_columns"]
+__all__ = ["L1Problem", "ColumnModel", "block_binary_hess_columns"]
 
 
 class L1Problem:
@@ -85,6 +91,65 @@ class L1Problem:
         if hasattr(self.smooth, "hessian_subset"):
             return self.smooth.hessian_subset(theta, idx)
         return _binary_hessian_subset(self.smooth, theta, idx)
+
+    def loss_grad_model(self, theta: np.ndarray):
+        """``(f, g, model)`` at θ in one pass; ``model`` is a :class:`ColumnModel` when
+        the smooth part is binary and its backend offers column access, else None."""
+        columns = self._columns()
+        if columns is None:
+            f, g = self.smooth.loss_grad(theta)
+            return f, g, None
+        f, g, h = self.smooth.loss_grad_weights(theta)
+        return f, g, ColumnModel(self, columns, theta, h)
+
+    def _columns(self):
+        if not isinstance(self.smooth, LogisticProblem):
+            return None
+        get = getattr(self.smooth.backend, "columns", None)
+        return None if get is None else get()
+
+
+class ColumnModel:
+    r"""The quadratic model at θ of a binary :class:`L1Problem`, minimised on the data.
+
+    .. math::
+
+        q(\delta) = g^\top\delta + \tfrac12\|X\delta\|_h^2 + \tfrac\alpha2\|\delta_w\|^2
+            + \textstyle\sum_j \lambda_j(|\theta_j+\delta_j| - |\theta_j|)
+
+    (in the problem's units, :math:`\times S^{-1}`), by randomised coordinate descent
+    over the columns of ``X`` (:func:`logistic.objective_columns.cd_model_sweeps`):
+    each coordinate reads one sparse column twice, so the Hessian is never formed.
+    """
+
+    def __init__(self, problem: L1Problem, columns, theta: np.ndarray, h: np.ndarray):
+        self.problem, self.columns, self.theta, self.h = problem, columns, theta, h
+
+    def minimise(
+        self, ws: np.ndarray, g: np.ndarray, *, tol: float, eta: float, seed: int,
+        max_sweeps: int = 1000,
+    ) -> tuple[np.ndarray, float]:
+        r"""The step ``δ`` on the parameters ``ws`` (sorted; the intercept last) and
+        :math:`q(\delta)`. Sweeps stop when one decreases the model by at most
+        ``max(tol, η·|q|)`` (see :func:`~logistic.objective_columns.cd_model_sweeps`)."""
+        smooth = self.problem.smooth
+        scale, d = smooth.scale, smooth.n_features
+        colptr, rows, values = self.columns
+        ws = np.asarray(ws, dtype=np.int64)
+        cols = ws[ws < d]
+        intercept = cols.size < ws.size
+        curv = column_curvature(colptr, rows, values, cols, self.h) + smooth.alpha
+        if intercept:
+            curv = np.append(curv, self.h.sum())
+        delta = np.zeros(ws.size)
+        v = np.zeros(self.h.size)
+        q, sweeps = cd_model_sweeps(
+            colptr, rows, values, cols, self.h, g[ws] / scale, curv, self.theta[ws],
+            self.problem.l1_weights[ws] / scale, smooth.alpha, intercept, v, delta,
+            max_sweeps, tol / scale, eta, seed,
+        )
+        smooth.passes += int(sweeps)
+        return delta, q * scale
 
 
 def _binary_hessian_subset(problem, theta, idx):

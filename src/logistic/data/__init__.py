@@ -12,6 +12,9 @@ A backend is the only code that iterates over ``X``. It offers
     the list of per-block ``kept`` values (left where the block lives), to be handed
     back later as ``per_block``.
 
+Optionally ``columns()``: CSC arrays of ``X`` for per-column math
+(:mod:`logistic.objective_columns`), or None where columns are not cheap to read.
+
 and the attributes ``n_samples``, ``n_features``, ``dtype``. Solvers never see a
 backend; :class:`logistic.problem.LogisticProblem` sits between them.
 """

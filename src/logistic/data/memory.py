@@ -10,6 +10,7 @@ views. scipy.sparse matrices (CSR or CSC) are used whole, as a single block: the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -22,6 +23,16 @@ __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
 BLOCK_BYTES = 4 << 20
+#: Stored entries a sparse row block needs before a thread of its own pays off.
+SPARSE_BLOCK_NNZ = 1 << 18
+#: At most this many threads for CSR passes by default.
+MAX_SPARSE_JOBS = 8
+
+
+def _sparse_jobs(nnz: int) -> int:
+    """Default threads for a CSR matrix with ``nnz`` stored entries."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, MAX_SPARSE_JOBS, nnz // SPARSE_BLOCK_NNZ))
 
 
 @lru_cache(maxsize=4)
@@ -60,12 +71,16 @@ class InMemoryBackend:
     X : ndarray of shape (n, d) float32/float64 (C or F order), or scipy.sparse CSR/CSC.
     y : float64 array of shape (n,) with values in {0, 1}.
     sample_weight : float64 array of shape (n,) or None (all ones).
-    n_jobs : threads mapping blocks (default 1). On a 2-core machine BLAS already
-        uses both cores inside each block and a pass is memory-bound, so a pool of
-        block threads measured slower (``benchmarks/passes.py``: 0.23 s against
-        0.16 s for the dense 200k×100 fit); it may pay with many cores.
+    n_jobs : threads mapping blocks. Dense default 1: on a 2-core machine BLAS
+        already uses both cores inside each block and a pass is memory-bound, so a
+        pool of block threads measured slower (``benchmarks/passes.py``: 0.23 s
+        against 0.16 s for the dense 200k×100 fit). CSR default: one thread per core
+        (at most :data:`MAX_SPARSE_JOBS`) once there are :data:`SPARSE_BLOCK_NNZ`
+        stored entries per thread, since scipy's sparse products run on one core and
+        release the GIL (a 100k×50k pass with 5.6M entries: 16 ms → 10 ms on 2 cores).
     block_rows : rows per block; by default about ``BLOCK_BYTES`` of ``X`` per block
-        for dense data and the whole matrix for sparse data.
+        for dense data, and for CSR data ``n / n_jobs`` rows (zero-copy views of X's
+        arrays), or the whole matrix.
     """
 
     def __init__(
@@ -74,15 +89,18 @@ class InMemoryBackend:
         self.X, self.y, self.s = X, y, sample_weight
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
+        csr = sp.issparse(X) and X.format == "csr"
+        if n_jobs is None:
+            n_jobs = _sparse_jobs(X.nnz) if csr else 1
+        self.n_jobs = max(1, int(n_jobs))
         if block_rows is None:
             if sp.issparse(X):
-                block_rows = self.n_samples
+                block_rows = -(-self.n_samples // self.n_jobs) if csr else self.n_samples
             else:
                 row_bytes = max(1, self.n_features) * X.dtype.itemsize
                 block_rows = max(256, BLOCK_BYTES // row_bytes)
         self.block_rows = max(1, int(block_rows))
         self.n_blocks = max(1, -(-self.n_samples // self.block_rows))
-        self.n_jobs = 1 if n_jobs is None else max(1, int(n_jobs))
 
     def blocks(self, min_rows: int = 0) -> Iterator[tuple[Any, Any, Any]]:
         """Yield ``(X_b, y_b, s_b)`` views, one per row block (of at least ``min_rows`` rows)."""
@@ -92,7 +110,24 @@ class InMemoryBackend:
             return
         for start in range(0, self.n_samples, size):
             rows = slice(start, start + size)
-            yield self.X[rows], self.y[rows], None if self.s is None else self.s[rows]
+            yield self._rows(rows), self.y[rows], None if self.s is None else self.s[rows]
+
+    def _rows(self, rows: slice):
+        """Rows of X: a view (CSR: a matrix over slices of X's own arrays)."""
+        X = self.X
+        if not (sp.issparse(X) and X.format == "csr"):
+            return X[rows]
+        start, stop, _ = rows.indices(self.n_samples)
+        key = (start, stop)
+        views = self.__dict__.setdefault("_row_views", {})
+        if key not in views:
+            lo, hi = X.indptr[start], X.indptr[stop]
+            # the constructor would copy the arrays; assigning them keeps views
+            view = type(X)((stop - start, self.n_features), dtype=X.dtype)
+            view.data, view.indices = X.data[lo:hi], X.indices[lo:hi]
+            view.indptr = X.indptr[start : stop + 1] - lo
+            views[key] = view
+        return views[key]
 
     def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
         """A backend over ``rows`` rows drawn uniformly without replacement (a copy).
@@ -126,6 +161,8 @@ class InMemoryBackend:
             return fn(*blocks[i], *extra, *args)
 
         if self.n_jobs > 1 and len(blocks) > 1:
+            if sp.issparse(self.X):  # no BLAS inside sparse products
+                return list(_pool(self.n_jobs).map(one, range(len(blocks))))
             # one BLAS thread per block: the pool already uses the cores
             with _blas_controller().limit(limits=1, user_api="blas"):
                 return list(_pool(self.n_jobs).map(one, range(len(blocks))))
@@ -140,6 +177,34 @@ class InMemoryBackend:
         for out in self._map(fn, args, per_block, min_rows):
             acc = _add(acc, out)
         return acc
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Column access for coordinate descent: CSC ``(colptr, rows, values)``, or None.
+
+        Only sparse data gets it (dense columns are read faster as Gram products by
+        BLAS). Built on the first call by one counting sort over the stored entries
+        (values stored float32: see :mod:`logistic.objective_columns`) and kept, so
+        later fits on the same backend reuse it.
+        """
+        if not sp.issparse(self.X):
+            return None
+        if getattr(self, "_columns", None) is None:
+            from ..objective_columns import csc_columns
+
+            X = self.X
+            if X.format == "csc":
+                if not X.has_canonical_format:
+                    X = X.copy()
+                    X.sum_duplicates()
+                self._columns = (
+                    X.indptr.astype(np.int64),
+                    X.indices.astype(np.int32),
+                    X.data.astype(np.float32),
+                )
+            else:
+                X = X.tocsr()
+                self._columns = csc_columns(X.indptr, X.indices, X.data, self.n_features)
+        return self._columns
 
     def reduce_keep(self, fn: Callable, *args) -> tuple[tuple, list]:
         acc, kept = None, []

@@ -57,6 +57,9 @@ from ._base import Callback, History, SolverResult, notify
 __all__ = ["proximal_newton", "min_norm_subgradient", "soft_threshold", "cd_quadratic"]
 
 _ARMIJO = 1e-4
+#: Inexact inner solves on the data's columns: coordinate descent stops once a sweep
+#: decreases the model by at most this share of the decrease so far.
+INEXACT_ETA = 0.05
 _EPS = np.finfo(np.float64).eps
 
 
@@ -216,33 +219,40 @@ def proximal_newton(
     """
     lam = np.asarray(getattr(problem, "l1_weights", np.zeros(problem.n_params)))
     penalty = getattr(problem, "penalty", lambda th: float(lam @ np.abs(th)))
+    evaluate = getattr(problem, "loss_grad_model", None)
+    if evaluate is None:
+        evaluate = lambda th: (*problem.loss_grad(th), None)  # noqa: E731
     history = History()
     theta = np.array(theta0, dtype=np.float64)
-    f, g = problem.loss_grad(theta)
+    f, g, model = evaluate(theta)
     F = f + penalty(theta)
     history.record(F, min_norm_subgradient(theta, g, lam))
     for it in range(1, max_iter + 1):
         n_support = int(np.count_nonzero(theta))
-        ws, left_out = _working_set(theta, g, lam, max_new=max(ws_margin, n_support))
-        full = ws.size == theta.size
-        H = problem.hessian_subset(theta, None if full else ws)
-        g_w, th_w, lam_w = g[ws], theta[ws], lam[ws]
+        max_new = theta.size if model is not None else max(ws_margin, n_support)
+        ws, left_out = _working_set(theta, g, lam, max_new=max_new)
         inner_tol = max(1e-3 * tol * abs(F), 64 * _EPS * abs(F))
-        delta_w, _ = cd_quadratic(H, g_w, th_w, lam_w, tol=inner_tol, max_sweeps=max_sweeps)
-        q = (
-            float(g_w @ delta_w)
-            + 0.5 * float(delta_w @ H @ delta_w)
-            + float(lam_w @ (np.abs(th_w + delta_w) - np.abs(th_w)))
-        )
+        if model is not None:  # coordinate descent on the data's columns
+            delta_w, q = model.minimise(ws, g, tol=inner_tol, eta=INEXACT_ETA, seed=it)
+        else:  # coordinate descent on the working set's Hessian
+            full = ws.size == theta.size
+            H = problem.hessian_subset(theta, None if full else ws)
+            g_w, th_w, lam_w = g[ws], theta[ws], lam[ws]
+            delta_w, _ = cd_quadratic(H, g_w, th_w, lam_w, tol=inner_tol, max_sweeps=max_sweeps)
+            q = (
+                float(g_w @ delta_w)
+                + 0.5 * float(delta_w @ H @ delta_w)
+                + float(lam_w @ (np.abs(th_w + delta_w) - np.abs(th_w)))
+            )
         delta = np.zeros_like(theta)
         delta[ws] = delta_w
         done = -q <= tol * abs(F) and left_out == 0
-        step = _line_search(problem, penalty, theta, F, delta, q)
+        step = _line_search(evaluate, penalty, theta, F, delta, q)
         if step is None:
             converged = done or -q <= 1e2 * tol * abs(F) and left_out == 0
             msg = "decrement below tol" if converged else "line search failed"
             return SolverResult(theta, F, it, converged, history, msg)
-        theta, F, f, g = step
+        theta, F, f, g, model = step
         history.record(F, min_norm_subgradient(theta, g, lam))
         if done:
             return SolverResult(theta, F, it, True, history, "proximal Newton decrement below tol")
@@ -251,17 +261,17 @@ def proximal_newton(
     return SolverResult(theta, F, max_iter, False, history, "max_iter reached")
 
 
-def _line_search(problem, penalty, theta, F, delta, q, max_halvings: int = 40):
-    """Largest t ∈ {1, ½, …} with F(θ + tδ) ≤ F + 10⁻⁴ t q; returns (θ, F, f, g) or None."""
+def _line_search(evaluate, penalty, theta, F, delta, q, max_halvings: int = 40):
+    """Largest t ∈ {1, ½, …} with F(θ + tδ) ≤ F + 10⁻⁴ t q; returns (θ, F, f, g, model)."""
     if not np.any(delta):
         return None
     slack = 8 * _EPS * abs(F)
     t = 1.0
     for _ in range(max_halvings):
         cand = theta + t * delta
-        f_new, g_new = problem.loss_grad(cand)
+        f_new, g_new, model = evaluate(cand)
         F_new = f_new + penalty(cand)
         if np.isfinite(F_new) and F_new <= F + _ARMIJO * t * q + slack:
-            return cand, F_new, f_new, g_new
+            return cand, F_new, f_new, g_new, model
         t *= 0.5
     return None
