@@ -5,12 +5,14 @@ a view (no copy of ``X``), and per-block math that touches it twice (``X_b w`` t
 ``X_bᵀ r``, or the Gram product of a Newton step) finds it still in cache, so one
 fused call costs one read of ``X`` from memory. C- and F-ordered arrays both give
 views. scipy.sparse matrices (CSR or CSC) are used whole, as a single block: their
-``@`` already streams through the stored entries once, and row-slicing would copy.
+``@`` already streams through the stored entries once (with ``n_jobs > 1`` a CSR
+matrix is cut into row blocks that are views of its arrays; scipy's slicing would
+copy). :meth:`InMemoryBackend.columns` gives sparse data a CSC copy for coordinate
+descent.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -23,18 +25,6 @@ __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
 BLOCK_BYTES = 4 << 20
-#: Stored entries a sparse row block needs before a thread of its own pays off.
-SPARSE_BLOCK_NNZ = 1 << 18
-#: At most this many threads for CSR passes by default.
-MAX_SPARSE_JOBS = 8
-
-
-def _sparse_jobs(nnz: int) -> int:
-    """Default threads for a CSR matrix with ``nnz`` stored entries."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, MAX_SPARSE_JOBS, nnz // SPARSE_BLOCK_NNZ))
-
-
 @lru_cache(maxsize=4)
 def _pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logistic-block")
@@ -71,16 +61,15 @@ class InMemoryBackend:
     X : ndarray of shape (n, d) float32/float64 (C or F order), or scipy.sparse CSR/CSC.
     y : float64 array of shape (n,) with values in {0, 1}.
     sample_weight : float64 array of shape (n,) or None (all ones).
-    n_jobs : threads mapping blocks. Dense default 1: on a 2-core machine BLAS
-        already uses both cores inside each block and a pass is memory-bound, so a
-        pool of block threads measured slower (``benchmarks/passes.py``: 0.23 s
-        against 0.16 s for the dense 200k×100 fit). CSR default: one thread per core
-        (at most :data:`MAX_SPARSE_JOBS`) once there are :data:`SPARSE_BLOCK_NNZ`
-        stored entries per thread, since scipy's sparse products run on one core and
-        release the GIL (a 100k×50k pass with 5.6M entries: 16 ms → 10 ms on 2 cores).
+    n_jobs : threads mapping blocks (default 1). On a 2-core machine BLAS already
+        uses both cores inside each block and a pass is memory-bound, so a pool of
+        block threads measured slower (``benchmarks/passes.py``: 0.23 s against
+        0.16 s for the dense 200k×100 fit). Sparse passes measured slower too (the
+        100k×50k text-like L2 fit: 0.38 s with one thread, 0.5 s with two), though a
+        lone pass gains a little; it may pay with many cores.
     block_rows : rows per block; by default about ``BLOCK_BYTES`` of ``X`` per block
-        for dense data, and for CSR data ``n / n_jobs`` rows (zero-copy views of X's
-        arrays), or the whole matrix.
+        for dense data; for CSR data ``n / n_jobs`` rows (zero-copy views of X's
+        arrays), and the whole matrix for CSC data.
     """
 
     def __init__(
@@ -90,9 +79,7 @@ class InMemoryBackend:
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         csr = sp.issparse(X) and X.format == "csr"
-        if n_jobs is None:
-            n_jobs = _sparse_jobs(X.nnz) if csr else 1
-        self.n_jobs = max(1, int(n_jobs))
+        self.n_jobs = 1 if n_jobs is None else max(1, int(n_jobs))
         if block_rows is None:
             if sp.issparse(X):
                 block_rows = -(-self.n_samples // self.n_jobs) if csr else self.n_samples
