@@ -43,7 +43,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["csc_columns", "column_curvature", "cd_model_sweeps"]
+__all__ = ["csc_columns", "cd_model_sweeps"]
 
 
 def csc_columns(indptr, indices, data, n_cols):
@@ -123,20 +123,6 @@ def _sum_duplicates(colptr, rows, values):  # pragma: no cover - compiled
     return out_ptr, out_rows[:k].copy(), out_vals[:k].astype(np.float32)
 
 
-@njit(cache=True, parallel=True)
-def column_curvature(colptr, rows, values, cols, h):  # pragma: no cover - compiled
-    r""":math:`\sum_i h_i x_{ij}^2` for each column ``j`` in ``cols`` (float64)."""
-    out = np.empty(cols.size)
-    for k in prange(cols.size):
-        j = cols[k]
-        acc = 0.0
-        for q in range(colptr[j], colptr[j + 1]):
-            x = np.float64(values[q])
-            acc += x * x * h[rows[q]]
-        out[k] = acc
-    return out
-
-
 @njit(cache=True, nogil=True)
 def _xorshift(state):  # pragma: no cover - compiled
     state ^= (state << np.uint64(13)) & np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -164,7 +150,9 @@ def cd_model_sweeps(
 
     Coordinates are ``cols`` (columns of ``X``) and, when ``intercept`` is True, one
     more, the intercept, whose column is all ones (last in ``g``, ``theta``, …).
-    ``curv`` holds :math:`a_j` (α already added for the weights), ``v`` is
+    ``curv`` receives :math:`a_j`: the first sweep computes it for the columns
+    (:math:`\sum_i h_i x_{ij}^2 + \alpha`, read with the column's first gradient), the
+    intercept's (:math:`\sum_i h_i`) is given in its last entry. ``v`` is
     :math:`X\delta` (+ δ_b) and ``delta`` the step; both are updated in place from
     their starting values (usually zeros).
 
@@ -189,21 +177,31 @@ def cd_model_sweeps(
             k = order[kk]
             if not full and not active[k]:
                 continue
-            a = curv[k]
-            if a <= 0.0:
-                continue
             if k < n_cols:
                 j = cols[k]
                 s = 0.0
-                for q in range(colptr[j], colptr[j + 1]):
-                    i = rows[q]
-                    s += np.float64(values[q]) * h[i] * v[i]
+                if sweeps == 0:  # the curvature, read along with the first gradient
+                    a = 0.0
+                    for q in range(colptr[j], colptr[j + 1]):
+                        i = rows[q]
+                        x = np.float64(values[q])
+                        hx = h[i] * x
+                        s += hx * v[i]
+                        a += hx * x
+                    curv[k] = a + alpha
+                else:
+                    for q in range(colptr[j], colptr[j + 1]):
+                        i = rows[q]
+                        s += np.float64(values[q]) * h[i] * v[i]
                 grad = g[k] + s + alpha * delta[k]
             else:  # the intercept: a column of ones, no L2 term
                 s = 0.0
                 for i in range(v.size):
                     s += h[i] * v[i]
                 grad = g[k] + s
+            a = curv[k]
+            if a <= 0.0:
+                continue
             u = theta[k] + delta[k]
             c = a * u - grad
             lk = lam[k]

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace
 
 from . import objective as obj
-from .objective_columns import cd_model_sweeps, column_curvature
+from .objective_columns import cd_model_sweeps
 from .problem import LogisticProblem
 
 __all__ = ["L1Problem", "ColumnModel", "block_binary_hess_columns"]
@@ -138,9 +138,9 @@ class ColumnModel:
         ws = np.asarray(ws, dtype=np.int64)
         cols = ws[ws < d]
         intercept = cols.size < ws.size
-        curv = column_curvature(colptr, rows, values, cols, self.h) + smooth.alpha
+        curv = np.zeros(ws.size)  # the columns' entries are filled by the first sweep
         if intercept:
-            curv = np.append(curv, self.h.sum())
+            curv[-1] = self.h.sum()
         delta = np.zeros(ws.size)
         v = np.zeros(self.h.size)
         q, sweeps = cd_model_sweeps(
