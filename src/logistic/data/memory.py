@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._blas import one_blas_thread
+
 __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
@@ -28,13 +30,6 @@ BLOCK_BYTES = 4 << 20
 @lru_cache(maxsize=4)
 def _pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logistic-block")
-
-
-@lru_cache(maxsize=1)
-def _blas_controller():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def _to_host64(a: Any) -> Any:
@@ -151,7 +146,7 @@ class InMemoryBackend:
             if sp.issparse(self.X):  # no BLAS inside sparse products
                 return list(_pool(self.n_jobs).map(one, range(len(blocks))))
             # one BLAS thread per block: the pool already uses the cores
-            with _blas_controller().limit(limits=1, user_api="blas"):
+            with one_blas_thread():
                 return list(_pool(self.n_jobs).map(one, range(len(blocks))))
         return [one(i) for i in range(len(blocks))]
 

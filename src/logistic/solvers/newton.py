@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 
+from .._blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linesearch import backtrack, objective_rtol
 
@@ -37,6 +38,11 @@ __all__ = ["newton", "newton_direction"]
 
 def newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Solve :math:`H p = -g` by Cholesky; regularise minimally if H is not positive definite."""
+    with factor_threads(H.shape[0]):
+        return _newton_direction(H, g)
+
+
+def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     try:
         return -la.cho_solve(la.cho_factor(H, lower=True, check_finite=False), g)
     except la.LinAlgError:

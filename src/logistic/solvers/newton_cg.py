@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg as la
 
+from .._blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linesearch import backtrack, objective_rtol
 
@@ -87,11 +88,12 @@ def lagged_hessian_preconditioner(problem, theta) -> Callable[[np.ndarray], np.n
     take a handful of exact products.
     """
     H = problem.hessian(theta, low_precision=True)
-    try:
-        factor = la.cho_factor(H, lower=True, check_finite=False)
-    except la.LinAlgError:
-        scale = float(np.max(np.abs(np.diag(H)))) or 1.0
-        factor = la.cho_factor(H + 1e-10 * scale * np.eye(H.shape[0]), lower=True)
+    with factor_threads(H.shape[0]):
+        try:
+            factor = la.cho_factor(H, lower=True, check_finite=False)
+        except la.LinAlgError:
+            scale = float(np.max(np.abs(np.diag(H)))) or 1.0
+            factor = la.cho_factor(H + 1e-10 * scale * np.eye(H.shape[0]), lower=True)
     return lambda r: la.cho_solve(factor, r, check_finite=False)
 
 

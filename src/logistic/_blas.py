@@ -1,0 +1,42 @@
+"""BLAS thread control: one thread where threads cost more than they give.
+
+Two places: row blocks already mapped on a thread pool (each block's BLAS call
+should use one core), and the Cholesky factorisations of Newton steps, which are
+small (``n_params`` ≤ about a thousand) and run too briefly for BLAS threads to pay
+for waking up. Measured on the 2-core development machine: a 510×510 factor-and-solve
+took 6.5 ms with two OpenBLAS threads and 2.3 ms with one (44 ms with two inside a
+multinomial fit, between the passes' BLAS calls); at 2000×2000 two threads win.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import lru_cache
+
+__all__ = ["one_blas_thread", "factor_threads", "SMALL_FACTOR"]
+
+#: Matrices up to this order are factorised on one BLAS thread.
+SMALL_FACTOR = 1024
+
+
+@lru_cache(maxsize=1)
+def _controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context manager: BLAS libraries limited to one thread inside."""
+    return _controller().limit(limits=1, user_api="blas")
+
+
+@contextlib.contextmanager
+def factor_threads(order: int) -> Iterator[None]:
+    """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`."""
+    if order > SMALL_FACTOR:
+        yield
+        return
+    with one_blas_thread():
+        yield
