@@ -178,3 +178,21 @@ def test_multinomial_l1_on_sparse_data_matches_saga():
         return P.loss(theta) + P.penalty(theta)
 
     assert (F(ours) - F(ref)) / abs(F(ref)) <= 1e-8
+
+
+def test_weakly_regularised_float32_sparse_fit_converges():
+    """Few rows, weak penalty, float32: an ill-conditioned model. Once converged within
+    float32 noise only (gradients from float32 products); now exact and fast."""
+    rng = np.random.default_rng(30)
+    X = sp.random(108, 74, density=0.1, random_state=30, format="csr")
+    X.data = rng.normal(size=X.nnz)
+    X = X.astype(np.float32)
+    y = (rng.random(108) < 0.5).astype(int)
+    s = rng.uniform(0.1, 3, 108)
+    ours = logistic.LogisticRegression(penalty="l1", C=13.7).fit(X, y, sample_weight=s)
+    assert ours.converged_ and ours.n_iter_[0] <= 20
+    ref = _saga(X.astype(np.float64), y, C=13.7, rho=1.0, s=s)
+    X64 = X.astype(np.float64)
+    f_ours = _objective(X64, y, ours.coef_, ours.intercept_, C=13.7, rho=1.0, s=s)
+    f_ref = _objective(X64, y, ref.coef_, ref.intercept_, C=13.7, rho=1.0, s=s)
+    assert (f_ours - f_ref) / abs(f_ref) <= 1e-8

@@ -142,7 +142,8 @@ def test_float32(layout, block_rows):
     X64 = X32.astype(np.float64)  # the same data, exactly
     p32 = _problem(X32, y, s, block_rows=block_rows)
     p64 = _problem(X64, y, s, block_rows=block_rows)
-    assert p32.backend.dtype == np.float32
+    # dense float32 stays float32; sparse float32 gets float64 values (exact products)
+    assert p32.backend.dtype == (np.float64 if layout in ("csr", "csc") else np.float32)
     f32, g32, H32 = p32.loss_grad_hess(theta)
     f64, g64, H64 = p64.loss_grad_hess(theta)
     for out in (f32, g32, H32):
@@ -193,11 +194,16 @@ def test_dense_blocks_are_views(layout, dtype, block_rows):
 @pytest.mark.parametrize("layout", ["csr", "csc"])
 def test_sparse_is_not_copied(layout):
     X0, y, s, _ = _data(9)
-    X = to_layout(X0, layout, np.float32)
+    X = to_layout(X0, layout, np.float64)
     backend = make_backend(X, y, s)
     for X_b, _, _ in backend.blocks():
-        assert X_b.format == layout and X_b.dtype == np.float32
+        assert X_b.format == layout and X_b.dtype == np.float64
         assert np.shares_memory(X_b.data, X.data)
+    # float32 values are widened once; the index arrays are still X's own
+    X32 = X.astype(np.float32)
+    (X_b, _, _), = make_backend(X32, y, s).blocks()
+    assert X_b.dtype == np.float64 and np.shares_memory(X_b.indices, X32.indices)
+    np.testing.assert_array_equal(X_b.toarray(), X32.toarray())
 
 
 def test_threaded_blocks_give_identical_sums():
