@@ -36,7 +36,6 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace
 
 from . import objective as obj
-from .objective_columns import cd_model_sweeps
 from .problem import LogisticProblem
 
 __all__ = ["L1Problem", "ColumnModel", "block_binary_hess_columns"]
@@ -132,6 +131,8 @@ class ColumnModel:
         r"""The step ``δ`` on the parameters ``ws`` (sorted; the intercept last) and
         :math:`q(\delta)`. Sweeps stop when one decreases the model by at most
         ``max(tol, η·|q|)`` (see :func:`~logistic.objective_columns.cd_model_sweeps`)."""
+        from .objective_columns import cd_model_sweeps  # numba: imported when first used
+
         smooth = self.problem.smooth
         scale, d = smooth.scale, smooth.n_features
         colptr, rows, values = self.columns
