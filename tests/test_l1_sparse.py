@@ -196,3 +196,19 @@ def test_weakly_regularised_float32_sparse_fit_converges():
     f_ours = _objective(X64, y, ours.coef_, ours.intercept_, C=13.7, rho=1.0, s=s)
     f_ref = _objective(X64, y, ref.coef_, ref.intercept_, C=13.7, rho=1.0, s=s)
     assert (f_ours - f_ref) / abs(f_ref) <= 1e-8
+
+
+def test_path_builds_the_column_copy_once_and_equals_cold_fits(monkeypatch):
+    import logistic.objective_columns as oc
+
+    calls = []
+    original = oc.csc_columns
+    monkeypatch.setattr(oc, "csc_columns", lambda *a: calls.append(1) or original(*a))
+    X, y = _sparse_problem(n=600, d=200, seed=11)
+    Cs = np.array([0.3, 1.0, 3.0])
+    path = logistic.regularization_path(X, y, Cs, penalty="l1")
+    assert len(calls) == 1  # one backend, hence one CSC copy, for the whole path
+    for C, coef, objective in zip(Cs, path.coefs, path.objectives, strict=True):
+        cold = logistic.LogisticRegression(penalty="l1", C=C).fit(X, y)
+        assert objective == pytest.approx(cold.objective_, rel=1e-9)
+        np.testing.assert_array_equal(coef.ravel() == 0, cold.coef_.ravel() == 0)

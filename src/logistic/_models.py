@@ -142,22 +142,37 @@ def class_sample_weight(class_weight, classes, y_idx, s):
     return w if s is None else s * w
 
 
-def make_problem(X, y_idx, s, *, n_classes, multinomial, penalty, C, l1_ratio, fit_intercept):
+def data_backend(X, y_idx, s, *, n_classes, multinomial):
+    """The backend a problem reads: one-hot targets for a multinomial model, else 0/1.
+
+    Built once per data set and shared by every fit on it (a regularisation path's
+    ``C`` values), so what a backend builds on first use — the column-major copy for
+    coordinate descent on sparse data — is built once.
+    """
+    if n_classes > 2 and multinomial:
+        return make_backend(X, one_hot(y_idx, n_classes), s)
+    return make_backend(X, (y_idx == 1).astype(np.float64), s)
+
+
+def make_problem(
+    X, y_idx, s, *, n_classes, multinomial, penalty, C, l1_ratio, fit_intercept, backend=None
+):
     """Backend + penalty → the problem a solver sees.
 
     Two classes (or ``multinomial=False`` with ``y_idx`` already 0/1) give the binary
     :class:`LogisticProblem` (``y_idx == 1`` is the positive class); more give a
     :class:`MultinomialProblem`. A positive L1 share wraps it in :class:`L1Problem`.
+    ``backend``: one from :func:`data_backend` for the same data, to share.
     """
     rho = 0.0 if penalty is None else l1_ratio_of(penalty, l1_ratio)
     alpha = 0.0 if penalty is None else (1.0 - rho) / C
+    if backend is None:
+        backend = data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
     if n_classes > 2 and multinomial:
-        backend = make_backend(X, one_hot(y_idx, n_classes), s)
         smooth = MultinomialProblem(
             backend, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept
         )
     else:
-        backend = make_backend(X, (y_idx == 1).astype(np.float64), s)
         smooth = LogisticProblem(backend, alpha=alpha, fit_intercept=fit_intercept)
     return L1Problem(smooth, l1=rho / C) if rho > 0 else smooth
 
@@ -265,8 +280,10 @@ def fit_model(
     learning_rate="auto",
     theta0=None,
     callback_factory=None,
+    backend=None,
 ) -> Fit:
-    """Build the problem, resolve the solver, solve from ``theta0`` (zeros) and unpack."""
+    """Build the problem (on ``backend`` when given, see :func:`data_backend`), resolve
+    the solver, solve from ``theta0`` (zeros) and unpack."""
     problem = make_problem(
         X,
         y_idx,
@@ -277,6 +294,7 @@ def fit_model(
         C=C,
         l1_ratio=l1_ratio,
         fit_intercept=fit_intercept,
+        backend=backend,
     )
     name = resolve_solver(solver, problem, sp.issparse(X))
     if solver == "auto" and name == "newton" and isinstance(problem, MultinomialProblem):

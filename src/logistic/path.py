@@ -147,6 +147,7 @@ def _path(X, y_idx, s, Cs, n_classes, multinomial, warm_start, options):
     converged, seconds = np.zeros(n, dtype=bool), np.zeros(n)
     theta = None
     name = ""
+    backend = _models.data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
     for i in order:
         t0 = time.perf_counter()
         fit = _models.fit_model(
@@ -157,6 +158,7 @@ def _path(X, y_idx, s, Cs, n_classes, multinomial, warm_start, options):
             multinomial=multinomial,
             C=float(Cs[i]),
             theta0=theta if warm_start else None,
+            backend=backend,
             **options,
         )
         seconds[i] = time.perf_counter() - t0
