@@ -46,7 +46,9 @@ from numba import njit, prange
 __all__ = ["csc_columns", "cd_model_sweeps"]
 
 
-def csc_columns(indptr, indices, data, n_cols):
+def csc_columns(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR arrays → CSC ``(colptr int64, rows int32, values float32)``.
 
     A counting sort, in row chunks on all of numba's threads: each chunk counts its

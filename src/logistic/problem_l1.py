@@ -91,7 +91,7 @@ class L1Problem:
             return self.smooth.hessian_subset(theta, idx)
         return _binary_hessian_subset(self.smooth, theta, idx)
 
-    def loss_grad_model(self, theta: np.ndarray):
+    def loss_grad_model(self, theta: np.ndarray) -> tuple[float, np.ndarray, ColumnModel | None]:
         """``(f, g, model)`` at θ in one pass; ``model`` is a :class:`ColumnModel` when
         the smooth part is binary and its backend offers column access, else None."""
         columns = self._columns()
