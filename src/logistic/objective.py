@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, device
 from scipy.linalg import blas
 
 from ._numerics import log_loss, loss_and_sigmoid
@@ -52,7 +52,10 @@ __all__ = [
 
 
 def _margins(xp, X, w, b):
-    """z = X w + b in float64 (the product itself in X's dtype)."""
+    """z = X w + b in float64 (the product itself in X's dtype; none at w = 0, as at a
+    cold start, where it would read X for nothing)."""
+    if not bool(xp.any(w != 0)):
+        return xp.zeros(X.shape[0], dtype=xp.float64, device=device(w)) + b
     Xw = X @ xp.astype(w, X.dtype, copy=False)
     return xp.astype(xp.reshape(Xw, (-1,)), xp.float64) + b
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 import scipy.sparse as sp
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, device
 
 __all__ = [
     "log_softmax",
@@ -59,8 +59,11 @@ def log_softmax(Z: Any) -> tuple[Any, Any]:
 
 
 def _scores(X, Y, W, b):
-    """Z = X Wᵀ + b in float64 (the product in X's dtype); W is (k, d), b is (k,) or 0."""
+    """Z = X Wᵀ + b in float64 (the product in X's dtype; none at W = 0); W is (k, d),
+    b is (k,) or 0."""
     xp = array_namespace(Y)
+    if not bool(xp.any(W != 0)):
+        return xp.zeros(Y.shape, dtype=xp.float64, device=device(Y)) + b
     XW = X @ xp.astype(W.T, X.dtype, copy=False)
     return xp.astype(xp.asarray(XW), xp.float64) + b
 
