@@ -161,13 +161,18 @@ class LogisticProblem:
             H = H_ww
         return H * self.scale
 
-    def loss_grad_weights(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        r"""Objective, gradient, and the per-sample Newton weights
-        :math:`h_i = s_i\,\sigma(z_i)(1-\sigma(z_i))` (unscaled, all rows), one pass."""
+    def _loss_grad_kept(self, theta: np.ndarray) -> tuple[float, np.ndarray, list]:
+        """Objective, gradient, and the Newton weights of each block, kept where the
+        block lives (one pass)."""
         w, b = self._split(theta)
         self.passes += 1
         (loss, g_w, g_b), h = self.backend.reduce_keep(obj.block_loss_grad_weights, w, b)
-        f, g = self._penalised(loss, g_w, g_b, w)
+        return *self._penalised(loss, g_w, g_b, w), h
+
+    def loss_grad_weights(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        r"""Objective, gradient, and the per-sample Newton weights
+        :math:`h_i = s_i\,\sigma(z_i)(1-\sigma(z_i))` (unscaled, all rows), one pass."""
+        f, g, h = self._loss_grad_kept(theta)
         return f, g, np.concatenate([np.asarray(hb, dtype=np.float64) for hb in h])
 
     def loss_grad_hessp(
@@ -178,10 +183,7 @@ class LogisticProblem:
         The per-sample Newton weights are computed in the same pass and kept by the
         backend; each product then costs one pass (``X v`` and ``Xᵀ u`` per block).
         """
-        w, b = self._split(theta)
-        self.passes += 1
-        (loss, g_w, g_b), h = self.backend.reduce_keep(obj.block_loss_grad_weights, w, b)
-        f, g = self._penalised(loss, g_w, g_b, w)
+        f, g, h = self._loss_grad_kept(theta)
 
         def hessp(v: np.ndarray) -> np.ndarray:
             v_w, v_b = self._split(v)

@@ -27,6 +27,8 @@ __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
 BLOCK_BYTES = 4 << 20
+
+
 @lru_cache(maxsize=4)
 def _pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logistic-block")
@@ -91,6 +93,8 @@ class InMemoryBackend:
                 block_rows = max(256, BLOCK_BYTES // row_bytes)
         self.block_rows = max(1, int(block_rows))
         self.n_blocks = max(1, -(-self.n_samples // self.block_rows))
+        self._row_views: dict[tuple[int, int], Any] = {}  # CSR row blocks (views)
+        self._columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see columns()
 
     def blocks(self, min_rows: int = 0) -> Iterator[tuple[Any, Any, Any]]:
         """Yield ``(X_b, y_b, s_b)`` views, one per row block (of at least ``min_rows`` rows)."""
@@ -109,7 +113,7 @@ class InMemoryBackend:
             return X[rows]
         start, stop, _ = rows.indices(self.n_samples)
         key = (start, stop)
-        views = self.__dict__.setdefault("_row_views", {})
+        views = self._row_views
         if key not in views:
             lo, hi = X.indptr[start], X.indptr[stop]
             # the constructor would copy the arrays; assigning them keeps views
@@ -178,7 +182,7 @@ class InMemoryBackend:
         """
         if not sp.issparse(self.X):
             return None
-        if getattr(self, "_columns", None) is None:
+        if self._columns is None:
             from ..objective_columns import csc_columns
 
             X = self.X

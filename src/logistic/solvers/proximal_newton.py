@@ -232,8 +232,7 @@ def proximal_newton(
     f, g, model = evaluate(theta)
     F = f + penalty(theta)
     history.record(F, min_norm_subgradient(theta, g, lam))
-    q_prev = None  # the previous decrement, while steps are full (t = 1)
-    eta, q_last = INEXACT_ETA, None
+    eta, q_last, t_last = INEXACT_ETA, None, 0.0  # the previous decrement and step
     for it in range(1, max_iter + 1):
         n_support = int(np.count_nonzero(theta))
         max_new = theta.size if model is not None else max(ws_margin, n_support)
@@ -264,15 +263,15 @@ def proximal_newton(
         history.record(F, min_norm_subgradient(theta, g, lam))
         if done:
             return SolverResult(theta, F, it, True, history, "proximal Newton decrement below tol")
-        if t == 1.0 and _extrapolated_gap(q_prev, q, F_old - F) <= tol * abs(F):
+        q_full = q_last if t_last == 1.0 and t == 1.0 else None
+        if _extrapolated_gap(q_full, q, F_old - F) <= tol * abs(F):
             ws_next, _ = _working_set(theta, g, lam, max_new=theta.size)
             if np.isin(ws_next, ws).all():
                 return SolverResult(theta, F, it, True, history,
                                     "extrapolated proximal Newton decrement below tol")
-        q_prev = q if t == 1.0 else None
         if q_last is not None and q < 0.1 * q_last:  # slow (q < 0): solve the next models tighter
             eta = max(0.1 * eta, 1e-8)
-        q_last = q
+        q_last, t_last = q, t
         if notify(callback, it, theta, F, g):
             return SolverResult(theta, F, it, False, history, "stopped by callback")
     return SolverResult(theta, F, max_iter, False, history, "max_iter reached")
