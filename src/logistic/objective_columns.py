@@ -45,6 +45,10 @@ from numba import njit, prange
 
 __all__ = ["csc_columns", "cd_model_sweeps"]
 
+#: Coordinate descent is crawling when an active sweep decreases the model by more
+#: than this share of the sweep before (and changes no sign): CG takes over.
+CRAWL = 0.5
+
 
 def csc_columns(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_cols: int
@@ -149,7 +153,7 @@ def _shuffle(order, state):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def cd_model_sweeps(
     colptr, rows, values, cols, h, g, curv, theta, lam, alpha, intercept,
-    v, delta, max_sweeps, tol, eta, seed,
+    v, delta, max_sweeps, tol, eta, seed, cg,
 ):  # pragma: no cover - compiled
     r"""Minimise the quadratic model :math:`q(\delta)` by randomised coordinate descent.
 
@@ -168,73 +172,265 @@ def cd_model_sweeps(
     Returns ``(q, sweeps)`` with :math:`q = q(\delta)`.
     """
     m = g.size
-    n_cols = cols.size
     order = np.arange(m)
     active = np.ones(m, dtype=np.bool_)
     state = np.uint64(seed) * np.uint64(2654435761) + np.uint64(0x9E3779B97F4A7C15)
     total = 0.0
     sweeps = 0
-    full = True
     while sweeps < max_sweeps:
         state = _shuffle(order, state)
-        decrease = 0.0
-        for kk in range(m):
-            k = order[kk]
-            if not full and not active[k]:
-                continue
-            if k < n_cols:
-                j = cols[k]
-                s = 0.0
-                if sweeps == 0:  # the curvature, read along with the first gradient
-                    a = 0.0
-                    for q in range(colptr[j], colptr[j + 1]):
-                        i = rows[q]
-                        x = np.float64(values[q])
-                        hx = h[i] * x
-                        s += hx * v[i]
-                        a += hx * x
-                    curv[k] = a + alpha
-                else:
-                    for q in range(colptr[j], colptr[j + 1]):
-                        i = rows[q]
-                        s += np.float64(values[q]) * h[i] * v[i]
-                grad = g[k] + s + alpha * delta[k]
-            else:  # the intercept: a column of ones, no L2 term
-                s = 0.0
-                for i in range(v.size):
-                    s += h[i] * v[i]
-                grad = g[k] + s
-            a = curv[k]
-            if a <= 0.0:
-                continue
-            u = theta[k] + delta[k]
-            c = a * u - grad
-            lk = lam[k]
-            if c > lk:
-                new = (c - lk) / a
-            elif c < -lk:
-                new = (c + lk) / a
-            else:
-                new = 0.0
-            step = new - u
-            if step != 0.0:
-                decrease += grad * step + 0.5 * a * step * step + lk * (abs(new) - abs(u))
-                delta[k] += step
-                if k < n_cols:
-                    j = cols[k]
-                    for q in range(colptr[j], colptr[j + 1]):
-                        v[rows[q]] += step * np.float64(values[q])
-                else:
-                    for i in range(v.size):
-                        v[i] += step
-            if full:
-                active[k] = new != 0.0 or lk == 0.0
+        decrease, _ = _sweep(colptr, rows, values, cols, h, g, curv, theta, lam, alpha,
+                             v, delta, order, active, True, sweeps == 0)
         sweeps += 1
         total += decrease
         if -decrease <= max(tol, -eta * total):
-            if full:
+            break
+        previous = -np.inf
+        while sweeps < max_sweeps:
+            state = _shuffle(order, state)
+            decrease, flips = _sweep(colptr, rows, values, cols, h, g, curv, theta, lam,
+                                     alpha, v, delta, order, active, False, False)
+            sweeps += 1
+            total += decrease
+            if -decrease <= max(tol, -eta * total):
                 break
-            full = True
-        else:
-            full = False
+            if cg and decrease < CRAWL * previous:
+                change, products = _support_cg(colptr, rows, values, cols, h, g, curv, theta,
+                                               lam, alpha, v, delta, tol, eta, total,
+                                               max_sweeps - sweeps)
+                sweeps += products
+                total += change
+                break
+            previous = decrease
     return total, sweeps
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _column_hv(k, colptr, rows, values, cols, h, v):  # pragma: no cover - compiled
+    """:math:`\sum_i x_{ik} h_i v_i` for coordinate ``k`` (the intercept: ones)."""
+    s = 0.0
+    if k < cols.size:
+        j = cols[k]
+        for q in range(colptr[j], colptr[j + 1]):
+            i = rows[q]
+            s += np.float64(values[q]) * h[i] * v[i]
+    else:
+        for i in range(v.size):
+            s += h[i] * v[i]
+    return s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _column_axpy(k, step, colptr, rows, values, cols, v):  # pragma: no cover - compiled
+    """``v += step · x_k`` for coordinate ``k`` (the intercept: ones)."""
+    if k < cols.size:
+        j = cols[k]
+        for q in range(colptr[j], colptr[j + 1]):
+            v[rows[q]] += step * np.float64(values[q])
+    else:
+        for i in range(v.size):
+            v[i] += step
+
+
+@njit(cache=True, nogil=True)
+def _sweep(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, delta,
+           order, active, full, first):  # pragma: no cover - compiled
+    """One coordinate-descent sweep in ``order`` (all coordinates, or the active ones);
+    returns the model's change. ``first``: compute the columns' curvature on the way."""
+    n_cols = cols.size
+    decrease = 0.0
+    flips = 0
+    for kk in range(order.size):
+        k = order[kk]
+        if not full and not active[k]:
+            continue
+        if first and k < n_cols:  # the curvature, read along with the first gradient
+            j = cols[k]
+            s = 0.0
+            a = 0.0
+            for q in range(colptr[j], colptr[j + 1]):
+                i = rows[q]
+                x = np.float64(values[q])
+                hx = h[i] * x
+                s += hx * v[i]
+                a += hx * x
+            curv[k] = a + alpha
+        else:
+            s = _column_hv(k, colptr, rows, values, cols, h, v)
+        grad = g[k] + s + (alpha * delta[k] if k < n_cols else 0.0)
+        a = curv[k]
+        if a <= 0.0:
+            continue
+        u = theta[k] + delta[k]
+        c = a * u - grad
+        lk = lam[k]
+        if c > lk:
+            new = (c - lk) / a
+        elif c < -lk:
+            new = (c + lk) / a
+        else:
+            new = 0.0
+        step = new - u
+        if step != 0.0:
+            decrease += grad * step + 0.5 * a * step * step + lk * (abs(new) - abs(u))
+            if (new > 0.0) != (u > 0.0) or (new < 0.0) != (u < 0.0):
+                flips += 1
+            delta[k] += step
+            _column_axpy(k, step, colptr, rows, values, cols, v)
+        if full:
+            active[k] = new != 0.0 or lk == 0.0
+    return decrease, flips
+
+
+@njit(cache=True, nogil=True)
+def _model_value(g, h, theta, lam, alpha, n_cols, v, delta):  # pragma: no cover - compiled
+    """:math:`q(\delta)` from ``v`` = Xδ, exactly: O(n + m), no pass over the data."""
+    q = 0.0
+    for i in range(v.size):
+        q += h[i] * v[i] * v[i]
+    q *= 0.5
+    for k in range(g.size):
+        d = delta[k]
+        q += g[k] * d + lam[k] * (abs(theta[k] + d) - abs(theta[k]))
+        if k < n_cols:
+            q += 0.5 * alpha * d * d
+    return q
+
+
+@njit(cache=True, nogil=True)
+def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, delta,
+                tol, eta, total, max_products):  # pragma: no cover - compiled
+    r"""Minimise the model on its support with the signs fixed, by preconditioned CG.
+
+    On the support :math:`A` (non-zero or unpenalised coordinates of
+    :math:`u = \theta + \delta`) with signs :math:`\sigma`, the model is the smooth
+    quadratic :math:`g^\top\delta + \tfrac12\delta^\top H\delta + \lambda^\top(\sigma\odot u)`,
+    gradient :math:`r_A = g_A + (H\delta)_A + \lambda_A\sigma_A`. Conjugate gradients
+    with the diagonal (``curv``) as preconditioner need about :math:`\sqrt\kappa`
+    products :math:`H p` (two reads of the support's columns, as one sweep) where
+    coordinate descent needs about :math:`\kappa` sweeps.
+
+    A step that would carry coordinates through zero is projected: they stop at zero
+    and leave :math:`A`. The model is evaluated exactly (from ``v``, no pass) at the
+    projected step and at the step cut at the first crossing; the lower is taken and
+    CG restarts. Stops when a step decreases the model by at most
+    ``max(tol, η·|q|)`` and so does the diagonal estimate of what is left,
+    :math:`\tfrac12 r^\top D^{-1} r`. Returns ``(change of q, products)``.
+    """
+    n_cols = cols.size
+    m = g.size
+    A = np.empty(m, dtype=np.int64)
+    n_a = 0
+    for k in range(m):
+        if (theta[k] + delta[k] != 0.0 or lam[k] == 0.0) and curv[k] > 0.0:
+            A[n_a] = k
+            n_a += 1
+    r = np.empty(n_a)
+    z = np.empty(n_a)
+    p = np.zeros(n_a)
+    hp = np.empty(n_a)
+    cross = np.zeros(n_a, dtype=np.bool_)
+    w = np.empty(v.size)
+    trial_v = np.empty(v.size)
+    trial_delta = np.empty(m)
+    q_start = _model_value(g, h, theta, lam, alpha, n_cols, v, delta)
+    q = q_start
+    products = 0
+    restart = True
+    rz = 0.0
+    while products < max_products and n_a > 0:
+        if restart:
+            rz = 0.0
+            for a_ in range(n_a):
+                k = A[a_]
+                u = theta[k] + delta[k]
+                sign = 1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)
+                grad = g[k] + _column_hv(k, colptr, rows, values, cols, h, v)
+                if k < n_cols:
+                    grad += alpha * delta[k]
+                r[a_] = grad + lam[k] * sign
+                z[a_] = r[a_] / curv[k]
+                p[a_] = -z[a_]
+                rz += r[a_] * z[a_]
+            restart = False
+        w[:] = 0.0
+        for a_ in range(n_a):
+            _column_axpy(A[a_], p[a_], colptr, rows, values, cols, w)
+        pHp = 0.0
+        for a_ in range(n_a):
+            k = A[a_]
+            hp[a_] = _column_hv(k, colptr, rows, values, cols, h, w)
+            if k < n_cols:
+                hp[a_] += alpha * p[a_]
+            pHp += p[a_] * hp[a_]
+        products += 1
+        if not pHp > 0.0:
+            break
+        tau = rz / pHp
+        rp = 0.0
+        first, t_first, n_cross = -1, tau, 0
+        for a_ in range(n_a):  # which penalised coordinates the step carries through zero
+            rp += r[a_] * p[a_]
+            k = A[a_]
+            u = theta[k] + delta[k]
+            cross[a_] = lam[k] > 0.0 and u * (u + tau * p[a_]) <= 0.0
+            if cross[a_]:
+                n_cross += 1
+                t_k = -u / p[a_]
+                if t_k <= t_first:
+                    first, t_first = a_, t_k
+        if n_cross == 0:
+            step_change = tau * rp + 0.5 * tau * tau * pHp
+            q += step_change
+            for a_ in range(n_a):
+                delta[A[a_]] += tau * p[a_]
+            for i in range(v.size):
+                v[i] += tau * w[i]
+            rz_new = 0.0
+            for a_ in range(n_a):
+                r[a_] += tau * hp[a_]
+                z[a_] = r[a_] / curv[A[a_]]
+                rz_new += r[a_] * z[a_]
+            enough = max(tol, -0.1 * eta * (total + q - q_start))
+            if -step_change <= enough and 0.5 * rz_new <= enough:
+                break
+            beta = rz_new / rz
+            rz = rz_new
+            for a_ in range(n_a):
+                p[a_] = -z[a_] + beta * p[a_]
+            continue
+        # the full step, the crossing coordinates projected back to zero
+        trial_delta[:] = delta
+        for i in range(v.size):
+            trial_v[i] = v[i] + tau * w[i]
+        for a_ in range(n_a):
+            k = A[a_]
+            trial_delta[k] += tau * p[a_]
+            if cross[a_]:
+                back = -(theta[k] + trial_delta[k])
+                trial_delta[k] = -theta[k]
+                _column_axpy(k, back, colptr, rows, values, cols, trial_v)
+        q_projected = _model_value(g, h, theta, lam, alpha, n_cols, trial_v, trial_delta)
+        q_cut = q + t_first * rp + 0.5 * t_first * t_first * pHp  # cut at the first crossing
+        if q_projected < q_cut:
+            delta[:] = trial_delta
+            v[:] = trial_v
+            q = q_projected
+        else:
+            for a_ in range(n_a):
+                delta[A[a_]] += t_first * p[a_]
+            for i in range(v.size):
+                v[i] += t_first * w[i]
+            for a_ in range(n_a):
+                cross[a_] = a_ == first
+            k = A[first]
+            delta[k] = -theta[k]
+            q = q_cut
+        kept = 0
+        for a_ in range(n_a):  # the coordinates now at zero leave the support
+            if not cross[a_]:
+                A[kept] = A[a_]
+                kept += 1
+        n_a = kept
+        restart = True
+    return q - q_start, products

@@ -108,6 +108,9 @@ class L1Problem:
         return None if get is None else get()
 
 
+USE_CG = True
+
+
 class ColumnModel:
     r"""The quadratic model at θ of a binary :class:`L1Problem`, minimised on the data.
 
@@ -147,7 +150,7 @@ class ColumnModel:
         q, sweeps = cd_model_sweeps(
             colptr, rows, values, cols, self.h, g[ws] / scale, curv, self.theta[ws],
             self.problem.l1_weights[ws] / scale, smooth.alpha, intercept, v, delta,
-            max_sweeps, tol / scale, eta, seed,
+            max_sweeps, tol / scale, eta, seed, USE_CG,
         )
         smooth.passes += int(sweeps)
         return delta, q * scale
