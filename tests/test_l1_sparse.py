@@ -32,6 +32,24 @@ def _sparse_problem(n=300, d=120, density=0.06, seed=0, dtype=np.float64):
     return X.astype(dtype), y
 
 
+def _text_like(n=1500, d=400, per_row=40, seed=0):
+    """Power-law word counts, log1p, rows L2-normalised, no intercept in the labels: a
+    few words in almost every row make the model's Hessian ill-conditioned (coordinate
+    descent crawls there and conjugate gradients take over)."""
+    rng = np.random.default_rng(seed)
+    freq = 1.0 / np.arange(1, d + 1) ** 1.1
+    cols = rng.choice(d, size=n * per_row, p=freq / freq.sum())
+    X = sp.csr_matrix((np.ones(cols.size), (np.repeat(np.arange(n), per_row), cols)),
+                      shape=(n, d))
+    X.sum_duplicates()
+    X.data = np.log1p(X.data)
+    X = sp.csr_matrix(sp.diags(1 / np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel())) @ X)
+    beta = np.where(rng.random(d) < 0.1, rng.normal(0, 4, d), 0.0)
+    z = X @ beta
+    y = (rng.random(n) < 1 / (1 + np.exp(-(z - np.median(z))))).astype(np.int64)
+    return X, y
+
+
 def _as_csc(colptr, rows, values, shape):
     return sp.csc_matrix((values.astype(np.float64), rows, colptr), shape=shape)
 
@@ -102,6 +120,50 @@ def test_column_model_minimiser_equals_cd_on_the_explicit_hessian(fit_intercept)
     assert q_of(delta) == pytest.approx(q_of(ref), rel=1e-9)
     np.testing.assert_allclose(delta, ref, atol=1e-6 * np.abs(ref).max())
     np.testing.assert_array_equal(theta + delta == 0, np.abs(theta + ref) < 1e-12)
+
+
+@pytest.mark.parametrize("cg", [True, False])
+def test_column_model_with_conjugate_gradients_on_correlated_columns(cg):
+    """The crawling case: the model's minimiser, by coordinate descent alone or with CG
+    on the support (projected at sign changes, preconditioned by the pairs of the
+    model before, which the second solve reuses), equals CD on the explicit Hessian."""
+    X, y = _text_like()
+    X = X.astype(np.float32).astype(np.float64)
+    P = make_problem(X, y, None, n_classes=2, multinomial=False, penalty="l1", C=1.0,
+                     l1_ratio=None, fit_intercept=False)
+    rough = logistic.LogisticRegression(penalty="l1", C=1.0, fit_intercept=False,
+                                        tol=1e-2, max_iter=2).fit(X, y)
+    theta = rough.coef_.ravel().copy()
+    lam = P.l1_weights
+    for k in range(2):  # the second model starts from the first one's pairs
+        f, g, model = P.loss_grad_model(theta)
+        ws = np.arange(P.n_params)
+        delta, q = model.minimise(ws, g, tol=1e-18, eta=0.0, seed=1, cg=cg)
+        H = P.hessian_subset(theta, None)
+        ref, _ = cd_quadratic(H, g, theta, lam, tol=1e-24, max_sweeps=20_000)
+
+        def q_of(dl, H=H, g=g, theta=theta):
+            return g @ dl + 0.5 * dl @ H @ dl + lam @ (np.abs(theta + dl) - np.abs(theta))
+
+        assert q == pytest.approx(q_of(delta), rel=1e-8)
+        assert q_of(delta) == pytest.approx(q_of(ref), rel=1e-9)
+        np.testing.assert_array_equal(theta + delta == 0, np.abs(theta + ref) < 1e-12)
+        assert (P.cg_pairs[3][0] > 0) == cg  # CG ran (and left its pairs) only if asked
+        theta = theta + 0.5 * delta
+
+
+def test_fit_on_correlated_text_columns_matches_saga_and_the_dense_fit():
+    X, y = _text_like(seed=4)
+    ours = logistic.LogisticRegression(penalty="l1", C=1.0, fit_intercept=False).fit(X, y)
+    dense = logistic.LogisticRegression(penalty="l1", C=1.0,
+                                        fit_intercept=False).fit(X.toarray(), y)
+    ref = _saga(X, y, C=1.0, rho=1.0, fit_intercept=False)
+    f = {name: _objective(X, y, m.coef_, 0.0, C=1.0, rho=1.0)
+         for name, m in [("ours", ours), ("dense", dense), ("saga", ref)]}
+    assert ours.converged_
+    assert (f["ours"] - f["saga"]) / abs(f["saga"]) <= 1e-8
+    assert f["ours"] == pytest.approx(f["dense"], rel=1e-9)
+    np.testing.assert_array_equal(ours.coef_ == 0, dense.coef_ == 0)
 
 
 def _saga(X, y, *, C, rho, s=None, fit_intercept=True):

@@ -58,6 +58,9 @@ class L1Problem:
         n_coef = getattr(smooth, "n_coef", smooth.n_features)
         self.l1_weights = np.zeros(self.n_params)
         self.l1_weights[:n_coef] = self.l1 * self.scale
+        #: ``(ws, S, Y, n)``: the curvature pairs of the last :class:`ColumnModel`
+        #: solve, which precondition the next one (the Hessian changes slowly)
+        self.cg_pairs: tuple | None = None
 
     # -- pass-through of the smooth part ----------------------------------------
     @property
@@ -108,9 +111,6 @@ class L1Problem:
         return None if get is None else get()
 
 
-USE_CG = True
-
-
 class ColumnModel:
     r"""The quadratic model at θ of a binary :class:`L1Problem`, minimised on the data.
 
@@ -122,18 +122,25 @@ class ColumnModel:
     (in the problem's units, :math:`\times S^{-1}`), by randomised coordinate descent
     over the columns of ``X`` (:func:`logistic.objective_columns.cd_model_sweeps`):
     each coordinate reads one sparse column twice, so the Hessian is never formed.
+    Where coordinate descent crawls (correlated columns), conjugate gradients take
+    over on the support, preconditioned by the curvature pairs the last solves left
+    on the problem (``L1Problem.cg_pairs``).
     """
+
+    #: curvature pairs kept to precondition conjugate gradients
+    PAIRS = 20
 
     def __init__(self, problem: L1Problem, columns, theta: np.ndarray, h: np.ndarray):
         self.problem, self.columns, self.theta, self.h = problem, columns, theta, h
 
     def minimise(
         self, ws: np.ndarray, g: np.ndarray, *, tol: float, eta: float, seed: int,
-        max_sweeps: int = 1000,
+        max_sweeps: int = 1000, cg: bool = True,
     ) -> tuple[np.ndarray, float]:
         r"""The step ``δ`` on the parameters ``ws`` (sorted; the intercept last) and
         :math:`q(\delta)`. Sweeps stop when one decreases the model by at most
-        ``max(tol, η·|q|)`` (see :func:`~logistic.objective_columns.cd_model_sweeps`)."""
+        ``max(tol, η·|q|)`` (see :func:`~logistic.objective_columns.cd_model_sweeps`);
+        ``cg=False``: coordinate descent alone."""
         from .objective_columns import cd_model_sweeps  # numba: imported when first used
 
         smooth = self.problem.smooth
@@ -147,13 +154,29 @@ class ColumnModel:
             curv[-1] = self.h.sum()
         delta = np.zeros(ws.size)
         v = np.zeros(self.h.size)
+        pairs = self._pairs(ws)
         q, sweeps = cd_model_sweeps(
             colptr, rows, values, cols, self.h, g[ws] / scale, curv, self.theta[ws],
             self.problem.l1_weights[ws] / scale, smooth.alpha, intercept, v, delta,
-            max_sweeps, tol / scale, eta, seed, USE_CG,
+            max_sweeps, tol / scale, eta, seed, cg, *pairs,
         )
+        self.problem.cg_pairs = (ws, *pairs)
         smooth.passes += int(sweeps)
         return delta, q * scale
+
+    def _pairs(self, ws: np.ndarray):
+        """The problem's kept curvature pairs, moved onto the working set ``ws``
+        (coordinates new to it get zeros: the pairs only precondition)."""
+        s = np.zeros((self.PAIRS, ws.size))
+        y = np.zeros((self.PAIRS, ws.size))
+        n = np.zeros(1, dtype=np.int64)
+        if self.problem.cg_pairs is not None:
+            old_ws, old_s, old_y, old_n = self.problem.cg_pairs
+            _, at, old_at = np.intersect1d(ws, old_ws, assume_unique=True, return_indices=True)
+            s[:, at] = old_s[:, old_at]
+            y[:, at] = old_y[:, old_at]
+            n[0] = old_n[0]
+        return s, y, n
 
 
 def _binary_hessian_subset(problem, theta, idx):

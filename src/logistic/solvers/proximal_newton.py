@@ -239,7 +239,10 @@ def proximal_newton(
         ws, left_out = _working_set(theta, g, lam, max_new=max_new)
         inner_tol = max(1e-3 * tol * abs(F), 64 * _EPS * abs(F))
         if model is not None:  # coordinate descent on the data's columns
-            delta_w, q = model.minimise(ws, g, tol=inner_tol, eta=eta, seed=it)
+            # its tol is what may be left of the model's decrease: a tenth of the outer
+            # tol suffices (the model is re-solved at the next point anyway)
+            column_tol = max(0.1 * tol * abs(F), 64 * _EPS * abs(F))
+            delta_w, q = model.minimise(ws, g, tol=column_tol, eta=eta, seed=it)
         else:  # coordinate descent on the working set's Hessian
             full = ws.size == theta.size
             H = problem.hessian_subset(theta, None if full else ws)
