@@ -135,7 +135,7 @@ def test_column_model_with_conjugate_gradients_on_correlated_columns(cg):
                                         tol=1e-2, max_iter=2).fit(X, y)
     theta = rough.coef_.ravel().copy()
     lam = P.l1_weights
-    for k in range(2):  # the second model starts from the first one's pairs
+    for _ in range(2):  # the second model starts from the first one's pairs
         f, g, model = P.loss_grad_model(theta)
         ws = np.arange(P.n_params)
         delta, q = model.minimise(ws, g, tol=1e-18, eta=0.0, seed=1, cg=cg)
@@ -164,6 +164,28 @@ def test_fit_on_correlated_text_columns_matches_saga_and_the_dense_fit():
     assert (f["ours"] - f["saga"]) / abs(f["saga"]) <= 1e-8
     assert f["ours"] == pytest.approx(f["dense"], rel=1e-9)
     np.testing.assert_array_equal(ours.coef_ == 0, dense.coef_ == 0)
+
+
+@pytest.mark.parametrize(("shape", "seed", "fit_intercept", "weighted", "C"), [
+    ((6000, 1500, 60), 4, True, False, 2.0),  # was 5.7·tol: a sweep stalled, CG's estimate
+    ((6000, 1500, 60), 0, False, False, 0.5),  # was 240·tol: stopped by extrapolation
+    ((3000, 800, 40), 6, False, True, 1.0),
+    ((3000, 800, 40), 6, True, True, 5.0),
+])
+def test_default_fit_meets_its_tol_on_correlated_text_columns(shape, seed, fit_intercept,
+                                                              weighted, C):
+    """The documented estimate, (F - F*)/|F| ≤ tol, where the inner solves are inexact
+    and the model ill-conditioned (a word in every row next to the intercept): F* from
+    the same fit at tol=1e-14."""
+    n, d, per_row = shape
+    X, y = _text_like(n=n, d=d, per_row=per_row, seed=seed)
+    s = np.random.default_rng(2).uniform(0.2, 3.0, y.size) if weighted else None
+    kw = dict(penalty="l1", C=C, fit_intercept=fit_intercept)
+    ours = logistic.LogisticRegression(**kw).fit(X, y, sample_weight=s)
+    tight = logistic.LogisticRegression(**kw, tol=1e-14).fit(X, y, sample_weight=s)
+    F, F_star = ours.history_["objective"][-1], tight.history_["objective"][-1]
+    assert ours.converged_
+    assert (F - F_star) / abs(F_star) <= ours.tol
 
 
 def _saga(X, y, *, C, rho, s=None, fit_intercept=True):
