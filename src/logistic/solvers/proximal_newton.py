@@ -47,7 +47,9 @@ the working set violates optimality, or once full steps converge fast, when the
 decrement extrapolated one step ahead, :math:`q_k^2/q_{k-1}`, is (see
 :func:`_extrapolated_gap`): that saves building and minimising one more model only
 to confirm convergence; a model solved inexactly (on the data's columns) may leave
-up to :math:`\eta|q|` undone, so that must be below ``tol·|F|`` too.
+up to :math:`\eta|q|` undone, so ten times that must be below ``tol·|F|`` too (and
+a model that the same extrapolation says is likely the last is solved tightly
+enough for that).
 ``history.grad_norm`` records the norm of the
 minimum-norm subgradient of :math:`F`, which is zero exactly at the optimum.
 """
@@ -237,6 +239,7 @@ def proximal_newton(
     F = f + penalty(theta)
     history.record(F, min_norm_subgradient(theta, g, lam))
     eta, q_last, t_last = INEXACT_ETA, None, 0.0  # the previous decrement and step
+    q_before = None  # and the one before that
     for it in range(1, max_iter + 1):
         n_support = int(np.count_nonzero(theta))
         max_new = theta.size if model is not None else max(ws_margin, n_support)
@@ -246,10 +249,16 @@ def proximal_newton(
             # its tol is what may be left of the model's decrease: a tenth of the outer
             # tol suffices (the model is re-solved at the next point anyway)
             column_tol = max(0.1 * tol * abs(F), 64 * _EPS * abs(F))
+            eta_k = eta
             if q_last is not None:  # forcing term → 0: superlinear, not linear at rate η
-                eta = min(eta, np.sqrt(-q_last / abs(F)))
-            delta_w, q = model.minimise(ws, g, tol=column_tol, eta=eta, seed=it)
-            left_in_model = eta * -q
+                eta = eta_k = min(eta, np.sqrt(-q_last / abs(F)))
+            if q_before is not None and q_before < 0 and q_last < 0:
+                q_next = q_last * q_last / q_before  # the decrement this model should find
+                if q_next * q_next / -q_last <= 100 * tol * abs(F):  # likely the last model:
+                    # solve it tightly enough that the extrapolated stop may accept it
+                    eta_k = min(eta_k, 0.1 * tol * abs(F) / -q_next)
+            delta_w, q = model.minimise(ws, g, tol=column_tol, eta=eta_k, seed=it)
+            left_in_model = eta_k * -q
         else:  # coordinate descent on the working set's Hessian
             full = ws.size == theta.size
             H = problem.hessian_subset(theta, None if full else ws)
@@ -282,7 +291,7 @@ def proximal_newton(
                                     "extrapolated proximal Newton decrement below tol")
         if q_last is not None and q < 0.1 * q_last:  # slow (q < 0): solve the next models tighter
             eta = max(0.1 * eta, 1e-8)
-        q_last, t_last = q, t
+        q_before, q_last, t_last = q_last, q, t
         if notify(callback, it, theta, F, g):
             return SolverResult(theta, F, it, False, history, "stopped by callback")
     return SolverResult(theta, F, max_iter, False, history, "max_iter reached")
