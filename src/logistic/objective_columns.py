@@ -27,6 +27,14 @@ The model decreases by exactly
 :math:`G_j\Delta + \tfrac12 a_j\Delta^2 + \lambda_j(|u_j^{new}| - |u_j|)`, so the sum of
 these is :math:`q(\delta)` itself.
 
+An intercept is not a coordinate here: the model is minimised over its step in closed
+form, :math:`\delta_b = -(g_b + h^\top X\delta_w)/\sum_i h_i`, which leaves the model
+of the columns with their h-weighted means taken out (glmnet centres sparse columns
+the same implicit way). The centred columns stay sparse, since only a scalar offset
+moves; and a word in almost every row, nearly the intercept's own column, no longer
+competes with it, which on text data is what makes coordinate descent crawl (on the
+speed issue's text workload with an intercept, 62 sweeps became 22).
+
 Each sweep visits the coordinates in a fresh random order. On correlated columns a
 fixed cyclic order can crawl (hundreds of sweeps where a random order needs a few);
 the permutations come from a seeded xorshift generator, so fits are reproducible.
@@ -163,24 +171,25 @@ def _shuffle(order, state):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def cd_model_sweeps(
-    colptr, rows, values, cols, h, g, curv, theta, lam, alpha, intercept,
+    colptr, rows, values, cols, h, g, curv, theta, lam, alpha, g_b, S,
     v, delta, max_sweeps, tol, eta, seed, cg, pairs_s, pairs_y, n_pairs,
 ):  # pragma: no cover - compiled
-    r"""Minimise the quadratic model :math:`q(\delta)` by randomised coordinate descent.
+    r"""Minimise the quadratic model by randomised coordinate descent over ``cols``.
 
-    Coordinates are ``cols`` (columns of ``X``) and, when ``intercept`` is True, one
-    more, the intercept, whose column is all ones (last in ``g``, ``theta``, …).
-    ``curv`` receives :math:`a_j`: the first sweep computes it for the columns
-    (:math:`\sum_i h_i x_{ij}^2 + \alpha`, read with the column's first gradient), the
-    intercept's (:math:`\sum_i h_i`) is given in its last entry. ``v`` is
-    :math:`X\delta` (+ δ_b) and ``delta`` the step; both are updated in place from
-    their starting values (usually zeros).
+    The coordinates are the columns ``cols`` of ``X`` (``g``, ``theta``, ``lam`` and
+    ``delta`` are theirs). With an intercept (``S`` = :math:`\sum_i h_i > 0`, ``g_b``
+    its gradient) the model is first minimised over the intercept's step in closed
+    form, which leaves the model of the columns *centred* with the weights ``h``
+    (see :func:`_sweep`); with ``S = 0`` there is none. ``curv`` receives the
+    columns' curvatures, computed by the first sweep. ``v`` is :math:`X\delta`,
+    updated in place from its start (zeros, as ``delta``).
 
     A full sweep visits every coordinate; sweeps over the non-zero (or unpenalised)
     coordinates follow until one decreases the model by at most ``η·|q|``, then a full
     sweep checks the rest (glmnet's active-set cycling). Stops when a full sweep
     decreases the model by at most ``max(tol, η·|q|)`` or after ``max_sweeps`` sweeps
-    (CG products count as sweeps). Returns ``(q, sweeps)`` with :math:`q = q(\delta)`.
+    (CG products count as sweeps). Returns ``(q̃, sweeps, c)``: the centred model's
+    value and the offset :math:`c = \mu^\top\delta` (0 without an intercept).
 
     With ``cg`` True, when an active sweep decreases the model by more than ``CRAWL``
     times the sweep before (coordinate descent crawling, as on correlated columns),
@@ -196,14 +205,16 @@ def cd_model_sweeps(
     m = g.size
     order = np.arange(m)
     active = np.ones(m, dtype=np.bool_)
+    mu = np.zeros(m)  # the columns' h-weighted means (zeros without an intercept)
+    off = np.zeros(1)  # c = μᵀδ: the centred Xδ is v - c
     state = np.uint64(seed) * np.uint64(2654435761) + np.uint64(0x9E3779B97F4A7C15)
     total = 0.0
     sweeps = 0
     verified = False  # CG has minimised on the support since the last full sweep
     while sweeps < max_sweeps:
         state = _shuffle(order, state)
-        decrease, _ = _sweep(colptr, rows, values, cols, h, g, curv, theta, lam, alpha,
-                             v, delta, order, active, True, sweeps == 0)
+        decrease = _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta,
+                          lam, alpha, v, delta, order, active, True, sweeps == 0)
         sweeps += 1
         total += decrease
         # once CG has been needed (its pairs are kept), a small sweep proves little:
@@ -215,8 +226,8 @@ def cd_model_sweeps(
         previous = decrease
         while sweeps < max_sweeps and not ill_conditioned:
             state = _shuffle(order, state)
-            decrease, _ = _sweep(colptr, rows, values, cols, h, g, curv, theta, lam,
-                                 alpha, v, delta, order, active, False, False)
+            decrease = _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b,
+                              theta, lam, alpha, v, delta, order, active, False, False)
             sweeps += 1
             total += decrease
             if -decrease <= max(tol, -eta * total):
@@ -225,84 +236,87 @@ def cd_model_sweeps(
                 ill_conditioned = True
             previous = decrease
         if ill_conditioned:
-            change, products = _support_cg(colptr, rows, values, cols, h, g, curv, theta,
-                                           lam, alpha, v, delta, tol, eta, total,
-                                           max_sweeps - sweeps, pairs_s, pairs_y, n_pairs)
+            change, products = _support_cg(colptr, rows, values, cols, h, g, curv, mu, off,
+                                           S, g_b, theta, lam, alpha, v, delta, eta,
+                                           tol, max_sweeps - sweeps, pairs_s, pairs_y,
+                                           n_pairs)
             sweeps += products
             total += change
             verified = True
             if -change <= max(tol, -eta * total):
                 break  # the support was already solved: the last full sweep stands
-    return total, sweeps
+    return total, sweeps, off[0]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _column_hv(k, colptr, rows, values, cols, h, v):  # pragma: no cover - compiled
-    r""":math:`\sum_i x_{ik} h_i v_i` for coordinate ``k`` (the intercept: ones)."""
+def _column_dot(j, colptr, rows, values, u):  # pragma: no cover - compiled
+    r""":math:`x_j^\top u` for column ``j``."""
     s = 0.0
-    if k < cols.size:
-        j = cols[k]
-        for q in range(colptr[j], colptr[j + 1]):
-            i = rows[q]
-            s += np.float64(values[q]) * h[i] * v[i]
-    else:
-        for i in range(v.size):
-            s += h[i] * v[i]
+    for q in range(colptr[j], colptr[j + 1]):
+        s += np.float64(values[q]) * u[rows[q]]
     return s
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _column_dot(k, colptr, rows, values, cols, u):  # pragma: no cover - compiled
-    """:math:`x_k^\top u` for coordinate ``k`` (the intercept: ones)."""
+def _column_hv(j, colptr, rows, values, h, v):  # pragma: no cover - compiled
+    r""":math:`\sum_i x_{ij} h_i v_i` for column ``j``."""
     s = 0.0
-    if k < cols.size:
-        j = cols[k]
-        for q in range(colptr[j], colptr[j + 1]):
-            s += np.float64(values[q]) * u[rows[q]]
-    else:
-        for i in range(u.size):
-            s += u[i]
+    for q in range(colptr[j], colptr[j + 1]):
+        i = rows[q]
+        s += np.float64(values[q]) * h[i] * v[i]
     return s
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _column_axpy(k, step, colptr, rows, values, cols, v):  # pragma: no cover - compiled
-    """``v += step · x_k`` for coordinate ``k`` (the intercept: ones)."""
-    if k < cols.size:
-        j = cols[k]
-        for q in range(colptr[j], colptr[j + 1]):
-            v[rows[q]] += step * np.float64(values[q])
-    else:
-        for i in range(v.size):
-            v[i] += step
+def _column_axpy(j, step, colptr, rows, values, v):  # pragma: no cover - compiled
+    """``v += step · x_j`` for column ``j``."""
+    for q in range(colptr[j], colptr[j + 1]):
+        v[rows[q]] += step * np.float64(values[q])
 
 
 @njit(cache=True, nogil=True)
-def _sweep(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, delta,
-           order, active, full, first):  # pragma: no cover - compiled
-    """One coordinate-descent sweep in ``order`` (all coordinates, or the active ones);
-    returns the model's change. ``first``: compute the columns' curvature on the way."""
-    n_cols = cols.size
+def _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, alpha,
+           v, delta, order, active, full, first):  # pragma: no cover - compiled
+    r"""One coordinate-descent sweep in ``order`` (all coordinates, or the active ones);
+    returns the model's change. ``first``: compute the curvatures on the way.
+
+    With an intercept the model is minimised over its step :math:`\delta_b` in closed
+    form, :math:`\delta_b = -(g_b + h^\top X\delta)/S`, which leaves the model of the
+    columns with the h-weighted means :math:`\mu_j = h^\top x_j / S` taken out (as
+    glmnet centres sparse columns, implicitly): gradient
+    :math:`g_j - g_b\mu_j + x_j^\top(h\odot(v - c)) + \alpha\delta_j` with
+    :math:`c = \mu^\top\delta`, curvature :math:`\sum_i h_i x_{ij}^2 - S\mu_j^2 + \alpha`.
+    The centred columns stay sparse: only the scalar :math:`c` moves. A word in almost
+    every row is nearly the intercept's column; centred, it no longer competes with it
+    (on the text workload this is what made coordinate descent crawl).
+    """
     decrease = 0.0
-    flips = 0
     for kk in range(order.size):
         k = order[kk]
         if not full and not active[k]:
             continue
-        if first and k < n_cols:  # the curvature, read along with the first gradient
-            j = cols[k]
+        j = cols[k]
+        if first:  # curvature and mean, read along with the first gradient
             s = 0.0
             a = 0.0
+            m1 = 0.0
             for q in range(colptr[j], colptr[j + 1]):
                 i = rows[q]
                 x = np.float64(values[q])
                 hx = h[i] * x
                 s += hx * v[i]
                 a += hx * x
-            curv[k] = a + alpha
+                m1 += hx
+            if S > 0.0:
+                mu[k] = m1 / S
+                a_c = a - m1 * mu[k]
+                curv[k] = (a_c if a_c > 1e-12 * a else 0.0) + alpha
+            else:
+                curv[k] = a + alpha
+            hv = s
         else:
-            s = _column_hv(k, colptr, rows, values, cols, h, v)
-        grad = g[k] + s + (alpha * delta[k] if k < n_cols else 0.0)
+            hv = _column_hv(j, colptr, rows, values, h, v)
+        grad = g[k] - g_b * mu[k] + hv - off[0] * S * mu[k] + alpha * delta[k]
         a = curv[k]
         if a <= 0.0:
             continue
@@ -318,39 +332,40 @@ def _sweep(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, delta,
         step = new - u
         if step != 0.0:
             decrease += grad * step + 0.5 * a * step * step + lk * (abs(new) - abs(u))
-            if (new > 0.0) != (u > 0.0) or (new < 0.0) != (u < 0.0):
-                flips += 1
             delta[k] += step
-            _column_axpy(k, step, colptr, rows, values, cols, v)
+            _column_axpy(j, step, colptr, rows, values, v)
+            off[0] += mu[k] * step
         if full:
             active[k] = new != 0.0 or lk == 0.0
-    return decrease, flips
+    return decrease
 
 
 @njit(cache=True, nogil=True)
-def _model_value(g, h, theta, lam, alpha, n_cols, v, delta):  # pragma: no cover - compiled
-    r""":math:`q(\delta)` from ``v`` = Xδ, exactly: O(n + m), no pass over the data."""
+def _model_value(g, h, mu, c, g_b, theta, lam, alpha, v, delta):  # pragma: no cover
+    r"""The centred model's value from ``v`` = Xδ and :math:`c = \mu^\top\delta`,
+    exactly: O(n + m), no pass over the data."""
     q = 0.0
     for i in range(v.size):
-        q += h[i] * v[i] * v[i]
+        q += h[i] * (v[i] - c) * (v[i] - c)
     q *= 0.5
     for k in range(g.size):
         d = delta[k]
-        q += g[k] * d + lam[k] * (abs(theta[k] + d) - abs(theta[k]))
-        if k < n_cols:
-            q += 0.5 * alpha * d * d
+        q += (g[k] - g_b * mu[k]) * d + lam[k] * (abs(theta[k] + d) - abs(theta[k]))
+        q += 0.5 * alpha * d * d
     return q
 
 
 @njit(cache=True, nogil=True)
-def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, delta,
-                tol, eta, total, max_products, pairs_s, pairs_y, n_pairs):  # pragma: no cover
+def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, alpha,
+                v, delta, eta, tol, max_products, pairs_s, pairs_y, n_pairs):  # pragma: no cover
     r"""Minimise the model on its support with the signs fixed, by preconditioned CG.
 
     On the support :math:`A` (non-zero or unpenalised coordinates of
     :math:`u = \theta + \delta`) with signs :math:`\sigma`, the model is the smooth
-    quadratic :math:`g^\top\delta + \tfrac12\delta^\top H\delta + \lambda^\top(\sigma\odot u)`,
-    gradient :math:`r_A = g_A + (H\delta)_A + \lambda_A\sigma_A`. Conjugate gradients
+    quadratic
+    :math:`\tilde g^\top\delta + \tfrac12\delta^\top H\delta + \lambda^\top(\sigma\odot u)`
+    (:math:`H` of the centred columns, see :func:`_sweep`), gradient
+    :math:`r_A = \tilde g_A + (H\delta)_A + \lambda_A\sigma_A`. Conjugate gradients
     with the diagonal (``curv``) as preconditioner need about :math:`\sqrt\kappa`
     products :math:`H p` (two reads of the support's columns, as one sweep) where
     coordinate descent needs about :math:`\kappa` sweeps.
@@ -366,10 +381,9 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
     :math:`r^\top M^{-1} r \le \eta\, r_0^\top M^{-1} r_0` (``r_0`` at entry), or
     :math:`\tfrac12 r^\top M^{-1} r \le` ``tol``/100. Estimates of what is left
     (:math:`\tfrac12 r^\top M^{-1} r`, a step's decrease) proved no stopping rule:
-    with one eigenvalue of the scaled Hessian near 0.002 (a word in every row next to
-    the intercept) they read 1/300 of the truth. Returns ``(change of q, products)``.
+    with one eigenvalue of the scaled Hessian near 0.002 they read 1/300 of the
+    truth. Returns ``(change of q, products)``.
     """
-    n_cols = cols.size
     m = g.size
     A = np.empty(m, dtype=np.int64)
     n_a = 0
@@ -392,9 +406,9 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
     hw = np.empty(v.size)
     trial_v = np.empty(v.size)
     trial_delta = np.empty(m)
-    q_start = _model_value(g, h, theta, lam, alpha, n_cols, v, delta)
-    rz_first = -1.0
+    q_start = _model_value(g, h, mu, off[0], g_b, theta, lam, alpha, v, delta)
     q = q_start
+    rz_first = -1.0
     products = 0
     restart = True
     rz = 0.0
@@ -406,9 +420,8 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
                 k = A[a_]
                 u = theta[k] + delta[k]
                 sign = 1.0 if u > 0.0 else (-1.0 if u < 0.0 else 0.0)
-                grad = g[k] + _column_hv(k, colptr, rows, values, cols, h, v)
-                if k < n_cols:
-                    grad += alpha * delta[k]
+                hv = _column_hv(cols[k], colptr, rows, values, h, v)
+                grad = g[k] - g_b * mu[k] + hv - off[0] * S * mu[k] + alpha * delta[k]
                 r[a_] = grad + lam[k] * sign
             _precondition(r, A, n_a, curv, pairs_s, pairs_y, n_pairs[0], rho, scratch, z)
             rz = 0.0
@@ -419,16 +432,16 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
                 rz_first = rz
             restart = False
         w[:] = 0.0
+        c_p = 0.0  # μᵀp: the centred X p is w - c_p
         for a_ in range(n_a):
-            _column_axpy(A[a_], p[a_], colptr, rows, values, cols, w)
+            _column_axpy(cols[A[a_]], p[a_], colptr, rows, values, w)
+            c_p += mu[A[a_]] * p[a_]
         for i in range(w.size):
-            hw[i] = h[i] * w[i]
+            hw[i] = h[i] * (w[i] - c_p)
         pHp = 0.0
         for a_ in range(n_a):
             k = A[a_]
-            hp[a_] = _column_dot(k, colptr, rows, values, cols, hw)
-            if k < n_cols:
-                hp[a_] += alpha * p[a_]
+            hp[a_] = _column_dot(cols[k], colptr, rows, values, hw) + alpha * p[a_]
             pHp += p[a_] * hp[a_]
         products += 1
         if not pHp > 0.0:
@@ -461,6 +474,7 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
                 delta[A[a_]] += tau * p[a_]
             for i in range(v.size):
                 v[i] += tau * w[i]
+            off[0] += tau * c_p
             for a_ in range(n_a):
                 r[a_] += tau * hp[a_]
             _precondition(r, A, n_a, curv, pairs_s, pairs_y, n_pairs[0], rho, scratch, z)
@@ -478,27 +492,34 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, theta, lam, alpha, v, de
         trial_delta[:] = delta
         for i in range(v.size):
             trial_v[i] = v[i] + tau * w[i]
+        trial_off = off[0] + tau * c_p
         for a_ in range(n_a):
             k = A[a_]
             trial_delta[k] += tau * p[a_]
             if cross[a_]:
                 back = -(theta[k] + trial_delta[k])
                 trial_delta[k] = -theta[k]
-                _column_axpy(k, back, colptr, rows, values, cols, trial_v)
-        q_projected = _model_value(g, h, theta, lam, alpha, n_cols, trial_v, trial_delta)
+                _column_axpy(cols[k], back, colptr, rows, values, trial_v)
+                trial_off += mu[k] * back
+        q_projected = _model_value(g, h, mu, trial_off, g_b, theta, lam, alpha, trial_v,
+                                   trial_delta)
         q_cut = q + t_first * rp + 0.5 * t_first * t_first * pHp  # cut at the first crossing
         if q_projected < q_cut:
             delta[:] = trial_delta
             v[:] = trial_v
+            off[0] = trial_off
             q = q_projected
         else:
             for a_ in range(n_a):
                 delta[A[a_]] += t_first * p[a_]
             for i in range(v.size):
                 v[i] += t_first * w[i]
+            off[0] += t_first * c_p
             for a_ in range(n_a):
                 cross[a_] = a_ == first
             k = A[first]
+            off[0] += mu[k] * (-theta[k] - delta[k])
+            _column_axpy(cols[k], -theta[k] - delta[k], colptr, rows, values, v)
             delta[k] = -theta[k]
             q = q_cut
         kept = 0

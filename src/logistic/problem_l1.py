@@ -149,24 +149,28 @@ class ColumnModel:
         ws = np.asarray(ws, dtype=np.int64)
         cols = ws[ws < d]
         intercept = cols.size < ws.size
-        curv = np.zeros(ws.size)  # the columns' entries are filled by the first sweep
-        if intercept:
-            curv[-1] = self.h.sum()
+        # with an intercept, its step is solved for in closed form (see the kernel)
+        S = float(self.h.sum()) if intercept else 0.0
+        g_b = float(g[d]) / scale if intercept else 0.0
+        curv = np.zeros(cols.size)  # filled by the first sweep
         delta = np.zeros(ws.size)
         v = np.zeros(self.h.size)
-        pairs = self._pairs(ws)
-        q, sweeps = cd_model_sweeps(
-            colptr, rows, values, cols, self.h, g[ws] / scale, curv, self.theta[ws],
-            self.problem.l1_weights[ws] / scale, smooth.alpha, intercept, v, delta,
-            max_sweeps, tol / scale, eta, seed, cg, *pairs,
+        pairs = self._pairs(cols)
+        q, sweeps, _ = cd_model_sweeps(
+            colptr, rows, values, cols, self.h, g[cols] / scale, curv, self.theta[cols],
+            self.problem.l1_weights[cols] / scale, smooth.alpha, g_b, S, v,
+            delta[: cols.size], max_sweeps, tol / scale, eta, seed, cg, *pairs,
         )
-        self.problem.cg_pairs = (ws, *pairs)
+        if intercept and S > 0:  # δ_b = -(g_b + hᵀXδ_w)/S, and the model's value there
+            delta[-1] = -(g_b + float(self.h @ v)) / S
+            q -= 0.5 * g_b * g_b / S
+        self.problem.cg_pairs = (cols, *pairs)
         smooth.passes += int(sweeps)
         return delta, q * scale
 
     def _pairs(self, ws: np.ndarray):
-        """The problem's kept curvature pairs, moved onto the working set ``ws``
-        (coordinates new to it get zeros: the pairs only precondition)."""
+        """The problem's kept curvature pairs, moved onto the columns ``ws`` of this
+        model (coordinates new to it get zeros: the pairs only precondition)."""
         s = np.zeros((self.PAIRS, ws.size))
         y = np.zeros((self.PAIRS, ws.size))
         n = np.zeros(1, dtype=np.int64)
