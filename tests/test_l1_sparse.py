@@ -122,19 +122,27 @@ def test_column_model_minimiser_equals_cd_on_the_explicit_hessian(fit_intercept)
     np.testing.assert_array_equal(theta + delta == 0, np.abs(theta + ref) < 1e-12)
 
 
+@pytest.mark.parametrize("fit_intercept", [False, True])
 @pytest.mark.parametrize("cg", [True, False])
-def test_column_model_with_conjugate_gradients_on_correlated_columns(cg):
+def test_column_model_with_conjugate_gradients_on_correlated_columns(cg, fit_intercept):
     """The crawling case: the model's minimiser, by coordinate descent alone or with CG
     on the support (projected at sign changes, preconditioned by the pairs of the
-    model before, which the second solve reuses), equals CD on the explicit Hessian."""
+    model before, which the second solve reuses), equals CD on the explicit Hessian;
+    with an intercept, solved for in closed form over implicitly centred columns."""
     X, y = _text_like()
     X = X.astype(np.float32).astype(np.float64)
     P = make_problem(X, y, None, n_classes=2, multinomial=False, penalty="l1", C=1.0,
-                     l1_ratio=None, fit_intercept=False)
-    rough = logistic.LogisticRegression(penalty="l1", C=1.0, fit_intercept=False,
+                     l1_ratio=None, fit_intercept=fit_intercept)
+    rough = logistic.LogisticRegression(penalty="l1", C=1.0, fit_intercept=fit_intercept,
                                         tol=1e-2, max_iter=2).fit(X, y)
-    theta = rough.coef_.ravel().copy()
+    theta = np.append(rough.coef_.ravel(), rough.intercept_) if fit_intercept else (
+        rough.coef_.ravel().copy())
     lam = P.l1_weights
+    if cg and fit_intercept:  # centred, sweeps no longer crawl here: a kept (arbitrary)
+        cols = np.arange(X.shape[1])  # pair marks the fit ill-conditioned, so CG runs
+        pair = np.zeros((ColumnModel.PAIRS, cols.size))
+        pair[0] = np.random.default_rng(1).normal(size=cols.size)
+        P.cg_pairs = (cols, pair, pair.copy(), np.array([1]))
     for _ in range(2):  # the second model starts from the first one's pairs
         f, g, model = P.loss_grad_model(theta)
         ws = np.arange(P.n_params)
@@ -148,7 +156,8 @@ def test_column_model_with_conjugate_gradients_on_correlated_columns(cg):
         assert q == pytest.approx(q_of(delta), rel=1e-8)
         assert q_of(delta) == pytest.approx(q_of(ref), rel=1e-9)
         np.testing.assert_array_equal(theta + delta == 0, np.abs(theta + ref) < 1e-12)
-        assert (P.cg_pairs[3][0] > 0) == cg  # CG ran (and left its pairs) only if asked
+        seeded = int(cg and fit_intercept)
+        assert (P.cg_pairs[3][0] > seeded) == cg  # CG ran (and left its pairs) only if asked
         theta = theta + 0.5 * delta
 
 
