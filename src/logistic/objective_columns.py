@@ -65,7 +65,7 @@ from numba import njit, prange
 __all__ = ["csc_columns", "cd_model_sweeps"]
 
 #: Coordinate descent is crawling when an active sweep decreases the model by more
-#: than this share of the sweep before (and changes no sign): CG takes over.
+#: than this share of the sweep before: CG takes over.
 CRAWL = 0.5
 
 
@@ -188,8 +188,8 @@ def cd_model_sweeps(
     coordinates follow until one decreases the model by at most ``η·|q|``, then a full
     sweep checks the rest (glmnet's active-set cycling). Stops when a full sweep
     decreases the model by at most ``max(tol, η·|q|)`` or after ``max_sweeps`` sweeps
-    (CG products count as sweeps). Returns ``(q̃, sweeps, c)``: the centred model's
-    value and the offset :math:`c = \mu^\top\delta` (0 without an intercept).
+    (CG products count as sweeps). Returns ``(q̃, sweeps)``: the centred model's
+    value (without the intercept's own share) and the sweeps made.
 
     With ``cg`` True, when an active sweep decreases the model by more than ``CRAWL``
     times the sweep before (coordinate descent crawling, as on correlated columns),
@@ -245,7 +245,7 @@ def cd_model_sweeps(
             verified = True
             if -change <= max(tol, -eta * total):
                 break  # the support was already solved: the last full sweep stands
-    return total, sweeps, off[0]
+    return total, sweeps
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -468,13 +468,8 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, 
                 if t_k <= t_first:
                     first, t_first = a_, t_k
         if n_cross == 0:
-            step_change = tau * rp + 0.5 * tau * tau * pHp
-            q += step_change
-            for a_ in range(n_a):
-                delta[A[a_]] += tau * p[a_]
-            for i in range(v.size):
-                v[i] += tau * w[i]
-            off[0] += tau * c_p
+            q += tau * rp + 0.5 * tau * tau * pHp
+            _step(tau, A, n_a, p, w, c_p, delta, v, off)
             for a_ in range(n_a):
                 r[a_] += tau * hp[a_]
             _precondition(r, A, n_a, curv, pairs_s, pairs_y, n_pairs[0], rho, scratch, z)
@@ -510,11 +505,7 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, 
             off[0] = trial_off
             q = q_projected
         else:
-            for a_ in range(n_a):
-                delta[A[a_]] += t_first * p[a_]
-            for i in range(v.size):
-                v[i] += t_first * w[i]
-            off[0] += t_first * c_p
+            _step(t_first, A, n_a, p, w, c_p, delta, v, off)
             for a_ in range(n_a):
                 cross[a_] = a_ == first
             k = A[first]
@@ -531,6 +522,16 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, 
         restart = True
     _merge_pairs(pairs_s, pairs_y, n_pairs, new_s, new_y, n_new)
     return q - q_start, products
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(t, A, n_a, p, w, c_p, delta, v, off):  # pragma: no cover - compiled
+    """δ_A += t·p with ``v`` = Xδ (``w`` = X_A p) and the offset μᵀδ (``c_p`` = μᵀp)."""
+    for a_ in range(n_a):
+        delta[A[a_]] += t * p[a_]
+    for i in range(v.size):
+        v[i] += t * w[i]
+    off[0] += t * c_p
 
 
 @njit(cache=True, nogil=True)

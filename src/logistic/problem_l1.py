@@ -58,7 +58,7 @@ class L1Problem:
         n_coef = getattr(smooth, "n_coef", smooth.n_features)
         self.l1_weights = np.zeros(self.n_params)
         self.l1_weights[:n_coef] = self.l1 * self.scale
-        #: ``(ws, S, Y, n)``: the curvature pairs of the last :class:`ColumnModel`
+        #: ``(cols, S, Y, n)``: the curvature pairs of the last :class:`ColumnModel`
         #: solve, which precondition the next one (the Hessian changes slowly)
         self.cg_pairs: tuple | None = None
 
@@ -156,7 +156,7 @@ class ColumnModel:
         delta = np.zeros(ws.size)
         v = np.zeros(self.h.size)
         pairs = self._pairs(cols)
-        q, sweeps, _ = cd_model_sweeps(
+        q, sweeps = cd_model_sweeps(
             colptr, rows, values, cols, self.h, g[cols] / scale, curv, self.theta[cols],
             self.problem.l1_weights[cols] / scale, smooth.alpha, g_b, S, v,
             delta[: cols.size], max_sweeps, tol / scale, eta, seed, cg, *pairs,

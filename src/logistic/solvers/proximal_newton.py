@@ -244,7 +244,6 @@ def proximal_newton(
         n_support = int(np.count_nonzero(theta))
         max_new = theta.size if model is not None else max(ws_margin, n_support)
         ws, left_out = _working_set(theta, g, lam, max_new=max_new)
-        inner_tol = max(1e-3 * tol * abs(F), 64 * _EPS * abs(F))
         if model is not None:  # coordinate descent on the data's columns
             # its tol is what may be left of the model's decrease: a tenth of the outer
             # tol suffices (the model is re-solved at the next point anyway)
@@ -263,6 +262,7 @@ def proximal_newton(
             full = ws.size == theta.size
             H = problem.hessian_subset(theta, None if full else ws)
             g_w, th_w, lam_w = g[ws], theta[ws], lam[ws]
+            inner_tol = max(1e-3 * tol * abs(F), 64 * _EPS * abs(F))
             delta_w, _ = cd_quadratic(H, g_w, th_w, lam_w, tol=inner_tol, max_sweeps=max_sweeps)
             left_in_model = 0.0  # solved exactly (the support solve)
             q = (
