@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _common import table, timed  # noqa: E402
 
 import logistic  # noqa: E402
-from logistic._models import make_problem  # noqa: E402
+from logistic.models.fitting import make_problem  # noqa: E402
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from workloads import make_workload  # noqa: E402
 import logistic.data.memory as memory  # noqa: E402
 from logistic import LogisticRegression  # noqa: E402
 from logistic.data import make_backend  # noqa: E402
-from logistic.problem import LogisticProblem  # noqa: E402
+from logistic.problems.binary import LogisticProblem  # noqa: E402
 
 
 def best_time(f, repeats: int = 7) -> float:

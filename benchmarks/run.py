@@ -37,7 +37,7 @@ from peers import peer_factories  # noqa: E402
 from workloads import WORKLOADS, make_workload  # noqa: E402
 
 from logistic import LogisticRegression  # noqa: E402
-from logistic._numerics import log_loss  # noqa: E402
+from logistic.math.stable import log_loss  # noqa: E402
 
 GAP_OK = 1e-8
 

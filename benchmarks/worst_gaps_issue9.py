@@ -31,7 +31,7 @@ import test_multiclass as MC  # noqa: E402
 from sklearn.linear_model import LogisticRegression as SkLR  # noqa: E402
 
 import logistic  # noqa: E402
-from logistic._models import make_problem  # noqa: E402
+from logistic.models.fitting import make_problem  # noqa: E402
 
 
 def random_l1_problem(seed: int):

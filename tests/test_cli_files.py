@@ -217,9 +217,9 @@ def test_predict_writes_exact_probabilities(runs):
     np.testing.assert_allclose(pred["proba_yes"], sk.predict_proba(X.to_numpy())[:, 1],
                                rtol=1e-7)
     # what the file holds is exactly what the library computes from the saved model
-    import logistic.model_io
+    import logistic.files.model_file
 
-    model = logistic.model_io.load_tabular(runs["dir"] / "model.json")
+    model = logistic.files.model_file.load_tabular(runs["dir"] / "model.json")
     assert np.array_equal(pred[["proba_no", "proba_yes"]].to_numpy(),
                           model.predict_proba(pd.read_csv(CHURN)))
 

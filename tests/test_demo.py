@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 import logistic
 from logistic import LogisticRegression
 from logistic.datasets import make_classification
-from logistic.demo import breast_cancer_split, run_demo
+from logistic.pictures.demo import breast_cancer_split, run_demo
 
 SRC = str(Path(logistic.__file__).resolve().parents[1])
 

@@ -10,7 +10,7 @@ from conftest import relative_gap, sk_objective, to_layout
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
-import logistic.estimator as est
+import logistic.models.fitting as est
 from logistic import LogisticRegression
 
 SOLVERS = ("gd", "lbfgs", "newton", "newton-cg")

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from logistic import LogisticRegression
 from logistic.data import make_backend
-from logistic.firth import FirthProblem
+from logistic.problems.firth import FirthProblem
 from logistic.inference import lr_test
 
 firthmodels = pytest.importorskip("firthmodels")

@@ -12,7 +12,7 @@ from statsmodels.stats.sandwich_covariance import cov_white_simple
 
 from logistic import LogisticRegression, SeparationWarning
 from logistic.inference import lr_test
-from logistic.separation import detect_separation
+from logistic.inference.separation import detect_separation
 
 RTOL = 1e-6
 SCALARS = ["llf", "llnull", "llr", "llr_pvalue", "prsquared", "aic", "bic", "nobs",

@@ -24,7 +24,7 @@ from sklearn.datasets import (
 from sklearn.linear_model import LogisticRegression as SkLR
 
 import logistic
-from logistic._models import make_problem
+from logistic.models.fitting import make_problem
 from logistic.solvers.proximal_newton import min_norm_subgradient
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")

@@ -16,10 +16,10 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression as SkLR
 
 import logistic
-from logistic._models import make_problem
+from logistic.models.fitting import make_problem
 from logistic.data.memory import InMemoryBackend
-from logistic.objective_columns import csc_columns
-from logistic.problem_l1 import ColumnModel
+from logistic.math.columns import csc_columns
+from logistic.problems.l1 import ColumnModel
 from logistic.solvers.proximal_newton import cd_quadratic
 
 
@@ -292,7 +292,7 @@ def test_weakly_regularised_float32_sparse_fit_converges():
 
 
 def test_path_builds_the_column_copy_once_and_equals_cold_fits(monkeypatch):
-    import logistic.objective_columns as oc
+    import logistic.math.columns as oc
 
     calls = []
     original = oc.csc_columns

@@ -28,9 +28,9 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from logistic import LogisticRegression  # noqa: E402
-from logistic import report as report_mod  # noqa: E402
+from logistic.pictures import report as report_mod  # noqa: E402
 from logistic.datasets import load_discount_codes, make_blobs  # noqa: E402
-from logistic.learn import explain_steps, load_learning_data  # noqa: E402
+from logistic.pictures.learn import explain_steps, load_learning_data  # noqa: E402
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -268,7 +268,7 @@ def test_report_of_a_loaded_model(tmp_path):
                 "confusion-matrix"):
         assert f'id="{sid}"' in page, sid
     assert 'id="loss-curve"' not in page  # model files keep no history
-    from logistic.model_io import load_tabular
+    from logistic.files.model_file import load_tabular
 
     tabular = load_tabular(model_path)
     df = pd.read_csv(churn)

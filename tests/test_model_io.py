@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import logistic
 from logistic import LogisticRegression
-from logistic.model_io import ModelFileError, from_dict, load_tabular, parse, to_dict
-from logistic.tabular import TabularModel
+from logistic.files.model_file import ModelFileError, from_dict, load_tabular, parse, to_dict
+from logistic.files.tabular import TabularModel
 
 LABELS = {  # label columns of a DataFrame
     "int": np.array([3, 7]),

@@ -16,10 +16,10 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import logistic
-from logistic._models import make_problem
+from logistic.models.fitting import make_problem
 from logistic.data import make_backend
-from logistic.objective_multinomial import log_softmax
-from logistic.problem_multinomial import MultinomialProblem, one_hot
+from logistic.math.stable import log_softmax
+from logistic.problems.multinomial import MultinomialProblem, one_hot
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistic._numerics import log_loss, log_sigmoid, sigmoid, sigmoid_and_weight, softplus
+from logistic.math.stable import log_loss, log_sigmoid, sigmoid, sigmoid_and_weight, softplus
 
 TINY = np.finfo(np.float64).tiny
 HUGE = np.finfo(np.float64).max

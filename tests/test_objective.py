@@ -18,7 +18,7 @@ from conftest import sk_objective, to_layout
 from scipy.special import expit
 
 from logistic.data import make_backend
-from logistic.problem import LogisticProblem
+from logistic.problems.binary import LogisticProblem
 
 N, D = 37, 4
 BLOCK_ROWS = (None, 1, 5, 16, 1000)
@@ -209,7 +209,7 @@ def test_sparse_is_not_copied(layout):
 def test_threaded_blocks_give_identical_sums():
     """Mapping blocks over threads combines them in block order: bit-identical sums."""
     from logistic.data import make_backend
-    from logistic.problem import LogisticProblem
+    from logistic.problems.binary import LogisticProblem
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((3000, 7))

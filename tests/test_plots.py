@@ -26,7 +26,7 @@ from sklearn.calibration import calibration_curve as sk_calibration_curve  # noq
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from logistic import LogisticRegression, plots  # noqa: E402
-from logistic._numerics import sigmoid  # noqa: E402
+from logistic.math.stable import sigmoid  # noqa: E402
 from logistic.datasets import load_discount_codes, make_blobs  # noqa: E402
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from logistic.io import DataError, read_table
-from logistic.tabular import TablePreprocessor, TabularModel
+from logistic.files.tables import DataError, read_table
+from logistic.files.tabular import TablePreprocessor, TabularModel
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@
 * Gradient descent learns make_blobs and make_classification: same training accuracy
   as scikit-learn, coefficients close.
 * Breast cancer, standardised, fixed stratified 80/20 split
-  (:func:`logistic.demo.breast_cancer_split`): test accuracy ≥ 0.93 and precision
+  (:func:`logistic.pictures.demo.breast_cancer_split`): test accuracy ≥ 0.93 and precision
   ≥ 0.917 for the default solver and gd, with the same metrics as scikit-learn.
 """
 
@@ -28,7 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 from logistic import LogisticRegression
 from logistic.datasets import load_discount_codes, make_blobs, make_classification
-from logistic.demo import breast_cancer_split
+from logistic.pictures.demo import breast_cancer_split
 
 CUSTOMERS = np.array([[10.0], [250.0]])
 

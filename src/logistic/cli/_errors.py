@@ -8,7 +8,7 @@ Decorate a command with :func:`user_errors` (below ``@app.command()``)::
 
 and raise :class:`UserError` for problems the command itself detects. The library's
 own input errors are user errors too: it raises ``ValueError`` (with
-:class:`~logistic.io.DataError` and :class:`~logistic.model_io.ModelFileError` among
+:class:`~logistic.files.DataError` and :class:`~logistic.files.ModelFileError` among
 them) for bad input, with messages written to be read, and ``OSError`` for files it
 cannot open or write. Each is printed as ``error: <message>`` on one line.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..demo import run_demo
+from ..pictures.demo import run_demo
 from . import app
 
 

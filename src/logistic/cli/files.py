@@ -6,7 +6,7 @@ The three-command workflow on a CSV or Parquet file::
     logistic evaluate model.json customers.csv
     logistic predict model.json new_customers.csv --proba --out predictions.csv
 
-The model file (:mod:`logistic.model_io`) carries the preprocessing, so ``predict``
+The model file (:mod:`logistic.files.model_file`) carries the preprocessing, so ``predict``
 and ``evaluate`` encode new data exactly as ``fit`` did. Every problem a user can fix
 is one ``error: ...`` line on stderr with exit code 2 (``--debug`` shows the
 traceback); see :mod:`logistic.cli._errors`.
@@ -27,11 +27,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._numerics import log_loss
-from ..estimator import LogisticRegression
-from ..io import read_table
-from ..model_io import load_tabular, save
-from ..tabular import TabularModel, as_labels, missing_rows
+from ..files.model_file import load_tabular, save
+from ..files.tables import read_table
+from ..files.tabular import TabularModel, as_labels, missing_rows
+from ..math.stable import log_loss
+from ..models.estimator import LogisticRegression
 from . import app
 from ._errors import UserError, user_errors, warnings_as_lines
 

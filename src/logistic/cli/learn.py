@@ -60,9 +60,9 @@ def learn(
 def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, frames: int):
     from matplotlib.figure import Figure
 
-    from .. import plots
-    from ..estimator import LogisticRegression
-    from ..learn import explain_steps, load_learning_data
+    from ..models.estimator import LogisticRegression
+    from ..pictures import plots
+    from ..pictures.learn import explain_steps, load_learning_data
 
     if not (math.isfinite(eta) and eta > 0):
         raise ValueError(f"--learning-rate must be a positive number, got {eta}.")

@@ -53,7 +53,7 @@ def report(
     split, the loss curve, ROC/PR/calibration curves, the coefficients and the
     confusion matrix, with every image embedded.
     """
-    from ..report import build_report, load_builtin, load_table
+    from ..pictures.report import build_report, load_builtin, load_table
 
     try:
         if model is not None:
@@ -89,9 +89,9 @@ def report(
 
 def _loaded_model_page(model_path: Path, data: Path | None, target: str | None) -> str:
     """The report of a model file scored on a DATA file (target from the file by default)."""
-    from ..io import read_table
-    from ..model_io import load_tabular
-    from ..report import build_model_report
+    from ..files.model_file import load_tabular
+    from ..files.tables import read_table
+    from ..pictures.report import build_model_report
 
     if data is None:
         raise ValueError("--model needs a DATA file to evaluate the model on.")

@@ -1,10 +1,10 @@
-"""Data backends: where the blocks of rows live and how partial sums are combined.
+"""Layer 2 — data backends: where the blocks of rows live and how partial sums are combined.
 
 A backend is the only code that iterates over ``X``. It offers
 
 ``reduce(fn, *args, per_block=None, min_rows=0)``
     :math:`\\sum_b` ``fn(X_b, y_b, s_b, [per_block[b]], *args)`` for per-block math
-    ``fn`` from :mod:`logistic.objective` returning a tuple of partial sums;
+    ``fn`` from :mod:`logistic.math.binary` returning a tuple of partial sums;
     the sum is accumulated in float64 on the host. ``min_rows`` asks for blocks of
     at least that many rows (Gram products, whose d×d partials must be amortised).
 ``reduce_keep(fn, *args)``
@@ -13,10 +13,16 @@ A backend is the only code that iterates over ``X``. It offers
     back later as ``per_block``.
 
 Optionally ``columns()``: CSC arrays of ``X`` for per-column math
-(:mod:`logistic.objective_columns`), or None where columns are not cheap to read.
+(:mod:`logistic.math.columns`), or None where columns are not cheap to read.
 
 and the attributes ``n_samples``, ``n_features``, ``dtype``. Solvers never see a
-backend; :class:`logistic.problem.LogisticProblem` sits between them.
+backend; :class:`logistic.problems.binary.LogisticProblem` sits between them.
+
+Also ``subsample(rows, rng)`` and ``every(step, dtype)``: backends over a subset of
+the rows (for curvature estimates).
+
+This is the only code that iterates over the rows of ``X``. May import:
+:mod:`logistic.math`; never problems, solvers, models or anything above.
 """
 
 from .memory import InMemoryBackend, make_backend

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._blas import one_blas_thread
+from ..math.blas import one_blas_thread
 
 __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
@@ -141,6 +141,16 @@ class InMemoryBackend:
             return None
         return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
 
+    def every(self, step: int, dtype=None) -> InMemoryBackend:
+        """A backend over every ``step``-th row (a strided view of dense ``X``; a copy
+        when ``dtype`` asks for another one, or for sparse ``X``). Weights are kept as
+        they are (not rescaled)."""
+        rows = slice(0, None, int(step))
+        X = self.X[rows]
+        if dtype is not None and not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=dtype)
+        return InMemoryBackend(X, self.y[rows], None if self.s is None else self.s[rows])
+
     def _map(self, fn: Callable, args: tuple, per_block: list | None, min_rows: int = 0) -> list:
         """``fn`` on every block, in block order; on a thread pool when there are cores.
 
@@ -177,13 +187,13 @@ class InMemoryBackend:
 
         Only sparse data gets it (dense columns are read faster as Gram products by
         BLAS). Built on the first call by one counting sort over the stored entries
-        (values stored float32: see :mod:`logistic.objective_columns`) and kept, so
+        (values stored float32: see :mod:`logistic.math.columns`) and kept, so
         later fits on the same backend reuse it.
         """
         if not sp.issparse(self.X):
             return None
         if self._columns is None:
-            from ..objective_columns import csc_columns
+            from ..math.columns import csc_columns
 
             X = self.X
             if X.format == "csc":

@@ -4,7 +4,7 @@ For :math:`n \\gg d`. Each iteration
 
 1. takes the Hessian :math:`H` from the problem (size ``n_params²``; on tall data
    the problem estimates it on a fixed row subsample, see
-   :mod:`logistic.problem` — the gradient is always exact, so the fixed point is
+   :mod:`logistic.problems.binary` — the gradient is always exact, so the fixed point is
    the exact optimum);
 2. solves :math:`H p = -g` by Cholesky (a tiny ridge is added if :math:`H` is
    singular, as for collinear features without a penalty);
@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 
-from .._blas import factor_threads
+from ..math.blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linesearch import backtrack, objective_rtol
 

@@ -17,7 +17,7 @@ With ``precondition=True`` CG is preconditioned by a Cholesky factor of the Hess
 at an earlier iterate, rebuilt only when CG slows down: one ``n·d²`` Gram product
 then serves several outer iterations, each solved in a few exact products — for
 dense, ill-conditioned problems of up to a few thousand parameters. (Problems in
-standardised coordinates, :mod:`logistic.standardized`, are already scaled; sparse
+standardised coordinates, :mod:`logistic.problems.standardized`, are already scaled; sparse
 problems with many columns use plain CG.) A backtracking line search follows, as in
 :mod:`logistic.solvers.newton`.
 """
@@ -29,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg as la
 
-from .._blas import factor_threads
+from ..math.blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linesearch import backtrack, objective_rtol
 

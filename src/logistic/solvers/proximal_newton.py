@@ -1,7 +1,7 @@
 r"""Proximal Newton with coordinate descent on the quadratic model (as glmnet does).
 
 For a composite objective :math:`F(\theta) = f(\theta) + \sum_j\lambda_j|\theta_j|`
-(``f`` smooth: the logistic loss plus any L2 part; see :mod:`logistic.problem_l1`),
+(``f`` smooth: the logistic loss plus any L2 part; see :mod:`logistic.problems.l1`),
 each outer iteration builds the quadratic model of ``f`` at :math:`\theta` and
 minimises it, L1 term included, over a step :math:`\delta`:
 
@@ -214,7 +214,7 @@ def proximal_newton(
     Parameters
     ----------
     problem : has ``loss``, ``loss_grad``, ``hessian_subset(θ, idx)``, ``l1_weights``
-        and ``penalty`` (e.g. :class:`logistic.problem_l1.L1Problem`). A problem with
+        and ``penalty`` (e.g. :class:`logistic.problems.l1.L1Problem`). A problem with
         no ``l1_weights`` is treated as :math:`\\lambda = 0` (plain Newton).
     tol : stop when the proximal Newton decrement :math:`-q(\\delta) \\le` ``tol·|F|``
         and no coordinate outside the working set violates optimality.

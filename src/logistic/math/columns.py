@@ -1,6 +1,6 @@
 r"""Per-column math: coordinate descent on a quadratic model, one column of ``X`` at a time.
 
-The block functions of :mod:`logistic.objective` sum over *rows*. Coordinate descent
+The block functions of :mod:`logistic.math.binary` sum over *rows*. Coordinate descent
 (glmnet, liblinear's newGLMNET) instead updates one coefficient at a time, which on
 sparse data costs only the stored entries of that column. For the binary logistic
 loss at :math:`\theta = (w, b)` with per-sample curvature weights
@@ -53,7 +53,7 @@ so the hard directions found once are not searched for again.
 The kernels are compiled with numba (cached on disk after the first call). They are
 CPU-only and read a CSC copy of the data (:func:`csc_columns`), stored float32 since
 the model only shapes the step: the gradient and the objective that accept it are
-always computed exactly, in float64, by the row passes of :mod:`logistic.objective`.
+always computed exactly, in float64, by the row passes of :mod:`logistic.math.binary`.
 """
 
 from __future__ import annotations

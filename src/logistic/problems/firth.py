@@ -1,4 +1,4 @@
-r"""Firth's bias-reduced logistic regression: the penalized problem, profiles and tests.
+r"""Firth's bias-reduced logistic regression: the penalised problem.
 
 Firth (1993) removes the :math:`O(1/n)` bias of the maximum-likelihood estimate by
 maximising the log-likelihood penalised with Jeffreys' invariant prior,
@@ -16,11 +16,11 @@ Its gradient is the *modified score*
                = \tilde X^\top\big(s \odot (y - p) + h \odot (\tfrac12 - p)\big),
 
 with :math:`h` the diagonal of the weighted hat matrix (see
-:mod:`logistic.objective_inference`). The estimate is finite even when the classes are
+:mod:`logistic.math.inference`). The estimate is finite even when the classes are
 separated, because :math:`\log\det I \to -\infty` as any coefficient diverges.
 
 :class:`FirthProblem` presents :math:`f(\beta) = -\ell^*(\beta)/S` to the solvers, in the
-same units as :class:`logistic.problem.LogisticProblem` (divided by the total sample
+same units as :class:`logistic.problems.binary.LogisticProblem` (divided by the total sample
 weight :math:`S`), with the gradient :math:`-U^*/S` and, as "Hessian", the *penalised
 information* of Firth's data-augmentation view (Heinze & Schemper 2002): each sample
 contributes with weight :math:`s_i + h_i` instead of :math:`s_i`,
@@ -33,9 +33,8 @@ on the penalised likelihood, and :math:`I^{*-1}` gives the standard errors. Each
 diagonal, which needs :math:`I^{-1}`); ``loss`` costs one.
 
 :class:`RestrictedProblem` fixes some coordinates of any problem at given values, which
-gives the constrained fits behind the penalized likelihood-ratio tests
-(:func:`penalized_lrt`) and the profile penalized-likelihood intervals
-(:func:`profile_interval`).
+gives the constrained fits behind the penalised likelihood-ratio tests and the profile
+penalised-likelihood intervals of :mod:`logistic.inference.firth`.
 """
 
 from __future__ import annotations
@@ -44,13 +43,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.linalg as la
-from scipy import stats
 
-from . import objective_inference as obji
-from .problem import LogisticProblem
-from .solvers import newton
+from ..math import inference as obji
+from .binary import LogisticProblem
 
-__all__ = ["FirthProblem", "RestrictedProblem", "fit", "penalized_lrt", "profile_interval"]
+__all__ = ["FirthProblem", "RestrictedProblem"]
 
 
 class FirthProblem:
@@ -192,104 +189,3 @@ class RestrictedProblem:
 
     def hessian(self, theta_free: np.ndarray):
         return self.problem.hessian(self.full(theta_free))[np.ix_(self.free, self.free)]
-
-
-def fit(problem, theta0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100, callback=None):
-    """Maximise the penalised likelihood of ``problem`` by Fisher scoring (:func:`solvers.newton`).
-
-    A problem with no free coordinate is simply evaluated.
-    """
-    if problem.n_params == 0:
-        from .solvers import History, SolverResult
-
-        f = problem.loss(np.zeros(0))
-        return SolverResult(np.zeros(0), f, 0, True, History(), "nothing to fit")
-    return newton(problem, theta0, tol=tol, max_iter=max_iter, callback=callback)
-
-
-#: Constrained fits behind tests and profiles are solved to this relative gap.
-_INNER_TOL = 1e-14
-
-
-def _constrained_loglik(problem, fixed, values, start):
-    """Maximised :math:`\\ell^*` with θ[fixed] = values; returns (ℓ*, free solution)."""
-    sub = RestrictedProblem(problem, fixed, values)
-    res = fit(sub, start, tol=_INNER_TOL, max_iter=200)
-    return -res.objective / problem.scale, res.theta
-
-
-def penalized_lrt(problem, theta_hat: np.ndarray, fixed: Sequence[int], values=0.0):
-    """Penalised likelihood-ratio test of θ[fixed] = values against the full Firth fit.
-
-    Returns
-    -------
-    (statistic, df, pvalue): the statistic
-    :math:`2(\\ell^*(\\hat\\theta) - \\ell^*(\\tilde\\theta))`
-    referred to :math:`\\chi^2_{df}`, ``df = len(fixed)``.
-    """
-    fixed = np.atleast_1d(np.asarray(fixed, dtype=np.intp))
-    values = np.broadcast_to(np.asarray(values, dtype=np.float64), fixed.shape)
-    free = np.setdiff1d(np.arange(theta_hat.size), fixed)
-    ll_full = problem.penalized_loglik(theta_hat)
-    ll_0, _ = _constrained_loglik(problem, fixed, values, theta_hat[free])
-    stat = max(0.0, 2.0 * (ll_full - ll_0))
-    return stat, int(fixed.size), float(stats.chi2.sf(stat, fixed.size))
-
-
-def profile_interval(
-    problem, theta_hat: np.ndarray, j: int, *, alpha: float = 0.05, se: float = 1.0
-) -> tuple[float, float]:
-    r"""Profile penalised-likelihood interval for θ_j.
-
-    The bounds are the two roots of the excess deviance
-
-    .. math:: e(b) = 2\big(\ell^*(\hat\theta) - \ell^*_p(b)\big) - \chi^2_{1,1-\alpha},
-              \qquad \ell^*_p(b) = \max_{\theta_{-j}} \ell^*(b, \theta_{-j}),
-
-    one on each side of :math:`\hat\theta_j`. By the envelope theorem
-    :math:`e'(b) = -2\,U^*_j(b, \tilde\theta_{-j}(b))`, the modified score at the
-    constrained optimum, so each root is found by Newton's method on :math:`e`,
-    safeguarded by bisection once a bracket is known, starting from the Wald bound
-    (``se`` × the normal quantile). A side on which the profile never reaches the critical
-    value (it levels off under separation) gives ±inf.
-    """
-    crit = float(stats.chi2.ppf(1 - alpha, 1))
-    ll_hat = problem.penalized_loglik(theta_hat)
-    free = np.setdiff1d(np.arange(theta_hat.size), [j])
-    half = max(float(stats.norm.ppf(1 - alpha / 2)) * se, 1e-3)
-    bounds = []
-    for side in (-1.0, 1.0):
-        start = theta_hat[free]
-
-        def excess(b, start):
-            ll, sol = _constrained_loglik(problem, [j], [b], start)
-            theta = np.insert(sol, j, b) if sol.size else np.array([b])
-            _, g, _ = problem.loss_grad_hess(theta)
-            return 2.0 * (ll_hat - ll) - crit, 2.0 * g[j] / problem.scale, sol
-
-        inner, outer = theta_hat[j], None
-        b = theta_hat[j] + side * half
-        for _ in range(200):
-            e, de, start = excess(b, start)
-            if abs(e) <= 1e-11 * crit:
-                break
-            if e < 0:
-                inner = b
-            else:
-                outer = b
-            step = -e / de if de != 0 else np.nan
-            new = b + step
-            if outer is None:  # still inside: move outwards, at least doubling
-                if not np.isfinite(new) or (new - b) * side <= 0:
-                    new = b + side * 2 * abs(b - theta_hat[j])
-                if abs(new - theta_hat[j]) > 1e4 * half:
-                    b = side * np.inf
-                    break
-            elif not (min(inner, outer) < new < max(inner, outer)):
-                new = 0.5 * (inner + outer)
-            if abs(new - b) <= 1e-14 * (1 + abs(b)):
-                b = new
-                break
-            b = new
-        bounds.append(float(b))
-    return bounds[0], bounds[1]

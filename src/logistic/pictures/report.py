@@ -37,8 +37,9 @@ from sklearn import metrics
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from . import __version__, plots
-from .estimator import LogisticRegression
+from .._version import __version__
+from ..models.estimator import LogisticRegression
+from . import plots
 
 __all__ = [
     "BUILTIN",
@@ -106,7 +107,7 @@ def load_table(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
 
 def load_builtin(name: str) -> tuple[pd.DataFrame, pd.Series, str]:
     """A built-in data set as ``(X, y, description)``."""
-    from . import datasets
+    from ..files import datasets
 
     if name == "breast_cancer":
         X, y = datasets.load_breast_cancer(as_frame=True)
@@ -270,7 +271,7 @@ def build_report(
 def build_model_report(
     tabular, df: pd.DataFrame, target: str, *, source: str = "", alpha: float = 0.05
 ) -> str:
-    """Evaluate a loaded model (:func:`logistic.model_io.load_tabular`) on ``df``; HTML page.
+    """Evaluate a loaded model (:func:`logistic.files.load_tabular`) on ``df``; HTML page.
 
     Nothing is fitted: the model file's preprocessing encodes ``df``, every row is
     scored, and the page shows the data, the stored solver and convergence, the

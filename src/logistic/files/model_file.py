@@ -47,9 +47,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _schema as S
-from .estimator import LogisticRegression
-from .solvers import SOLVERS
+from ..models.estimator import LogisticRegression
+from ..solvers import SMOOTH_SOLVERS
+from . import schema as S
 from .tabular import TablePreprocessor, TabularModel
 
 __all__ = ["ModelFileError", "save", "load", "load_tabular", "to_dict", "from_dict",
@@ -114,7 +114,7 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
 def save(model, path: str | os.PathLike, *, preprocessor: TablePreprocessor | None = None
          ) -> None:
     """Write a fitted model (a :class:`~logistic.LogisticRegression` or a
-    :class:`~logistic.tabular.TabularModel`) to ``path`` as JSON.
+    :class:`~logistic.files.tabular.TabularModel`) to ``path`` as JSON.
 
     The file is written to a temporary name and renamed, so a crash never leaves a
     half-written model under ``path``.
@@ -156,7 +156,7 @@ def load(path: str | os.PathLike) -> LogisticRegression:
 
 
 def load_tabular(path: str | os.PathLike) -> TabularModel:
-    """Read a model file as a :class:`~logistic.tabular.TabularModel` (works on DataFrames).
+    """Read a model file as a :class:`~logistic.files.tabular.TabularModel` (works on DataFrames).
 
     A file saved without preprocessing gets an identity preprocessor over its
     feature names (an error when it has none).
@@ -236,7 +236,7 @@ def from_dict(doc: Any) -> LogisticRegression:
         raise ValueError("intercept[0] must be 0 for a model with fit_intercept false.")
 
     fit = S.expect_keys(doc["fit"], "fit", {"solver", "converged", "n_iter", "objective"})
-    solver = S.expect_str(fit["solver"], "fit.solver", tuple(SOLVERS))
+    solver = S.expect_str(fit["solver"], "fit.solver", SMOOTH_SOLVERS)
     converged = S.expect_bool(fit["converged"], "fit.converged")
     n_iter = S.expect_int(fit["n_iter"], "fit.n_iter", minimum=0, maximum=2**31 - 1)
     objective = S.expect_optional(S.expect_float, fit["objective"], "fit.objective")
@@ -272,7 +272,7 @@ def _check_params(params: Any) -> dict[str, Any]:
         S.expect_str(params["penalty"], "params.penalty", ("l2",))
     out["C"] = S.expect_float(params["C"], "params.C", positive=True)
     S.expect_bool(params["fit_intercept"], "params.fit_intercept")
-    S.expect_str(params["solver"], "params.solver", ("auto", *SOLVERS))
+    S.expect_str(params["solver"], "params.solver", ("auto", *SMOOTH_SOLVERS))
     out["tol"] = S.expect_float(params["tol"], "params.tol", positive=True)
     S.expect_optional(S.expect_int, params["max_iter"], "params.max_iter", minimum=1)
     if params["learning_rate"] != "auto":
@@ -348,6 +348,6 @@ def _plain(value: Any) -> Any:
 
 
 def _version() -> str:
-    from . import __version__
+    from .._version import __version__
 
     return __version__

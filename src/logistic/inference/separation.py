@@ -29,8 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["Separation", "detect_separation"]
+__all__ = ["SeparationWarning", "Separation", "detect_separation"]
+
+
+class SeparationWarning(ConvergenceWarning):
+    """The maximum-likelihood estimate does not exist (the classes are separable)."""
 
 _TOL = 1e-7
 

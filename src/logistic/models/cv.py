@@ -1,7 +1,7 @@
 r"""Cross-validated choice of ``C`` (and ``l1_ratio``): :class:`LogisticRegressionCV`.
 
 For every fold and every ``l1_ratio`` a warm-started regularisation path over ``Cs``
-(:mod:`logistic.path`) is fitted on the training part and scored on the held-out
+(:mod:`logistic.models.path`) is fitted on the training part and scored on the held-out
 part; the pair :math:`(C, \rho)` with the best mean score over the folds is chosen
 (the first one, in the order given, on ties) and, with ``refit=True``, the model is
 refitted on all the data. Folds are stratified (scikit-learn's ``StratifiedKFold``),
@@ -20,9 +20,10 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _models
 from .estimator import LogisticRegression
+from .fitting import FitOptions, fit_model
 from .path import _path, check_Cs
+from .targets import check_l1_ratio, encode_targets
 
 __all__ = ["LogisticRegressionCV"]
 
@@ -110,7 +111,7 @@ class LogisticRegressionCV(LogisticRegression):
             return Cs, [None], self.penalty
         ratios = list(np.atleast_1d(self.l1_ratios))
         for r in ratios:
-            _models.check_l1_ratio("elasticnet", r)
+            check_l1_ratio("elasticnet", r)
         return Cs, [float(r) for r in ratios], "elasticnet"
 
     def _folds(self, X, y):
@@ -129,7 +130,7 @@ class LogisticRegressionCV(LogisticRegression):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
-        classes, y_idx, s_all = _models.encode_targets(X, y, sample_weight, self.class_weight)
+        classes, y_idx, s_all = encode_targets(X, y, sample_weight, self.class_weight)
         scorer = check_scoring(self, scoring=self.scoring or "accuracy")
         folds = self._folds(X, y)
         k = classes.size
@@ -141,14 +142,7 @@ class LogisticRegressionCV(LogisticRegression):
         for f, (train, test) in enumerate(folds):
             s_train = None if s_all is None else s_all[train]
             for r, ratio in enumerate(ratios):
-                options = dict(
-                    penalty=penalty,
-                    l1_ratio=ratio,
-                    fit_intercept=self.fit_intercept,
-                    solver=self.solver,
-                    tol=self.tol,
-                    max_iter=self.max_iter,
-                )
+                options = FitOptions.of(self.get_params(), penalty=penalty, l1_ratio=ratio)
                 coefs, intercepts, *_ = _path(
                     X[train], y_idx[train], s_train, Cs, k, True, True, options
                 )
@@ -174,22 +168,13 @@ class LogisticRegressionCV(LogisticRegression):
         self.l1_ratio_ = np.full(n_rows, self.l1_ratios_[best_r])
         best_ratio = ratios[best_r]
         if self.refit:
-            fit = _models.fit_model(
-                X,
-                y_idx,
-                s_all,
-                n_classes=k,
-                penalty=penalty,
-                C=float(Cs[best_c]),
-                l1_ratio=best_ratio,
-                fit_intercept=self.fit_intercept,
-                solver=self.solver,
-                tol=self.tol,
-                max_iter=self.max_iter,
+            options = FitOptions.of(
+                self.get_params(), penalty=penalty, C=float(Cs[best_c]), l1_ratio=best_ratio
             )
+            fit = fit_model(X, y_idx, s_all, n_classes=k, options=options)
             self.coef_, self.intercept_ = fit.coef, fit.intercept
-            self.n_iter_ = np.array([fit.result.n_iter], dtype=np.int32)
-            self.converged_ = bool(fit.result.converged)
+            self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
+            self.converged_ = fit.converged
             self.solver_ = fit.solver
             self.objective_ = fit.objective
         else:

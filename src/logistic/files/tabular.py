@@ -4,10 +4,10 @@ A :class:`TablePreprocessor` learns, from a DataFrame, how to turn its columns i
 the numeric matrix :math:`X` a :class:`~logistic.LogisticRegression` is fit on; a
 :class:`TabularModel` holds one together with the fitted estimator and works on
 DataFrames end to end. Both are what the command line uses, and what a model file
-stores (:mod:`logistic.model_io`), so a user of the library gets the same behaviour:
+stores (:mod:`logistic.files.model_file`), so a user of the library gets the same behaviour:
 
->>> from logistic.io import read_table
->>> from logistic.tabular import TabularModel
+>>> from logistic.files.tables import read_table
+>>> from logistic.files.tabular import TabularModel
 >>> model = TabularModel(standardize=True).fit(read_table("examples/churn.csv"),
 ...                                           target="churned")       # doctest: +SKIP
 >>> model.predict(read_table("new_customers.csv"))                   # doctest: +SKIP
@@ -26,7 +26,7 @@ Encoding
   A category that was not seen in training is an error at prediction time, not a
   silent all-zeros row.
 
-Every problem with the data is a :class:`~logistic.io.DataError` (a ``ValueError``)
+Every problem with the data is a :class:`~logistic.files.tables.DataError` (a ``ValueError``)
 with a one-line message naming the column and, for missing values, the first
 offending rows (row 1 is the first row after the header).
 """
@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _schema as S
-from .estimator import LogisticRegression
-from .io import DataError
+from ..models.estimator import LogisticRegression
+from . import schema as S
+from .tables import DataError
 
 __all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels"]
 
@@ -191,7 +191,7 @@ class TablePreprocessor:
     def transform(self, df: pd.DataFrame, *, ignore_extra: bool = False) -> np.ndarray:
         """The encoded float64 matrix of ``df`` (shape ``(len(df), len(feature_names_out_))``).
 
-        Raises :class:`~logistic.io.DataError` when a needed column is missing, a
+        Raises :class:`~logistic.files.tables.DataError` when a needed column is missing, a
         column is unknown (unless ``ignore_extra``; the target column is always
         allowed), a value is missing, a numeric column holds text, or a category was
         not seen in training.

@@ -1,4 +1,4 @@
-r"""Numerically stable building blocks: sigmoid, log-sigmoid, softplus, log-loss.
+r"""Numerically stable building blocks: sigmoid, log-sigmoid, softplus, log-loss, log-softmax.
 
 The logistic function and its logarithms are evaluated without overflow for every
 finite input, with no clipping and no ε inside a logarithm. Everything rests on one
@@ -41,6 +41,7 @@ __all__ = [
     "log_loss",
     "sigmoid_and_weight",
     "loss_and_sigmoid",
+    "log_softmax",
 ]
 
 
@@ -99,3 +100,11 @@ def loss_and_sigmoid(y: Any, z: Any) -> tuple[Any, Any, Any]:
     loss = xp.maximum((1 - 2 * y) * z, 0) + xp.log1p(e)
     p = xp.where(z >= 0, inv, e * inv)
     return loss, p, e * inv * inv
+
+
+def log_softmax(Z: Any) -> tuple[Any, Any]:
+    """Return ``(Z - lse(Z), lse(Z))`` row-wise, stable for every finite ``Z``."""
+    xp = array_namespace(Z)
+    m = xp.max(Z, axis=1, keepdims=True)
+    lse = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
+    return Z - lse, lse

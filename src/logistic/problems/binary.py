@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import objective as obj
+from ..math import binary as obj
 
 __all__ = ["LogisticProblem", "HESSIAN_MIN_ROWS", "HESSIAN_ROWS_PER_PARAM"]
 
@@ -70,7 +70,7 @@ class LogisticProblem:
         self.n_features = backend.n_features
         self.n_params = self.n_features + int(self.fit_intercept)
         self.passes = 0
-        (self.sum_weights,) = backend.reduce(_block_sum_weights)
+        (self.sum_weights,) = backend.reduce(obj.block_sum_weights)
         self.scale = 1.0 / float(self.sum_weights)
         self._hessian_backend = self._curvature_sample(hessian_rows, random_state)
         #: Rows per block for Gram products: enough that each d×d partial is worth it.
@@ -204,7 +204,3 @@ class LogisticProblem:
         sq, sw = self.backend.reduce(obj.block_gram_trace)
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
         return (0.25 * total + self.alpha) * self.scale
-
-
-def _block_sum_weights(X, y, s):
-    return (y.shape[0] if s is None else s.sum(),)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numerics import log_loss, sigmoid
-from .datasets import load_discount_codes, make_blobs
+from ..files.datasets import load_discount_codes, make_blobs
+from ..math.stable import log_loss, sigmoid
 
 __all__ = ["LearningData", "Step", "load_learning_data", "explain_steps", "DATASETS"]
 

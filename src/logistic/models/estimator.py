@@ -1,4 +1,4 @@
-r"""The scikit-learn estimator: validation, classes, penalty and solver choice.
+r"""The scikit-learn estimator: validation, classes, and the fitted attributes.
 
 :class:`LogisticRegression` minimises scikit-learn's objective
 
@@ -10,67 +10,30 @@ r"""The scikit-learn estimator: validation, classes, penalty and solver choice.
 
 with the intercept :math:`b` unpenalised and ``penalty=None`` giving the plain
 maximum-likelihood fit (statsmodels' ``Logit``). It holds no numerics of its own:
-data go to a backend (:mod:`logistic.data`), the backend and the penalty form a
-problem (:mod:`logistic.problem`), and a solver (:mod:`logistic.solvers`) minimises
-it.
+it validates, encodes the classes (:mod:`logistic.models.targets`) and hands the fit to
+the one fit path (:func:`logistic.models.fitting.fit_model`: problem → solver → solve
+→ unpack → checks), once, or once per class for one-vs-rest
+(:mod:`logistic.models.multiclass`).
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _fit_more, _models
-from ._numerics import log_sigmoid, sigmoid
-from ._progress import progress_callback
-from .data import make_backend
-from .firth import FirthProblem
-from .problem import LogisticProblem
-from .solvers import DEFAULT_MAX_ITER, SOLVERS, choose_solver
-from .standardized import StandardizedProblem
+from ..inference.separation import SeparationWarning
+from ..math.stable import log_sigmoid, sigmoid
+from .choice import SOLVER_NAMES
+from .fitting import FitOptions, fit_model
+from .multiclass import fit_ovr, multiclass_log_proba, multiclass_margins
+from .targets import MULTI_CLASS, check_l1_ratio, encode_targets
 
 __all__ = ["LogisticRegression", "SeparationWarning"]
 
-
-class SeparationWarning(ConvergenceWarning):
-    """The maximum-likelihood estimate does not exist (the classes are separable)."""
-
-
 _PENALTIES = ("l2", None, "l1", "elasticnet", "firth")
-_SOLVERS = ("auto", *SOLVERS, *_models.PROXIMAL_SOLVERS)
-#: Solvers that are not affine-invariant run in standardised coordinates
-#: (:mod:`logistic.standardized`); gradient descent stays the tutorials' algorithm.
-_STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
-#: Firth fits are solved this much tighter than ``tol`` (see ``fit``).
-FIRTH_TOL_FACTOR = 1e-6
-#: Largest dense problem whose Hessian Newton-CG factors as a preconditioner.
-HESSIAN_PRECONDITION_MAX_PARAMS = 4000
-
-
-def _hessian_preconditioned(X, n_params: int) -> bool:
-    """Newton-CG preconditions with a lagged Hessian on dense data of ≤ 4000 parameters."""
-    return not sp.issparse(X) and n_params <= HESSIAN_PRECONDITION_MAX_PARAMS
-
-
-def _recording(path: list, inner=None, to_original=np.asarray):
-    """A solver callback appending θ (in original coordinates) to ``path``, then ``inner``."""
-
-    def callback(it, theta, f, g):
-        path.append(np.array(to_original(theta), dtype=np.float64))
-        return inner(it, theta, f, g) if inner is not None else False
-
-    return callback
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -85,7 +48,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         :math:`\rho` = ``l1_ratio``; ``None`` fits the unpenalised
         maximum-likelihood model; ``"firth"`` maximises Firth's bias-reduced
         penalised likelihood :math:`\ell + \frac12\log\det I` (finite under
-        separation; see :mod:`logistic.firth`), by Fisher scoring (``C`` ignored,
+        separation; see :mod:`logistic.problems.firth`), by Fisher scoring (``C`` ignored,
         ``solver`` must be ``"auto"`` or ``"newton"``; binary only).
     C : float > 0, default=1.0
         Inverse regularisation strength (scikit-learn's convention).
@@ -93,10 +56,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Whether to fit an (unpenalised) intercept.
     solver : {"auto", "gd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, default="auto"
         ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
-        and Newton-CG otherwise (see :func:`logistic.solvers.choose_solver`); for
+        and Newton-CG otherwise (see :mod:`logistic.models.choice`); for
         more than two classes Newton–Cholesky while k·d is small, else L-BFGS; for
         L1 / elastic-net proximal Newton, the only solver of the non-smooth problem
-        (see :func:`logistic._models.resolve_solver`).
+        (see :mod:`logistic.models.choice`).
     tol : float, default=1e-10
         Stop when the solver's estimate of the relative objective gap
         :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
@@ -117,7 +80,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     record_coef : bool, default=False
         Keep the coefficients after every iteration in ``coef_path_`` and
         ``intercept_path_`` (for pictures of the fit, e.g.
-        :func:`logistic.plots.animate_training`); costs ``n_iter × n_features`` floats.
+        :func:`logistic.pictures.plots.animate_training`); costs ``n_iter × n_features`` floats.
     multi_class : {"auto", "multinomial", "ovr"}, default="auto"
         With more than two classes: ``"multinomial"`` (= ``"auto"``) fits one softmax
         model (scikit-learn's symmetric parametrisation, all k×d coefficients
@@ -201,7 +164,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             float32 and float64 arrays (C or F order) and CSR/CSC matrices are used
             without a copy.
-        y : array-like of shape (n_samples,) with exactly two classes.
+        y : array-like of shape (n_samples,), two or more classes.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; the loss of sample i is multiplied by ``s_i``.
 
@@ -219,113 +182,33 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             order=None,
             y_numeric=False,
         )
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if self.classes_.size < 2:
-            raise ValueError(
-                f"y contains only one class ({self.classes_.tolist()[0]!r}); "
-                "logistic regression needs samples of two classes."
-            )
-        if self.classes_.size > 2 and self.penalty == "firth":
-            raise ValueError(
-                f"penalty='firth' is for two classes; y has {self.classes_.size} classes."
-            )
-        y01 = (y == self.classes_[1]).astype(np.float64)
-        s = None
-        if sample_weight is not None:
-            s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.all(np.isfinite(s)):
-                raise ValueError("sample_weight contains NaN or infinity.")
-            if not s.sum() > 0:
-                raise ValueError("sample_weight sums to zero: there is nothing to fit.")
-        y_idx = np.searchsorted(self.classes_, y)
-        s = _models.class_sample_weight(self.class_weight, self.classes_, y_idx, s)
-        if (
-            self.classes_.size > 2
-            or self.penalty in ("l1", "elasticnet")
-            or self.solver in _models.PROXIMAL_SOLVERS
-        ):
-            return _fit_more.fit_more(self, X, y_idx, s)  # multiclass, L1 / elastic-net
-
-        alpha = 0.0 if self.penalty is None else 1.0 / self.C
-        if self.penalty == "firth":  # Firth's penalised likelihood (logistic.firth)
-            problem = FirthProblem(make_backend(X, y01, s), fit_intercept=self.fit_intercept)
+        classes, y_idx, s = encode_targets(X, y, sample_weight, self.class_weight)
+        self.classes_ = classes
+        k = classes.size
+        if k > 2 and self.penalty == "firth":
+            raise ValueError(f"penalty='firth' is for two classes; y has {k} classes.")
+        options = FitOptions.of(self.get_params())
+        if k > 2 and self.multi_class == "ovr":
+            fit = fit_ovr(X, y_idx, s, k, options)
+            self.n_iter_ = np.array([f.n_iter for f in fit.fits], dtype=np.int32)
+            self.history_ = [f.history for f in fit.fits]
+            if self.record_coef:
+                self.coef_path_ = [f.coef_path for f in fit.fits]
+                self.intercept_path_ = [f.intercept_path for f in fit.fits]
+            self.multi_class_ = "ovr"
         else:
-            problem = LogisticProblem(
-                make_backend(X, y01, s),
-                alpha=alpha,
-                fit_intercept=self.fit_intercept,
-                random_state=self.random_state,
-            )
-        solver = self.solver
-        if self.penalty == "firth":
-            solver = "newton"
-        if solver == "auto":
-            solver = choose_solver(X.shape[0], problem.n_params, sp.issparse(X))
-        kwargs = {"tol": self.tol, "max_iter": self.max_iter or DEFAULT_MAX_ITER[solver]}
-        if self.penalty == "firth":
-            # Firth's estimates are read through their score equations (to ~1e-8);
-            # Fisher scoring converges fast, so 1e-6·tol costs ~2 iterations
-            kwargs["tol"] = self.tol * FIRTH_TOL_FACTOR
-        if solver == "gd":
-            kwargs["learning_rate"] = self.learning_rate
-        if self.verbose:
-            kwargs["callback"] = progress_callback(problem, solver)
-        target = problem
-        if solver == "newton-cg" and _hessian_preconditioned(X, problem.n_params):
-            kwargs["precondition"] = True  # affine-invariant: no standardising needed
-        elif (
-            solver in _STANDARDIZED_SOLVERS
-            and self.penalty != "firth"
-            and X.shape[0] > problem.n_params
-        ):
-            target = StandardizedProblem(problem)
-        to_original = getattr(target, "to_original", np.asarray)
-        path = [np.zeros(problem.n_params)]
-        if self.record_coef:
-            kwargs["callback"] = _recording(path, kwargs.get("callback"), to_original)
-        result = SOLVERS[solver](target, np.zeros(problem.n_params), **kwargs)
-        theta = to_original(result.theta)
-        if self.record_coef:
-            self._store_path(path, theta, result.n_iter, X.shape[1])
-
-        d = X.shape[1]
-        self.coef_ = theta[:d].reshape(1, -1).copy()
-        self.intercept_ = np.array([theta[d] if self.fit_intercept else 0.0])
-        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
-        self.converged_ = bool(result.converged)
-        self.solver_ = solver
-        self.objective_ = problem.user_objective(result.objective)
-        hist = result.history.as_dict()
-        hist["objective"] = hist["objective"] / problem.scale
-        hist["grad_norm"] = hist["grad_norm"] / problem.scale
-        self.history_ = hist
-        self.n_passes_ = problem.passes
-
-        if self.penalty is None and self._separates(X, y01):
-            warnings.warn(
-                "The classes are linearly separable, so the maximum-likelihood estimate "
-                "does not exist (the coefficients grow without bound). The returned "
-                "coefficients are finite but arbitrary in scale; use penalty='l2'.",
-                SeparationWarning,
-                stacklevel=2,
-            )
-        elif not self.converged_:
-            warnings.warn(
-                f"Solver {solver!r} did not converge ({result.message}) after "
-                f"{result.n_iter} iterations; increase max_iter or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            fit = fit_model(X, y_idx, s, n_classes=k, options=options)
+            self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
+            self.history_ = fit.history
+            if self.record_coef:
+                self.coef_path_, self.intercept_path_ = fit.coef_path, fit.intercept_path
+            self.multi_class_ = "multinomial" if k > 2 else "binary"
+        self.coef_, self.intercept_ = fit.coef, fit.intercept
+        self.converged_ = bool(fit.converged)
+        self.solver_ = fit.solver
+        self.objective_ = fit.objective
+        self.n_passes_ = fit.n_passes
         return self
-
-    def _store_path(self, path, theta, n_iter: int, d: int) -> None:
-        """Set ``coef_path_``/``intercept_path_`` from the recorded iterates (and the final θ)."""
-        if len(path) < n_iter + 1:
-            path.append(np.array(theta, dtype=np.float64))
-        P = np.asarray(path[: n_iter + 1])
-        self.coef_path_ = P[:, :d].copy()
-        self.intercept_path_ = P[:, d].copy() if self.fit_intercept else np.zeros(len(P))
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:
@@ -339,19 +222,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         if not isinstance(self.C, numbers.Real) or not self.C > 0:
             raise ValueError(f"C must be a positive number, got {self.C!r}.")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
+        if self.solver not in SOLVER_NAMES:
+            raise ValueError(f"solver must be one of {SOLVER_NAMES}, got {self.solver!r}.")
         if not isinstance(self.tol, numbers.Real) or not self.tol > 0:
             raise ValueError(f"tol must be a positive number, got {self.tol!r}.")
         if self.max_iter is not None and (
             not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1
         ):
             raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
-        if self.multi_class not in _models.MULTI_CLASS:
+        if self.multi_class not in MULTI_CLASS:
             raise ValueError(
-                f"multi_class must be one of {_models.MULTI_CLASS}, got {self.multi_class!r}."
+                f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}."
             )
-        _models.check_l1_ratio(self.penalty, self.l1_ratio)
+        check_l1_ratio(self.penalty, self.l1_ratio)
         lr = self.learning_rate
         if not (
             lr == "auto"
@@ -361,11 +244,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
             )
-
-    def _separates(self, X, y01) -> bool:
-        """True when the fitted hyperplane classifies every training sample strictly right."""
-        z = self._raw_margins(X)
-        return bool(np.all((2 * y01 - 1) * z > 0))
 
     # ------------------------------------------------------------ inference
     def summary(
@@ -384,7 +262,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``X, y, sample_weight`` the model was fitted on. ``cov_type`` is one of
         ``"nonrobust"``, ``"HC0"``, ``"HC1"``, ``"cluster"`` (with ``groups``).
         """
-        from .inference import summary
+        from ..inference.summary import summary
 
         return summary(
             self, X, y, sample_weight, alpha=alpha, cov_type=cov_type, groups=groups
@@ -393,7 +271,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _raw_margins(self, X) -> np.ndarray:
         if self.coef_.shape[0] > 1:  # k > 2 classes: the (n, k) scores
-            return _fit_more.multiclass_margins(self, X)
+            return multiclass_margins(self, X)
         w = self.coef_.ravel().astype(X.dtype, copy=False)
         return np.asarray(X @ w, dtype=np.float64).reshape(-1) + self.intercept_[0]
 
@@ -409,14 +287,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
         z = self.decision_function(X)
         if z.ndim == 2:
-            return np.exp(_fit_more.multiclass_log_proba(self, z))
+            return np.exp(multiclass_log_proba(self, z))
         return np.column_stack([sigmoid(-z), sigmoid(z)])
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
         z = self.decision_function(X)
         if z.ndim == 2:
-            return _fit_more.multiclass_log_proba(self, z)
+            return multiclass_log_proba(self, z)
         return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
 
     def predict(self, X) -> np.ndarray:

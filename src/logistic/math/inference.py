@@ -1,6 +1,6 @@
 r"""Per-block math for inference: score outer products, cluster score sums, Firth's correction.
 
-Same contract as :mod:`logistic.objective`: each function sees one block of rows
+Same contract as :mod:`logistic.math.binary`: each function sees one block of rows
 :math:`(X_b, y_b, s_b)` and returns a tuple of partial sums that a data backend adds
 over blocks. Write :math:`\tilde x_i = (x_i, 1)` (the 1 only with an intercept),
 :math:`z_i = x_i\cdot w + b`, :math:`p_i = \sigma(z_i)` and :math:`r_i = p_i - y_i`
@@ -18,10 +18,10 @@ frequency weights (sample i stands for :math:`s_i` identical observations):
               \qquad\text{(Firth's score correction)}
 
 where :math:`I = \sum_i s_i p_i (1-p_i) \tilde x_i \tilde x_i^\top` is the Fisher
-information (the Hessian of the log-loss, :func:`logistic.objective.block_loss_grad_hess`)
+information (the Hessian of the log-loss, :func:`logistic.math.binary.block_loss_grad_hess`)
 and :math:`h_i` the diagonal of the weighted hat matrix
 :math:`W^{1/2}\tilde X I^{-1}\tilde X^\top W^{1/2}`. The margins, residuals and weighted
-Gram products reuse :mod:`logistic.objective`'s helpers, so the logistic math lives in
+Gram products reuse :mod:`logistic.math.binary`'s helpers, so the logistic math lives in
 one place.
 
 The Firth correction receives :math:`I^{-1}` through a factor :math:`T` with
@@ -35,8 +35,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._numerics import sigmoid, sigmoid_and_weight
-from .objective import _margins, _rmatvec, _weighted_gram
+from .binary import _margins, _rmatvec, _weighted_gram
+from .stable import sigmoid, sigmoid_and_weight
 
 __all__ = [
     "block_n_rows",

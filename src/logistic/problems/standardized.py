@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import objective as obj
+from ..math import binary as obj
 
 __all__ = ["StandardizedProblem"]
 
@@ -40,7 +40,7 @@ __all__ = ["StandardizedProblem"]
 class StandardizedProblem:
     """A problem in standardised coordinates θ' around ``problem`` (θ = Tθ').
 
-    Exposes the same methods as :class:`logistic.problem.LogisticProblem` (those the
+    Exposes the same methods as :class:`logistic.problems.binary.LogisticProblem` (those the
     wrapped problem has), so any solver runs on it unchanged; map its solution back
     with :meth:`to_original`.
     """

@@ -8,8 +8,8 @@ conventions exactly, so the numbers agree with statsmodels to rounding.
 Why the data are passed again
     The estimator keeps only its coefficients: storing ``X`` would pin possibly large
     data in every fitted (and pickled) model. Everything here is computed from the data
-    in a few passes through the package's per-block layer (:mod:`logistic.objective`,
-    :mod:`logistic.objective_inference`), and :func:`summary` checks that the
+    in a few passes through the package's per-block layer (:mod:`logistic.math.binary`,
+    :mod:`logistic.math.inference`), and :func:`summary` checks that the
     coefficients really are the optimum on the data it is given.
 
 Covariances (θ̂ the estimate, :math:`\tilde x_i = (1, x_i)`, :math:`r_i = p_i - y_i`)
@@ -43,7 +43,7 @@ Fit statistics, as statsmodels' ``Logit`` (which always counts a constant)
 
 Separation
     For ``penalty=None``, when some fitted margin is large (the symptom) the data are
-    checked by linear programming (:mod:`logistic.separation`). If the MLE does not
+    checked by linear programming (:mod:`logistic.inference.separation`). If the MLE does not
     exist the result says so and names the diverging coefficients, whose standard errors
     are reported as NaN instead of huge numbers.
 """
@@ -60,12 +60,11 @@ import scipy.linalg as la
 from scipy import stats
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..data import make_backend
+from ..math import inference as obji
+from ..problems import FirthProblem, LogisticProblem
 from . import firth
-from . import objective_inference as obji
-from .data import make_backend
-from .estimator import SeparationWarning
-from .problem import LogisticProblem
-from .separation import detect_separation
+from .separation import SeparationWarning, detect_separation
 
 __all__ = [
     "COV_TYPES",
@@ -243,7 +242,7 @@ class LogitResults:
 
         ``method="wald"``: :math:`\\hat\\theta \\pm z_{1-\\alpha/2}\\,\\mathrm{se}`.
         ``method="profile"`` (Firth fits only): profile penalised-likelihood intervals
-        (:func:`logistic.firth.profile_interval`).
+        (:func:`logistic.inference.firth.profile_interval`).
         """
         alpha = self.alpha if alpha is None else _check_alpha(alpha)
         if method == "wald":
@@ -382,7 +381,7 @@ def summary(
     nobs = base.sum_weights
 
     if penalty == "firth":
-        problem = firth.FirthProblem(backend, fit_intercept=fit_intercept)
+        problem = FirthProblem(backend, fit_intercept=fit_intercept)
     elif penalty == "l2":
         problem = LogisticProblem(backend, alpha=1.0 / model.C, fit_intercept=fit_intercept)
     else:
@@ -483,7 +482,7 @@ def _firth_null(problem, theta, fit_intercept) -> float:
     fixed = np.arange(d)
     if not fit_intercept:
         return problem.penalized_loglik(np.zeros(d))
-    ll, _ = firth._constrained_loglik(problem, fixed, np.zeros(d), theta[d:])
+    ll, _ = firth.constrained_loglik(problem, fixed, np.zeros(d), theta[d:])
     return ll
 
 

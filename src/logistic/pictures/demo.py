@@ -19,9 +19,9 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from ._numerics import log_loss
-from .datasets import load_breast_cancer
-from .estimator import LogisticRegression
+from ..files.datasets import load_breast_cancer
+from ..math.stable import log_loss
+from ..models.estimator import LogisticRegression
 
 __all__ = ["DemoRow", "run_demo", "breast_cancer_split", "objective"]
 

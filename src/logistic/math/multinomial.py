@@ -27,7 +27,7 @@ full Hessian, block :math:`(c, c')` of size :math:`d\times d`, is
 :math:`X_b^\top \operatorname{diag}(s\odot(p_c\delta_{cc'} - p_c p_{c'}))X_b`: it costs
 :math:`k(k+1)/2` weighted Gram products, so it is meant for small :math:`k\cdot d`.
 
-Dtypes and namespaces follow :mod:`logistic.objective`: the products with ``X_b`` run
+Dtypes and namespaces follow :mod:`logistic.math.binary`: the products with ``X_b`` run
 in ``X_b``'s dtype, everything else in float64, through the array namespace of ``Y``.
 """
 
@@ -39,7 +39,6 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
 __all__ = [
-    "log_softmax",
     "block_loss",
     "block_loss_grad",
     "block_loss_grad_probs",
@@ -47,15 +46,7 @@ __all__ = [
     "block_loss_grad_hess",
     "block_hess_columns",
     "block_hess_columns_at",
-    ]
-
-
-def log_softmax(Z: Any) -> tuple[Any, Any]:
-    """Return ``(Z - lse(Z), lse(Z))`` row-wise, stable for every finite ``Z``."""
-    xp = array_namespace(Z)
-    m = xp.max(Z, axis=1, keepdims=True)
-    lse = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
-    return Z - lse, lse
+]
 
 
 def _scores(X, Y, W, b):

@@ -7,8 +7,8 @@ scikit-learn's elastic-net objective with mixing :math:`\rho` (``l1_ratio``) is
     \sum_i s_i\,\ell_i + \frac{1}{C}\Big(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|_2^2\Big),
 
 so it is a *smooth* problem (the loss plus the L2 part, :math:`\alpha = (1-\rho)/C`:
-a :class:`~logistic.problem.LogisticProblem` or a
-:class:`~logistic.problem_multinomial.MultinomialProblem`) plus the non-smooth
+a :class:`~logistic.problems.binary.LogisticProblem` or a
+:class:`~logistic.problems.multinomial.MultinomialProblem`) plus the non-smooth
 :math:`\lambda\|w\|_1`, :math:`\lambda = \rho/C`. :class:`L1Problem` wraps the smooth
 problem and adds what a proximal solver needs:
 
@@ -29,16 +29,12 @@ The smooth methods (``loss``, ``loss_grad``, …) are passed through unchanged.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import scipy.sparse as sp
-from array_api_compat import array_namespace
 
-from . import objective as obj
-from .problem import LogisticProblem
+from ..math import binary as obj
+from .binary import LogisticProblem
 
-__all__ = ["L1Problem", "ColumnModel", "block_binary_hess_columns"]
+__all__ = ["L1Problem", "ColumnModel"]
 
 
 class L1Problem:
@@ -120,7 +116,7 @@ class ColumnModel:
             + \textstyle\sum_j \lambda_j(|\theta_j+\delta_j| - |\theta_j|)
 
     (in the problem's units, :math:`\times S^{-1}`), by randomised coordinate descent
-    over the columns of ``X`` (:func:`logistic.objective_columns.cd_model_sweeps`):
+    over the columns of ``X`` (:func:`logistic.math.columns.cd_model_sweeps`):
     each coordinate reads one sparse column twice, so the Hessian is never formed.
     Where coordinate descent crawls (correlated columns), conjugate gradients take
     over on the support, preconditioned by the curvature pairs the last solves left
@@ -139,9 +135,9 @@ class ColumnModel:
     ) -> tuple[np.ndarray, float]:
         r"""The step ``δ`` on the parameters ``ws`` (sorted; the intercept last) and
         :math:`q(\delta)`. Sweeps stop when one decreases the model by at most
-        ``max(tol, η·|q|)`` (see :func:`~logistic.objective_columns.cd_model_sweeps`);
+        ``max(tol, η·|q|)`` (see :func:`~logistic.math.columns.cd_model_sweeps`);
         ``cg=False``: coordinate descent alone."""
-        from .objective_columns import cd_model_sweeps  # numba: imported when first used
+        from ..math.columns import cd_model_sweeps  # numba: imported when first used
 
         smooth = self.problem.smooth
         scale, d = smooth.scale, smooth.n_features
@@ -193,26 +189,10 @@ def _binary_hessian_subset(problem, theta, idx):
     cols = idx[idx < d]
     w, b = theta[:d], (float(theta[d]) if fi else 0.0)
     problem.passes += 1
-    H_JJ, H_Jb, H_bb = problem.backend.reduce(block_binary_hess_columns, w, b, cols)
+    H_JJ, H_Jb, H_bb = problem.backend.reduce(obj.block_hess_columns, w, b, cols)
     H_JJ[np.diag_indices_from(H_JJ)] += problem.alpha
     if fi and idx.size > cols.size:  # the intercept is in idx (always last)
         H = np.block([[H_JJ, H_Jb[:, None]], [H_Jb[None, :], np.reshape(H_bb, (1, 1))]])
     else:
         H = H_JJ
     return H * problem.scale
-
-
-def block_binary_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:
-    """Binary Hessian blocks on columns ``cols``: :math:`X_J^\\top D X_J`, :math:`X_J^\\top h`,
-    :math:`\\sum h` with :math:`h = s\\odot\\sigma(z)(1-\\sigma(z))` (one block)."""
-    xp = array_namespace(y)
-    _, h = obj.block_loss_grad_weights(X, y, s, w, b)
-    XJ = X[:, cols]
-    if sp.issparse(XJ):
-        G = (XJ.T @ sp.csr_matrix(XJ.multiply(h.astype(X.dtype)[:, None]))).toarray()
-        v = np.asarray(XJ.T @ h.astype(X.dtype)).reshape(-1)
-    else:
-        hx = xp.astype(h, X.dtype, copy=False)
-        G = XJ.T @ (XJ * hx[:, None])
-        v = XJ.T @ hx
-    return xp.astype(xp.asarray(G), xp.float64), xp.astype(xp.asarray(v), xp.float64), xp.sum(h)

@@ -16,7 +16,7 @@ Every costly quantity of a fit is a sum over samples. For one block of rows
               \quad u = h \odot (X_b v_w + v_b)
 
 The functions here see one block only; a data backend (:mod:`logistic.data`) sums
-their outputs over blocks, and :class:`logistic.problem.LogisticProblem` adds the
+their outputs over blocks, and :class:`logistic.problems.binary.LogisticProblem` adds the
 penalty. Nothing here loops over samples in Python.
 
 Dtypes: the pass over ``X_b`` (``X_b @ w`` and ``X_b.T @ r``) runs in ``X_b``'s own
@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 from scipy.linalg import blas
 
-from ._numerics import log_loss, loss_and_sigmoid
+from .stable import log_loss, loss_and_sigmoid
 
 __all__ = [
     "block_loss",
@@ -48,6 +48,10 @@ __all__ = [
     "block_hessp",
     "block_gram_trace",
     "block_column_moments",
+    "block_hess_columns",
+    "block_sum_weights",
+    "block_label_sums",
+    "block_not_separated",
 ]
 
 
@@ -179,3 +183,40 @@ def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:
     if s is None:
         return xp.sum(Xf, axis=0), xp.sum(Xf * Xf, axis=0), float(y.shape[0])
     return s @ Xf, s @ (Xf * Xf), xp.sum(s)
+
+
+def block_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:
+    """Binary Hessian blocks on columns ``cols``: :math:`X_J^\\top D X_J`, :math:`X_J^\\top h`,
+    :math:`\\sum h` with :math:`h = s\\odot\\sigma(z)(1-\\sigma(z))` (one block)."""
+    xp = array_namespace(y)
+    _, h = block_loss_grad_weights(X, y, s, w, b)
+    XJ = X[:, cols]
+    if sp.issparse(XJ):
+        G = (XJ.T @ sp.csr_matrix(XJ.multiply(h.astype(X.dtype)[:, None]))).toarray()
+        v = np.asarray(XJ.T @ h.astype(X.dtype)).reshape(-1)
+    else:
+        hx = xp.astype(h, X.dtype, copy=False)
+        G = XJ.T @ (XJ * hx[:, None])
+        v = XJ.T @ hx
+    return xp.astype(xp.asarray(G), xp.float64), xp.astype(xp.asarray(v), xp.float64), xp.sum(h)
+
+
+def block_sum_weights(X, y, s) -> tuple[Any]:
+    """Partial total sample weight :math:`\\sum_i s_i` (the row count without weights)."""
+    return (y.shape[0] if s is None else s.sum(),)
+
+
+def block_label_sums(X, y, s) -> tuple[Any]:
+    """Partial unweighted label sums :math:`\\sum_i y_i` (per class for one-hot ``y``)."""
+    xp = array_namespace(y)
+    return (xp.sum(y, axis=0),)
+
+
+def block_not_separated(X, y, s, w, b) -> tuple[Any]:
+    """Partial count of samples (of positive weight) on the wrong side of, or on, the
+    hyperplane: :math:`\\#\\{i : s_i > 0,\\ (2y_i - 1)\\,z_i \\le 0\\}`."""
+    xp = array_namespace(y)
+    wrong = (2 * y - 1) * _margins(xp, X, w, b) <= 0
+    if s is not None:
+        wrong = wrong & (s > 0)
+    return (xp.sum(xp.astype(wrong, xp.float64)),)

@@ -1,7 +1,7 @@
 r"""The multinomial (softmax) problem a solver sees, with the layout of scikit-learn.
 
 :class:`MultinomialProblem` exposes the same methods as
-:class:`logistic.problem.LogisticProblem`, so every existing solver (``gd``, ``lbfgs``,
+:class:`logistic.problems.binary.LogisticProblem`, so every existing solver (``gd``, ``lbfgs``,
 ``newton``, ``newton-cg``) runs on it unchanged. The parameter vector is
 
 .. math:: \theta = (\operatorname{vec} W,\ b), \qquad W \in \mathbb R^{k\times d}
@@ -36,8 +36,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import objective as obj
-from . import objective_multinomial as mobj
+from ..math import binary as obj
+from ..math import multinomial as mobj
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.utils.validation import check_X_y
 
-from . import _models
+from .fitting import FitOptions, data_backend, fit_model
+from .targets import MULTI_CLASS, check_l1_ratio, encode_targets
 
 __all__ = ["regularization_path", "PathResult", "check_Cs"]
 
@@ -103,12 +104,12 @@ def regularization_path(
     Cs = check_Cs(Cs)
     if penalty not in ("l2", "l1", "elasticnet", None):
         raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet' or None, got {penalty!r}.")
-    _models.check_l1_ratio(penalty, l1_ratio)
-    if multi_class not in _models.MULTI_CLASS:
-        raise ValueError(f"multi_class must be one of {_models.MULTI_CLASS}, got {multi_class!r}.")
+    check_l1_ratio(penalty, l1_ratio)
+    if multi_class not in MULTI_CLASS:
+        raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {multi_class!r}.")
     X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
-    classes, y_idx, s = _models.encode_targets(X, y, sample_weight, class_weight)
-    options = dict(
+    classes, y_idx, s = encode_targets(X, y, sample_weight, class_weight)
+    options = FitOptions(
         penalty=penalty,
         l1_ratio=l1_ratio,
         fit_intercept=fit_intercept,
@@ -147,22 +148,21 @@ def _path(X, y_idx, s, Cs, n_classes, multinomial, warm_start, options):
     converged, seconds = np.zeros(n, dtype=bool), np.zeros(n)
     theta = None
     name = ""
-    backend = _models.data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
+    backend = data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
     for i in order:
         t0 = time.perf_counter()
-        fit = _models.fit_model(
+        fit = fit_model(
             X,
             y_idx,
             s,
             n_classes=n_classes,
             multinomial=multinomial,
-            C=float(Cs[i]),
+            options=replace(options, C=float(Cs[i])),
             theta0=theta if warm_start else None,
             backend=backend,
-            **options,
         )
         seconds[i] = time.perf_counter() - t0
-        theta, name = fit.result.theta, fit.solver
+        theta, name = fit.theta, fit.solver
         coefs[i], intercepts[i] = fit.coef, fit.intercept
         objectives[i], n_iter[i] = fit.objective, fit.result.n_iter
         converged[i] = fit.result.converged

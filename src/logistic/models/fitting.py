@@ -1,0 +1,347 @@
+r"""The one fit path: build the problem → choose the solver → solve → unpack → check.
+
+Every fit of the package — :class:`~logistic.LogisticRegression` for any penalty,
+class count and solver, each class of a one-vs-rest fit, every point of
+:func:`~logistic.regularization_path` and every fold of
+:class:`~logistic.LogisticRegressionCV` — runs through :func:`fit_model`:
+
+1. **build the problem** (:func:`make_problem`): a data backend over ``X`` (one-hot
+   targets for a multinomial model, 0/1 otherwise) and the penalty give a
+   :class:`~logistic.problems.LogisticProblem`,
+   :class:`~logistic.problems.MultinomialProblem`,
+   :class:`~logistic.problems.FirthProblem`, or either of the first two inside an
+   :class:`~logistic.problems.L1Problem`;
+2. **choose the solver** and how it sees the problem (:mod:`logistic.models.choice`):
+   as is, in standardised coordinates, preconditioned, with a subsampled Hessian;
+3. **solve** from zero or a warm start, with the verbose printer and the
+   ``record_coef`` recorder as callbacks;
+4. **unpack** θ into scikit-learn's ``coef_`` (1 or k rows) and ``intercept_``, the
+   history into scikit-learn's units;
+5. **check**: separable classes without a penalty warn
+   :class:`~logistic.SeparationWarning`, an unconverged solver warns
+   ``ConvergenceWarning``.
+
+No numerics here: problems and solvers do the work; this module only wires them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from ..data import make_backend
+from ..inference.separation import SeparationWarning
+from ..math import binary as obj
+from ..problems import (
+    FirthProblem,
+    L1Problem,
+    LogisticProblem,
+    MultinomialProblem,
+    StandardizedProblem,
+)
+from ..problems.multinomial import center, one_hot
+from ..solvers import DEFAULT_MAX_ITER, SOLVERS, SolverResult
+from .choice import presentation, resolve_solver
+from .progress import progress_callback
+from .targets import l1_ratio_of
+
+__all__ = ["FitOptions", "Fit", "data_backend", "make_problem", "fit_model", "unpack"]
+
+#: Firth fits are solved this much tighter than ``tol`` (see :func:`_solver_kwargs`).
+FIRTH_TOL_FACTOR = 1e-6
+#: "auto" multinomial Newton forms its Hessian from about this many rows per
+#: parameter (a strided subsample) when the data have at least twice as many.
+HESSIAN_ROWS_PER_PARAM = 20
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """The estimator parameters that shape one fit (see :class:`~logistic.LogisticRegression`)."""
+
+    penalty: str | None = "l2"
+    C: float = 1.0
+    l1_ratio: float | None = None
+    fit_intercept: bool = True
+    solver: str = "auto"
+    tol: float = 1e-10
+    max_iter: int | None = None
+    learning_rate: float | str = "auto"
+    random_state: Any = None
+    verbose: int = 0
+    record_coef: bool = False
+
+    @classmethod
+    def of(cls, params: dict, **overrides) -> FitOptions:
+        """Options from an estimator's ``get_params()`` (keys it lacks keep their defaults)."""
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in params.items() if k in names}
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+
+@dataclass
+class Fit:
+    """The outcome of one fit, in scikit-learn's layout and units.
+
+    ``theta`` is the solution in the problem's layout (original coordinates);
+    ``history`` is the solver's per-iteration record with objective and gradient norm
+    in scikit-learn's units; ``coef_path``/``intercept_path`` are set only with
+    ``record_coef`` (row 0 the starting point).
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    objective: float
+    result: SolverResult
+    solver: str
+    problem: Any
+    theta: np.ndarray
+    history: dict
+    n_passes: int
+    coef_path: np.ndarray | None = None
+    intercept_path: np.ndarray | None = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.result.converged)
+
+    @property
+    def n_iter(self) -> int:
+        return int(self.result.n_iter)
+
+
+# ------------------------------------------------------------------ 1. the problem
+def data_backend(X, y_idx, s, *, n_classes, multinomial):
+    """The backend a problem reads: one-hot targets for a multinomial model, else 0/1.
+
+    Built once per data set and shared by every fit on it (a regularisation path's
+    ``C`` values), so what a backend builds on first use — the column-major copy for
+    coordinate descent on sparse data — is built once.
+    """
+    if n_classes > 2 and multinomial:
+        return make_backend(X, one_hot(y_idx, n_classes), s)
+    return make_backend(X, (y_idx == 1).astype(np.float64), s)
+
+
+def make_problem(
+    X, y_idx, s, *, n_classes, multinomial, penalty, C, l1_ratio, fit_intercept,
+    backend=None, random_state=None,
+):
+    """Backend + penalty → the problem a solver sees.
+
+    Two classes (or ``multinomial=False`` with ``y_idx`` already 0/1) give the binary
+    :class:`LogisticProblem` (``y_idx == 1`` is the positive class), or Firth's problem
+    for ``penalty="firth"``; more give a :class:`MultinomialProblem`. A positive L1
+    share wraps it in :class:`L1Problem`. ``backend``: one from :func:`data_backend`
+    for the same data, to share.
+    """
+    if backend is None:
+        backend = data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
+    if penalty == "firth":
+        return FirthProblem(backend, fit_intercept=fit_intercept)
+    rho = 0.0 if penalty is None else l1_ratio_of(penalty, l1_ratio)
+    alpha = 0.0 if penalty is None else (1.0 - rho) / C
+    if n_classes > 2 and multinomial:
+        smooth = MultinomialProblem(
+            backend, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept
+        )
+    else:
+        smooth = LogisticProblem(
+            backend, alpha=alpha, fit_intercept=fit_intercept, random_state=random_state
+        )
+    return L1Problem(smooth, l1=rho / C) if rho > 0 else smooth
+
+
+# -------------------------------------------------------- 2. solver and presentation
+def _present(problem, solver: str, options: FitOptions, sparse: bool):
+    """The problem object the solver runs on, and the extra solver arguments it needs."""
+    extra: dict = {}
+    if solver in ("proximal-newton",) and not isinstance(problem, L1Problem):
+        return L1Problem(problem, l1=0.0), extra  # a smooth problem: proximal Newton = Newton
+    if isinstance(problem, MultinomialProblem) and solver == "newton" and options.solver == "auto":
+        _maybe_subsample_hessian(problem)
+    how = presentation(problem, solver, sparse)
+    if how == "precondition":
+        extra["precondition"] = True
+    elif how == "standardize":
+        return StandardizedProblem(problem), extra
+    return problem, extra
+
+
+def _maybe_subsample_hessian(problem: MultinomialProblem) -> None:
+    """Give a large multinomial problem a strided row subsample for its Hessian."""
+    n = problem.backend.n_samples
+    step = n // max(HESSIAN_ROWS_PER_PARAM * problem.n_params, 10_000)
+    if step < 2:
+        return
+    # a float32 copy of every step-th row (≤ 1/2 of X's rows, half the bytes): the
+    # Hessian only shapes the step, so single precision suffices and its Gram
+    # products run 2× faster
+    (counts,) = problem.backend.every(step).reduce(obj.block_label_sums)
+    if np.min(counts) < 2 * problem.n_features:  # a rare class: its curvature would be noise
+        return
+    problem.subsample_hessian(problem.backend.every(step, dtype=np.float32))
+
+
+def _solver_kwargs(solver: str, problem, options: FitOptions) -> dict:
+    kwargs = {"tol": options.tol, "max_iter": options.max_iter or DEFAULT_MAX_ITER[solver]}
+    if isinstance(problem, FirthProblem):
+        # Firth's estimates are read through their score equations (to ~1e-8);
+        # Fisher scoring converges fast, so 1e-6·tol costs ~2 iterations
+        kwargs["tol"] = options.tol * FIRTH_TOL_FACTOR
+    if solver == "gd":
+        kwargs["learning_rate"] = options.learning_rate
+    return kwargs
+
+
+# ---------------------------------------------------------------------- 3. solve
+def _callback(problem, solver: str, options: FitOptions, path: list | None, to_original):
+    """The verbose printer and the coefficient recorder, chained (None if neither)."""
+    printer = progress_callback(problem, solver) if options.verbose else None
+    if path is None:
+        return printer
+
+    def record(it, theta, f, g):
+        path.append(np.array(to_original(theta), dtype=np.float64))
+        return printer(it, theta, f, g) if printer is not None else False
+
+    return record
+
+
+def fit_model(
+    X,
+    y_idx,
+    s,
+    *,
+    n_classes: int,
+    multinomial: bool = True,
+    options: FitOptions | None = None,
+    theta0=None,
+    backend=None,
+) -> Fit:
+    """Fit one model (binary or multinomial, any penalty and solver) and check it.
+
+    Parameters
+    ----------
+    X : validated data (dense float32/float64 or CSR/CSC).
+    y_idx : class index of each sample (0/1 for a binary fit).
+    s : effective sample weights (class weights folded in) or None.
+    n_classes : number of classes; more than 2 with ``multinomial`` fits a softmax model.
+    options : the estimator's parameters (:class:`FitOptions`).
+    theta0 : warm start in the problem's layout (default zeros).
+    backend : a backend from :func:`data_backend` for the same data, to share.
+    """
+    options = options or FitOptions()
+    problem = make_problem(
+        X, y_idx, s, n_classes=n_classes, multinomial=multinomial, penalty=options.penalty,
+        C=options.C, l1_ratio=options.l1_ratio, fit_intercept=options.fit_intercept,
+        backend=backend, random_state=options.random_state,
+    )
+    sparse = sp.issparse(X)
+    solver = resolve_solver(options.solver, problem, sparse)
+    target, extra = _present(problem, solver, options, sparse)
+    to_original = getattr(target, "to_original", np.asarray)
+    start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
+    path = [start.copy()] if options.record_coef else None
+    kwargs = {**_solver_kwargs(solver, problem, options), **extra}
+    callback = _callback(problem, solver, options, path, to_original)
+    if callback is not None:
+        kwargs["callback"] = callback
+    if hasattr(target, "to_standardized"):
+        start = target.to_standardized(start)
+    result = SOLVERS[solver](target, start, **kwargs)
+
+    theta = np.asarray(to_original(result.theta), dtype=np.float64)
+    fit = _unpack_fit(problem, result, solver, theta, options)
+    if path is not None:
+        _store_path(fit, problem, path, theta, result.n_iter, options.penalty is not None)
+    _check(fit, options)
+    return fit
+
+
+# --------------------------------------------------------------------- 4. unpack
+def unpack(problem, theta, *, penalised: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """θ → (coef_ of shape (1 or k, d), intercept_ of shape (1 or k,)), as scikit-learn.
+
+    Multinomial coefficients are centred over the classes where the objective does
+    not fix them (the intercepts always; ``W`` too without any penalty).
+    """
+    smooth = getattr(problem, "smooth", problem)
+    d = smooth.n_features
+    if isinstance(smooth, MultinomialProblem):
+        W, b = smooth.split(theta)
+        W = np.array(W)
+        b = np.array(b) if smooth.fit_intercept else np.zeros(smooth.n_classes)
+        return center(W, b, coef=not penalised)
+    b = np.array([theta[d] if smooth.fit_intercept else 0.0])
+    return theta[:d].reshape(1, -1).copy(), b
+
+
+def _unpack_fit(problem, result: SolverResult, solver: str, theta, options) -> Fit:
+    coef, intercept = unpack(problem, theta, penalised=options.penalty is not None)
+    history = result.history.as_dict()
+    history["objective"] = history["objective"] / problem.scale
+    history["grad_norm"] = history["grad_norm"] / problem.scale
+    return Fit(
+        coef=coef,
+        intercept=intercept,
+        objective=problem.user_objective(result.objective),
+        result=result,
+        solver=solver,
+        problem=problem,
+        theta=theta,
+        history=history,
+        n_passes=int(problem.passes),
+    )
+
+
+def _store_path(fit: Fit, problem, path: list, theta, n_iter: int, penalised: bool) -> None:
+    """``coef_path``/``intercept_path`` from the recorded iterates (and the final θ)."""
+    if len(path) < n_iter + 1:
+        path.append(theta)
+    layouts = [unpack(problem, t, penalised=penalised) for t in path[: n_iter + 1]]
+    coefs = np.stack([c for c, _ in layouts])
+    intercepts = np.stack([b for _, b in layouts])
+    if coefs.shape[1] == 1:  # binary: (n_iter + 1, d) and (n_iter + 1,)
+        coefs, intercepts = coefs[:, 0, :], intercepts[:, 0]
+    fit.coef_path, fit.intercept_path = coefs, intercepts
+
+
+# ---------------------------------------------------------------------- 5. check
+def _check(fit: Fit, options: FitOptions) -> None:
+    """Warn about separable classes (no penalty) or an unconverged solver."""
+    result = fit.result
+    if options.penalty is None and _separates(fit):
+        warnings.warn(
+            "The classes are linearly separable, so the maximum-likelihood estimate "
+            "does not exist (the coefficients grow without bound). The returned "
+            "coefficients are finite but arbitrary in scale; use penalty='l2'.",
+            SeparationWarning,
+            stacklevel=4,
+        )
+    elif not result.converged:
+        hint = " (without a penalty the classes may be separable)." if (
+            options.penalty is None
+        ) else "."
+        warnings.warn(
+            f"Solver {fit.solver!r} did not converge ({result.message}) after "
+            f"{result.n_iter} iterations; increase max_iter or loosen tol{hint}",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+def _separates(fit: Fit) -> bool:
+    """True when a binary fit's hyperplane classifies every weighted sample strictly right."""
+    problem = getattr(fit.problem, "smooth", fit.problem)
+    if not isinstance(problem, LogisticProblem):
+        return False
+    w, b = problem._split(fit.theta)
+    (wrong,) = problem.backend.reduce(obj.block_not_separated, w, b)
+    return float(wrong) == 0.0
