@@ -8,8 +8,8 @@ import scipy.sparse as sp
 
 from logistic import LogisticRegression
 from logistic.data import make_backend
-from logistic.problems.firth import FirthProblem
 from logistic.inference import lr_test
+from logistic.problems.firth import FirthProblem
 
 firthmodels = pytest.importorskip("firthmodels")
 

@@ -16,9 +16,9 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression as SkLR
 
 import logistic
-from logistic.models.fitting import make_problem
 from logistic.data.memory import InMemoryBackend
 from logistic.math.columns import csc_columns
+from logistic.models.fitting import make_problem
 from logistic.problems.l1 import ColumnModel
 from logistic.solvers.proximal_newton import cd_quadratic
 

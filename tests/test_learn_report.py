@@ -28,8 +28,8 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from logistic import LogisticRegression  # noqa: E402
-from logistic.pictures import report as report_mod  # noqa: E402
 from logistic.datasets import load_discount_codes, make_blobs  # noqa: E402
+from logistic.pictures import report as report_mod  # noqa: E402
 from logistic.pictures.learn import explain_steps, load_learning_data  # noqa: E402
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

@@ -16,9 +16,9 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import logistic
-from logistic.models.fitting import make_problem
 from logistic.data import make_backend
 from logistic.math.stable import log_softmax
+from logistic.models.fitting import make_problem
 from logistic.problems.multinomial import MultinomialProblem, one_hot
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")

@@ -26,8 +26,8 @@ from sklearn.calibration import calibration_curve as sk_calibration_curve  # noq
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from logistic import LogisticRegression, plots  # noqa: E402
-from logistic.math.stable import sigmoid  # noqa: E402
 from logistic.datasets import load_discount_codes, make_blobs  # noqa: E402
+from logistic.math.stable import sigmoid  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..pictures.demo import run_demo
-from . import app
+from .app import app
 
 
 @app.command()

@@ -32,8 +32,8 @@ from ..files.tables import read_table
 from ..files.tabular import TabularModel, as_labels, missing_rows
 from ..math.stable import log_loss
 from ..models.estimator import LogisticRegression
-from . import app
 from ._errors import UserError, user_errors, warnings_as_lines
+from .app import app
 
 _SepOpt = Annotated[str | None, typer.Option(
     "--sep", help="CSV delimiter (default: sniffed among , ; TAB |).")]

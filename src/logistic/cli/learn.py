@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from sklearn.exceptions import ConvergenceWarning
 
-from . import app
+from .app import app
 
 
 class _Data(StrEnum):

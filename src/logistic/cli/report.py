@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from .app import app
 
 
 class _Dataset(StrEnum):

@@ -99,6 +99,7 @@ class LogisticRegressionCV(LogisticRegression):
     l1_ratio = None
     multi_class = "auto"
     learning_rate = "auto"
+    record_coef = False
 
     def _grid(self):
         if isinstance(self.Cs, numbers.Integral) and not isinstance(self.Cs, bool):
@@ -171,12 +172,7 @@ class LogisticRegressionCV(LogisticRegression):
             options = FitOptions.of(
                 self.get_params(), penalty=penalty, C=float(Cs[best_c]), l1_ratio=best_ratio
             )
-            fit = fit_model(X, y_idx, s_all, n_classes=k, options=options)
-            self.coef_, self.intercept_ = fit.coef, fit.intercept
-            self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
-            self.converged_ = fit.converged
-            self.solver_ = fit.solver
-            self.objective_ = fit.objective
+            self._store_fit(fit_model(X, y_idx, s_all, n_classes=k, options=options))
         else:
             best = paths[:, best_c, best_r].mean(axis=0)
             self.coef_ = best[:, :d].copy()

@@ -189,26 +189,34 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"penalty='firth' is for two classes; y has {k} classes.")
         options = FitOptions.of(self.get_params())
         if k > 2 and self.multi_class == "ovr":
-            fit = fit_ovr(X, y_idx, s, k, options)
-            self.n_iter_ = np.array([f.n_iter for f in fit.fits], dtype=np.int32)
-            self.history_ = [f.history for f in fit.fits]
+            self._store_fit(fit_ovr(X, y_idx, s, k, options))
+        else:
+            self._store_fit(fit_model(X, y_idx, s, n_classes=k, options=options))
+        return self
+
+    def _store_fit(self, fit) -> None:
+        """Set the fitted attributes from a :class:`~logistic.models.fitting.Fit` (or an
+        :class:`~logistic.models.multiclass.OvRFit`: per-class lists where scikit-learn
+        has them)."""
+        fits = getattr(fit, "fits", None)
+        if fits is not None:  # one-vs-rest
+            self.n_iter_ = np.array([f.n_iter for f in fits], dtype=np.int32)
+            self.history_ = [f.history for f in fits]
             if self.record_coef:
-                self.coef_path_ = [f.coef_path for f in fit.fits]
-                self.intercept_path_ = [f.intercept_path for f in fit.fits]
+                self.coef_path_ = [f.coef_path for f in fits]
+                self.intercept_path_ = [f.intercept_path for f in fits]
             self.multi_class_ = "ovr"
         else:
-            fit = fit_model(X, y_idx, s, n_classes=k, options=options)
             self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
             self.history_ = fit.history
             if self.record_coef:
                 self.coef_path_, self.intercept_path_ = fit.coef_path, fit.intercept_path
-            self.multi_class_ = "multinomial" if k > 2 else "binary"
+            self.multi_class_ = "multinomial" if fit.coef.shape[0] > 1 else "binary"
         self.coef_, self.intercept_ = fit.coef, fit.intercept
         self.converged_ = bool(fit.converged)
         self.solver_ = fit.solver
         self.objective_ = fit.objective
         self.n_passes_ = fit.n_passes
-        return self
 
     def _check_params(self) -> None:
         if self.penalty not in _PENALTIES:
