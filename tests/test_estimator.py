@@ -44,7 +44,7 @@ def test_X_reaches_the_backend_uncopied(layout, dtype, monkeypatch):
         assert Xb.format == layout and np.shares_memory(Xb.data, X.data)
     else:
         assert np.shares_memory(Xb, X)
-    assert model.coef_.dtype == np.float64 and model.coef_.shape == (1, 3)
+    assert model.coef_.dtype == dtype and model.coef_.shape == (1, 3)  # as in scikit-learn
     assert model.intercept_.shape == (1,)
     # the same optimum as a float64 fit of the same (rounded) data: the default tol=1e-10
     # bounds the objective gap, which allows |Δcoef| ~ sqrt(2·1e-10·f/μ) ≈ 2e-5 here

@@ -233,8 +233,11 @@ def test_sparse_fit_matches_saga_and_the_dense_fit(C, rho, fit_intercept, weight
     f = {name: _objective(X64, y, m.coef_, m.intercept_, C=C, rho=rho, s=s)
          for name, m in [("ours", ours), ("dense", dense), ("saga", ref)]}
     assert ours.converged_
-    assert (f["ours"] - f["saga"]) / abs(f["saga"]) <= 1e-8
-    assert f["ours"] == pytest.approx(f["dense"], rel=1e-9)
+    # float32 data give float32 coef_ (as scikit-learn): rounding them moves the objective
+    # by ~1e-8 relative, so the float32 case is checked to 1e-7
+    rel = 1e-7 if dtype == np.float32 else 1e-9
+    assert (f["ours"] - f["saga"]) / abs(f["saga"]) <= max(1e-8, rel)
+    assert f["ours"] == pytest.approx(f["dense"], rel=rel)
     assert 0 < np.count_nonzero(ours.coef_) < ours.coef_.size  # exact zeros
     np.testing.assert_array_equal(ours.coef_ == 0, dense.coef_ == 0)
 

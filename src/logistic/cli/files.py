@@ -236,7 +236,7 @@ def summary(
     model = load_tabular(model_path)
     est, pre = model.estimator, model.preprocessor
     console = _stdout()
-    penalty = "none" if est.penalty is None else f"l2, C={est.C:g}"
+    penalty = "none" if est.penalty_ is None else f"l2, C={est.C:g}"
     objective = getattr(est, "objective_", None)
     console.print(
         f"target {pre.target!r}: classes {est.classes_[0]!r} / {est.classes_[1]!r} "

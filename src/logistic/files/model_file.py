@@ -40,6 +40,7 @@ set (``coef_``, ``intercept_``, ``classes_``, ``n_features_in_``,
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -87,6 +88,15 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
         raise ValueError("the model has NaN or infinite coefficients; it cannot be saved.")
     names = getattr(model, "feature_names_in_", None)
     params = {k: v for k, v in model.get_params().items() if k in _PARAM_KEYS}
+    # the penalty the fit used (resolves "auto", and C=inf as no penalty)
+    penalty = getattr(model, "penalty_", params.get("penalty"))
+    if penalty not in ("l2", None):
+        raise ValueError(
+            f"only L2-penalised and unpenalised models can be saved, not penalty={penalty!r}."
+        )
+    params["penalty"] = penalty
+    if penalty is None and not math.isfinite(params.get("C", 1.0)):
+        params["C"] = 1.0  # unused without a penalty; JSON has no infinity
     if not isinstance(params.get("random_state"), int | None):
         params["random_state"] = None  # a RandomState object is not data
     n_iter = np.asarray(getattr(model, "n_iter_", [0])).reshape(-1)
@@ -256,6 +266,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     if names is not None:
         model.feature_names_in_ = np.asarray(names, dtype=object)
     model.solver_ = solver
+    model.penalty_ = params["penalty"]
     model.converged_ = converged
     model.n_iter_ = np.array([n_iter], dtype=np.int32)
     if objective is not None:

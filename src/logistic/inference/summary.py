@@ -367,7 +367,7 @@ def summary(
     s = None
     if sample_weight is not None:
         s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    penalty = model.penalty
+    penalty = getattr(model, "penalty_", model.penalty)  # the penalty the fit used
     clusters = _check_cov_type(cov_type, groups, X.shape[0], penalty)
 
     fit_intercept = bool(model.fit_intercept)

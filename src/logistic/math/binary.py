@@ -51,7 +51,7 @@ __all__ = [
     "block_hess_columns",
     "block_sum_weights",
     "block_label_sums",
-    "block_not_separated",
+    "block_column_max_abs",
 ]
 
 
@@ -126,14 +126,20 @@ def _weighted_gram(xp, X, h, dtype=None):
     """:math:`X^\\top \\operatorname{diag}(h) X` as a dense float64 array.
 
     ``dtype`` (e.g. float32) sets the precision of the product itself for dense X —
-    half the flops of float64, ample for a preconditioner or a curvature estimate.
+    half the flops of float64, ample for a preconditioner or a curvature estimate; a
+    float32 product that overflows is redone in float64.
     """
     if sp.issparse(X):
         G = X.T @ sp.csr_matrix(X.multiply(h.astype(X.dtype, copy=False)[:, None]))
         return G.toarray().astype("float64", copy=False)
     dtype = X.dtype if dtype is None else dtype
     A = xp.astype(X, dtype, copy=False) * xp.astype(xp.sqrt(h), dtype, copy=False)[:, None]
-    return xp.astype(_gram(A), xp.float64)
+    G = _gram(A)
+    if dtype != xp.float64 and not bool(xp.all(xp.isfinite(G))):
+        # float32 squares overflow (e.g. nanosecond timestamps, ~1e18): redo in float64
+        A = xp.astype(X, xp.float64) * xp.astype(xp.sqrt(h), xp.float64)[:, None]
+        G = _gram(A)
+    return xp.astype(G, xp.float64)
 
 
 def block_hessian(X, y, s, w, b, gram_dtype=None):
@@ -212,11 +218,11 @@ def block_label_sums(X, y, s) -> tuple[Any]:
     return (xp.sum(y, axis=0),)
 
 
-def block_not_separated(X, y, s, w, b) -> tuple[Any]:
-    """Partial count of samples (of positive weight) on the wrong side of, or on, the
-    hyperplane: :math:`\\#\\{i : s_i > 0,\\ (2y_i - 1)\\,z_i \\le 0\\}`."""
+def block_column_max_abs(X, y, s) -> tuple[Any]:
+    """Partial column maxima of :math:`|x_{ij}|` (summing is wrong here: use
+    ``reduce_keep`` and take the maximum over blocks)."""
     xp = array_namespace(y)
-    wrong = (2 * y - 1) * _margins(xp, X, w, b) <= 0
-    if s is not None:
-        wrong = wrong & (s > 0)
-    return (xp.sum(xp.astype(wrong, xp.float64)),)
+    if sp.issparse(X):
+        peak = abs(X).max(axis=0)
+        return (), np.asarray(peak.todense()).reshape(-1).astype(np.float64)
+    return (), xp.astype(xp.max(xp.abs(X), axis=0), xp.float64)

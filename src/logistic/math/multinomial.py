@@ -46,6 +46,7 @@ __all__ = [
     "block_loss_grad_hess",
     "block_hess_columns",
     "block_hess_columns_at",
+    "block_max_abs_centered_score",
 ]
 
 
@@ -177,3 +178,12 @@ def block_loss_grad_hess(X, Y, s, W, b):
     return (*sums, *block_hess_columns(X, Y, s, kept, None))
 
 
+def block_max_abs_centered_score(X, Y, s, W, b):
+    """Keeps the block's largest :math:`|z_{ic} - \\bar z_i|` (scores centred over the
+    classes, rows of positive weight; no sums): how far the fit pushes a class apart."""
+    xp = array_namespace(Y)
+    Z = _scores(X, Y, W, b)
+    Z = xp.abs(Z - xp.mean(Z, axis=1, keepdims=True))
+    if s is not None:
+        Z = Z[s > 0]
+    return (), float(xp.max(Z)) if Z.shape[0] else 0.0

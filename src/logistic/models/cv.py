@@ -13,17 +13,27 @@ scikit-learn's ``LogisticRegressionCV`` (its long-standing layout): ``Cs_``,
 
 from __future__ import annotations
 
+import inspect
 import numbers
+from dataclasses import replace
 
 import numpy as np
-from sklearn.metrics import check_scoring
+from joblib import Parallel, delayed
+from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .estimator import LogisticRegression
 from .fitting import FitOptions, fit_model
+from .params import (
+    check_l1_ratio,
+    check_max_iter,
+    check_tol,
+    resolve_penalty,
+    resolve_solver_name,
+)
 from .path import _path, check_Cs
-from .targets import check_l1_ratio, encode_targets
+from .targets import encode_targets
 
 __all__ = ["LogisticRegressionCV"]
 
@@ -48,7 +58,10 @@ class LogisticRegressionCV(LogisticRegression):
         Refit on all the data with the best parameters; otherwise ``coef_`` is the
         mean over the folds of the best parameters' coefficients.
     penalty, fit_intercept, solver, tol, max_iter, class_weight, random_state, verbose :
-        as in :class:`logistic.LogisticRegression`.
+        as in :class:`logistic.LogisticRegression` (``penalty="elasticnet"`` needs
+        ``l1_ratios``).
+    n_jobs : int or None, default=None
+        Folds (and l1_ratios) cross-validated in parallel on this many threads.
 
     Attributes
     ----------
@@ -60,7 +73,9 @@ class LogisticRegressionCV(LogisticRegression):
         Coefficients (then the intercept, when fitted) of that class's row.
     C_ : ndarray (n_classes,) or (1,), the chosen C (repeated per class).
     l1_ratio_ : ndarray like ``C_``.
-    coef_, intercept_, classes_, n_iter_ : as in LogisticRegression.
+    n_iter_ : ndarray (1, n_folds, n_Cs) or (1, n_folds, n_Cs, n_l1_ratios)
+        Solver iterations of every fold's fit (scikit-learn's layout).
+    coef_, intercept_, classes_ : as in LogisticRegression.
     """
 
     def __init__(
@@ -71,7 +86,7 @@ class LogisticRegressionCV(LogisticRegression):
         cv=5,
         scoring=None,
         refit: bool = True,
-        penalty: str | None = "l2",
+        penalty: str | None = "auto",
         fit_intercept: bool = True,
         solver: str = "auto",
         tol: float = 1e-10,
@@ -79,6 +94,7 @@ class LogisticRegressionCV(LogisticRegression):
         class_weight=None,
         random_state=None,
         verbose: int = 0,
+        n_jobs: int | None = None,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -93,6 +109,7 @@ class LogisticRegressionCV(LogisticRegression):
         self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     # LogisticRegression's parameters that the CV estimator fixes
     C = 1.0
@@ -100,6 +117,7 @@ class LogisticRegressionCV(LogisticRegression):
     multi_class = "auto"
     learning_rate = "auto"
     record_coef = False
+    warm_start = False
 
     def _grid(self):
         if isinstance(self.Cs, numbers.Integral) and not isinstance(self.Cs, bool):
@@ -109,7 +127,16 @@ class LogisticRegressionCV(LogisticRegression):
         else:
             Cs = check_Cs(self.Cs)
         if self.l1_ratios is None:
-            return Cs, [None], self.penalty
+            if self.penalty == "elasticnet":
+                raise ValueError(
+                    "penalty='elasticnet' needs l1_ratios (the elastic-net mixings to "
+                    "cross-validate), e.g. l1_ratios=[0.1, 0.5, 0.9]."
+                )
+            penalty = resolve_penalty(self.penalty, None, 1.0)
+            if penalty == "firth":
+                raise ValueError("penalty='firth' has no C to cross-validate; use "
+                                 "LogisticRegression(penalty='firth').")
+            return Cs, [None], penalty
         ratios = list(np.atleast_1d(self.l1_ratios))
         for r in ratios:
             check_l1_ratio("elasticnet", r)
@@ -126,38 +153,74 @@ class LogisticRegressionCV(LogisticRegression):
         return list(cv.split(X, y))
 
     def fit(self, X, y, sample_weight=None) -> LogisticRegressionCV:
-        """Cross-validate over the grid, then (``refit``) fit on all the data."""
+        """Cross-validate over the grid, then (``refit``) fit on all the data.
+
+        Each held-out fold is scored with its share of ``sample_weight`` (when the
+        scorer takes weights), and scorers that take ``labels`` get all the classes,
+        so a fold that lacks a class is scored like the others. With ``n_jobs`` the
+        folds' paths run on that many threads.
+        """
         Cs, ratios, penalty = self._grid()
+        base = FitOptions.of(
+            self.get_params(),
+            penalty=penalty,
+            solver=resolve_solver_name(self.solver),
+            tol=check_tol(self.tol),
+            max_iter=check_max_iter(self.max_iter),
+            n_jobs=None,
+        )
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         classes, y_idx, s_all = encode_targets(X, y, sample_weight, self.class_weight)
-        scorer = check_scoring(self, scoring=self.scoring or "accuracy")
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        scorer = _labelled_scorer(check_scoring(self, scoring=self.scoring or "accuracy"),
+                                  classes)
         folds = self._folds(X, y)
         k = classes.size
         n_rows = 1 if k == 2 else k
         d = X.shape[1]
         n_dof = d + int(self.fit_intercept)
+
+        def one(f, r):
+            train, test = folds[f]
+            s_train = None if s_all is None else s_all[train]
+            options = replace(base, l1_ratio=ratios[r])
+            coefs, intercepts, _, n_iter, *_ = _path(
+                X[train], y_idx[train], s_train, Cs, k, True, True, options
+            )
+            kwargs = {} if sw is None or not _takes_weights(scorer) else {
+                "sample_weight": sw[test]
+            }
+            scores = [
+                scorer(self._scoring_model(classes, coefs[c], intercepts[c], d), X[test],
+                       y[test], **kwargs)
+                for c in range(Cs.size)
+            ]
+            return f, r, coefs, intercepts, n_iter, scores
+
+        jobs = [(f, r) for f in range(len(folds)) for r in range(len(ratios))]
+        if self.n_jobs not in (None, 1) and len(jobs) > 1:
+            runs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(one)(f, r) for f, r in jobs
+            )
+        else:
+            runs = [one(f, r) for f, r in jobs]
         scores = np.zeros((len(folds), Cs.size, len(ratios)))
         paths = np.zeros((len(folds), Cs.size, len(ratios), n_rows, n_dof))
-        for f, (train, test) in enumerate(folds):
-            s_train = None if s_all is None else s_all[train]
-            for r, ratio in enumerate(ratios):
-                options = FitOptions.of(self.get_params(), penalty=penalty, l1_ratio=ratio)
-                coefs, intercepts, *_ = _path(
-                    X[train], y_idx[train], s_train, Cs, k, True, True, options
-                )
-                paths[f, :, r, :, :d] = coefs
-                if self.fit_intercept:
-                    paths[f, :, r, :, d] = intercepts
-                for c in range(Cs.size):
-                    model = self._scoring_model(classes, coefs[c], intercepts[c], d)
-                    scores[f, c, r] = scorer(model, X[test], y[test])
+        n_iter = np.zeros((len(folds), Cs.size, len(ratios)), dtype=np.int32)
+        for f, r, coefs, intercepts, iters, fold_scores in runs:
+            paths[f, :, r, :, :d] = coefs
+            if self.fit_intercept:
+                paths[f, :, r, :, d] = intercepts
+            scores[f, :, r] = fold_scores
+            n_iter[f, :, r] = iters
         mean = scores.mean(axis=0)
         best_c, best_r = np.unravel_index(np.argmax(mean), mean.shape)
         self.Cs_ = Cs
         self.l1_ratios_ = np.array([np.nan if r is None else r for r in ratios])
         self.classes_ = classes
+        self.penalty_ = penalty
         squeeze = self.l1_ratios is None
         keys = classes[1:] if k == 2 else classes
         self.scores_ = {c: scores[..., 0] if squeeze else scores for c in keys}
@@ -167,17 +230,18 @@ class LogisticRegressionCV(LogisticRegression):
         }
         self.C_ = np.full(n_rows, Cs[best_c])
         self.l1_ratio_ = np.full(n_rows, self.l1_ratios_[best_r])
-        best_ratio = ratios[best_r]
         if self.refit:
-            options = FitOptions.of(
-                self.get_params(), penalty=penalty, C=float(Cs[best_c]), l1_ratio=best_ratio
-            )
-            self._store_fit(fit_model(X, y_idx, s_all, n_classes=k, options=options))
+            options = replace(base, C=float(Cs[best_c]), l1_ratio=ratios[best_r])
+            self._store_fit(fit_model(X, y_idx, s_all, n_classes=k, options=options), X.dtype)
         else:
             best = paths[:, best_c, best_r].mean(axis=0)
-            self.coef_ = best[:, :d].copy()
-            self.intercept_ = best[:, d].copy() if self.fit_intercept else np.zeros(n_rows)
+            self.coef_ = best[:, :d].astype(X.dtype)
+            self.intercept_ = (best[:, d] if self.fit_intercept else np.zeros(n_rows)).astype(
+                X.dtype
+            )
         self.multi_class_ = "multinomial" if k > 2 else "binary"
+        # scikit-learn's layout: (1, n_folds, n_Cs[, n_l1_ratios]) for the one model
+        self.n_iter_ = (n_iter[..., 0] if squeeze else n_iter)[None]
         return self
 
     def _scoring_model(self, classes, coef, intercept, d) -> LogisticRegression:
@@ -194,3 +258,27 @@ class LogisticRegressionCV(LogisticRegression):
         scorer = check_scoring(self, scoring=self.scoring or "accuracy")
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return scorer(self, X, y, **kwargs)
+
+
+def _labelled_scorer(scorer, classes):
+    """``scorer`` rebuilt with ``labels=classes`` when its metric takes labels, so a
+    held-out fold that lacks a class is scored against all of them."""
+    func = getattr(scorer, "_score_func", None)
+    if func is None or "labels" not in inspect.signature(func).parameters:
+        return scorer
+    kwargs = dict(getattr(scorer, "_kwargs", {}))
+    kwargs.setdefault("labels", classes)
+    if classes.size == 2 and "pos_label" in inspect.signature(func).parameters:
+        kwargs.setdefault("pos_label", classes[-1])
+    return make_scorer(func, greater_is_better=scorer._sign == 1,
+                       response_method=scorer._response_method, **kwargs)
+
+
+def _takes_weights(scorer) -> bool:
+    try:
+        params = inspect.signature(scorer).parameters
+    except (TypeError, ValueError):
+        return False
+    return "sample_weight" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )

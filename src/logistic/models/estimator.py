@@ -19,42 +19,53 @@ the one fit path (:func:`logistic.models.fitting.fit_model`: problem → solver 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..inference.separation import SeparationWarning
 from ..math.stable import log_sigmoid, sigmoid
-from .choice import SOLVER_NAMES
 from .fitting import FitOptions, fit_model
-from .multiclass import fit_ovr, multiclass_log_proba, multiclass_margins
-from .targets import MULTI_CLASS, check_l1_ratio, encode_targets
+from .multiclass import fit_ovr, multiclass_log_proba
+from .params import (
+    MULTI_CLASS,
+    check_max_iter,
+    check_positive,
+    check_tol,
+    resolve_penalty,
+    resolve_solver_name,
+)
+from .targets import encode_targets
 
 __all__ = ["LogisticRegression", "SeparationWarning"]
-
-_PENALTIES = ("l2", None, "l1", "elasticnet", "firth")
-
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Logistic regression (binary, multinomial, one-vs-rest), from first principles.
 
     Parameters
     ----------
-    penalty : {"l2", "l1", "elasticnet", None, "firth"}, default="l2"
-        ``"l2"`` adds :math:`\frac{1}{2C}\|w\|^2`; ``"l1"`` adds
+    penalty : {"auto", "l2", "l1", "elasticnet", None, "firth"}, default="auto"
+        ``"auto"`` lets ``l1_ratio`` decide, as scikit-learn ≥ 1.8 does: None or 0 is
+        ``"l2"``, 1 is ``"l1"``, in between ``"elasticnet"``. ``"l2"`` adds
+        :math:`\frac{1}{2C}\|w\|^2`; ``"l1"`` adds
         :math:`\frac1C\|w\|_1`; ``"elasticnet"`` adds
         :math:`\frac1C(\rho\|w\|_1 + \frac{1-\rho}{2}\|w\|^2)` with
         :math:`\rho` = ``l1_ratio``; ``None`` fits the unpenalised
         maximum-likelihood model; ``"firth"`` maximises Firth's bias-reduced
         penalised likelihood :math:`\ell + \frac12\log\det I` (finite under
         separation; see :mod:`logistic.problems.firth`), by Fisher scoring (``C`` ignored,
-        ``solver`` must be ``"auto"`` or ``"newton"``; binary only).
-    C : float > 0, default=1.0
-        Inverse regularisation strength (scikit-learn's convention).
+        ``solver`` must be ``"auto"`` or ``"newton"``; binary only). The penalty a
+        fit used is ``penalty_`` (see :mod:`logistic.models.params`).
+    C : float > 0 or np.inf, default=1.0
+        Inverse regularisation strength (scikit-learn's convention); ``np.inf`` means
+        no penalty, however ``penalty`` is spelled.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     solver : {"auto", "gd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, default="auto"
+        (``"newton-cholesky"``, scikit-learn's name, is ``"newton"``.)
         ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
         and Newton-CG otherwise (see :mod:`logistic.models.choice`); for
         more than two classes Newton–Cholesky while k·d is small, else L-BFGS; for
@@ -65,9 +76,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
         next step would bring is). The default makes every solver but ``"gd"`` reach
         a relative gap of 1e-8 or better.
-    max_iter : int or None, default=None
+    max_iter : int ≥ 0 or None, default=None
         Iteration budget; None uses the solver's default (gd 10000, lbfgs 1000,
-        newton 100, newton-cg 200).
+        newton 100, newton-cg 200, proximal-newton 200). ``0`` returns the starting
+        point (with a ConvergenceWarning).
     learning_rate : float or "auto", default="auto"
         Step size of ``"gd"`` on the *mean* loss (as in the tutorials); ``"auto"`` uses
         1/L (L the gradient's Lipschitz constant) with backtracking. Ignored by the
@@ -88,15 +100,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``"ovr"`` fits k binary models, class c against the rest. Two classes always
         fit the binary model.
     l1_ratio : float in [0, 1] or None, default=None
-        The L1 share :math:`\rho` of ``penalty="elasticnet"`` (required there).
+        The L1 share :math:`\rho`: with ``penalty="auto"`` it chooses the penalty; with
+        ``penalty="elasticnet"`` it is required.
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by its class's weight, as scikit-learn does;
         ``"balanced"`` uses :math:`S/(k S_c)` with :math:`S_c` the class's total
         sample weight.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients when they fit the new problem
+        (same number of features, classes and layout); otherwise from zero.
+    n_jobs : int or None, default=None
+        Threads over the row blocks of each pass (None: one; on two cores a pass is
+        memory-bound and BLAS already uses both, see :mod:`logistic.data.memory`).
 
     Attributes
     ----------
     coef_ : ndarray of shape (1, n_features), or (n_classes, n_features) for > 2 classes
+        In the dtype of the training data (float32 stays float32, as in scikit-learn).
     intercept_ : ndarray of shape (1,) or (n_classes,)
     classes_ : ndarray of shape (n_classes,)
     n_iter_ : ndarray of shape (1,), or (n_classes,) for one-vs-rest
@@ -105,6 +125,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Whether the solver met its tolerance.
     solver_ : str
         The solver actually used (resolves ``"auto"``).
+    penalty_ : str or None
+        The penalty actually used (resolves ``"auto"``; None for ``C=np.inf``).
     history_ : dict of ndarrays
         Per iteration (row 0 = the starting point): ``"objective"`` (scikit-learn's
         units), ``"grad_norm"`` (its gradient's 2-norm) and ``"seconds"`` (elapsed
@@ -116,13 +138,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only when X had string column names.
     coef_path_ : ndarray of shape (n_iter_ + 1, n_features), only with ``record_coef``
-        Row 0 is the starting point (zeros), row k the coefficients after iteration k.
+        Row 0 is the starting point (zeros), row k the coefficients after iteration k
+        (shape (n_iter_ + 1, n_classes, n_features) for a multinomial model, a list
+        per class for one-vs-rest).
     intercept_path_ : ndarray of shape (n_iter_ + 1,), only with ``record_coef``
     """
 
     def __init__(
         self,
-        penalty: str | None = "l2",
+        penalty: str | None = "auto",
         C: float = 1.0,
         fit_intercept: bool = True,
         solver: str = "auto",
@@ -135,6 +159,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         multi_class: str = "auto",
         l1_ratio: float | None = None,
         class_weight=None,
+        warm_start: bool = False,
+        n_jobs: int | None = None,
     ):
         self.penalty = penalty
         self.C = C
@@ -149,10 +175,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.multi_class = multi_class
         self.l1_ratio = l1_ratio
         self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        if self.penalty == "firth":  # Firth's penalised likelihood is binary only
+            tags.classifier_tags.multi_class = False
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -172,7 +202,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        options = self._fit_options()
         X, y = validate_data(
             self,
             X,
@@ -183,18 +213,89 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             y_numeric=False,
         )
         classes, y_idx, s = encode_targets(X, y, sample_weight, self.class_weight)
-        self.classes_ = classes
         k = classes.size
-        if k > 2 and self.penalty == "firth":
+        if k > 2 and options.penalty == "firth":
             raise ValueError(f"penalty='firth' is for two classes; y has {k} classes.")
-        options = FitOptions.of(self.get_params())
+        start = self._warm_start(classes, X.shape[1])
+        self.classes_ = classes
+        self.penalty_ = options.penalty
+        names = getattr(self, "feature_names_in_", None)
         if k > 2 and self.multi_class == "ovr":
-            self._store_fit(fit_ovr(X, y_idx, s, k, options))
+            fit = fit_ovr(X, y_idx, s, k, options, starts=start, feature_names=names)
         else:
-            self._store_fit(fit_model(X, y_idx, s, n_classes=k, options=options))
+            fit = fit_model(X, y_idx, s, n_classes=k, options=options,
+                            theta0=None if start is None else start[0], feature_names=names)
+        self._store_fit(fit, X.dtype)
         return self
 
-    def _store_fit(self, fit) -> None:
+    def _fit_options(self) -> FitOptions:
+        """Validate the parameters; the options of the fit they spell."""
+        penalty = resolve_penalty(self.penalty, self.l1_ratio, self.C)
+        solver = resolve_solver_name(self.solver)
+        if penalty == "firth" and solver not in ("auto", "newton"):
+            raise ValueError(
+                f"penalty='firth' is fitted by Fisher scoring: solver must be 'auto' or "
+                f"'newton', got {self.solver!r}."
+            )
+        if self.penalty in ("l2", "l1", None) and self.l1_ratio not in (None, 0, 1):
+            warnings.warn(
+                f"l1_ratio={self.l1_ratio!r} is only used with penalty='elasticnet' or "
+                f"'auto'; penalty={self.penalty!r} ignores it.",
+                UserWarning,
+                stacklevel=3,
+            )
+        C = check_positive("C", self.C, allow_inf=True)
+        if self.multi_class not in MULTI_CLASS:
+            raise ValueError(
+                f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}."
+            )
+        lr = self.learning_rate
+        if not (
+            lr == "auto"
+            if isinstance(lr, str)
+            else isinstance(lr, numbers.Real) and not isinstance(lr, bool) and 0 < lr < np.inf
+        ):
+            raise ValueError(
+                f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
+            )
+        if self.n_jobs is not None and (
+            not isinstance(self.n_jobs, numbers.Integral) or isinstance(self.n_jobs, bool)
+        ):
+            raise ValueError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
+        return FitOptions.of(
+            self.get_params(),
+            penalty=penalty,
+            C=C,
+            solver=solver,
+            tol=check_tol(self.tol),
+            max_iter=check_max_iter(self.max_iter),
+            n_jobs=None if self.n_jobs is None else max(1, int(self.n_jobs)),
+        )
+
+    def _warm_start(self, classes, n_features: int):
+        """θ₀ from the previous fit (``warm_start``), when its layout fits; else None."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        coef = self._dense_coef()
+        if (
+            coef.shape[1] != n_features
+            or getattr(self, "classes_", np.array([])).shape != classes.shape
+            or not np.array_equal(self.classes_, classes)
+        ):
+            return None
+        rows = [np.append(c, b) if self.fit_intercept else c
+                for c, b in zip(coef, self.intercept_, strict=True)]
+        if coef.shape[0] == 1 or self.multi_class == "ovr":
+            return [np.asarray(r, dtype=np.float64) for r in rows]  # one θ per binary fit
+        W = coef.reshape(-1)
+        b = np.asarray(self.intercept_, dtype=np.float64)
+        return [np.concatenate([W, b]) if self.fit_intercept else W.astype(np.float64)]
+
+    def _dense_coef(self) -> np.ndarray:
+        coef = self.coef_
+        return np.asarray(coef.toarray() if sp.issparse(coef) else coef, dtype=np.float64)
+
+    def _store_fit(self, fit, dtype=np.float64) -> None:
         """Set the fitted attributes from a :class:`~logistic.models.fitting.Fit` (or an
         :class:`~logistic.models.multiclass.OvRFit`: per-class lists where scikit-learn
         has them)."""
@@ -212,46 +313,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             if self.record_coef:
                 self.coef_path_, self.intercept_path_ = fit.coef_path, fit.intercept_path
             self.multi_class_ = "multinomial" if fit.coef.shape[0] > 1 else "binary"
-        self.coef_, self.intercept_ = fit.coef, fit.intercept
+        # float32 data give float32 coefficients, as in scikit-learn
+        self.coef_ = fit.coef.astype(dtype, copy=False)
+        self.intercept_ = fit.intercept.astype(dtype, copy=False)
         self.converged_ = bool(fit.converged)
         self.solver_ = fit.solver
         self.objective_ = fit.objective
         self.n_passes_ = fit.n_passes
-
-    def _check_params(self) -> None:
-        if self.penalty not in _PENALTIES:
-            raise ValueError(
-                f"penalty must be 'l2', 'l1', 'elasticnet', 'firth' or None, got {self.penalty!r}."
-            )
-        if self.penalty == "firth" and self.solver not in ("auto", "newton"):
-            raise ValueError(
-                f"penalty='firth' is fitted by Fisher scoring: solver must be 'auto' or "
-                f"'newton', got {self.solver!r}."
-            )
-        if not isinstance(self.C, numbers.Real) or not self.C > 0:
-            raise ValueError(f"C must be a positive number, got {self.C!r}.")
-        if self.solver not in SOLVER_NAMES:
-            raise ValueError(f"solver must be one of {SOLVER_NAMES}, got {self.solver!r}.")
-        if not isinstance(self.tol, numbers.Real) or not self.tol > 0:
-            raise ValueError(f"tol must be a positive number, got {self.tol!r}.")
-        if self.max_iter is not None and (
-            not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1
-        ):
-            raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
-        if self.multi_class not in MULTI_CLASS:
-            raise ValueError(
-                f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}."
-            )
-        check_l1_ratio(self.penalty, self.l1_ratio)
-        lr = self.learning_rate
-        if not (
-            lr == "auto"
-            if isinstance(lr, str)
-            else isinstance(lr, numbers.Real) and 0 < lr < np.inf
-        ):
-            raise ValueError(
-                f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
-            )
 
     # ------------------------------------------------------------ inference
     def summary(
@@ -278,38 +346,78 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
     def _raw_margins(self, X) -> np.ndarray:
-        if self.coef_.shape[0] > 1:  # k > 2 classes: the (n, k) scores
-            return multiclass_margins(self, X)
-        w = self.coef_.ravel().astype(X.dtype, copy=False)
-        return np.asarray(X @ w, dtype=np.float64).reshape(-1) + self.intercept_[0]
+        """Margins in float64 (binary: (n,); k classes: (n, k)), finite wherever the
+        exact margin is: an overflowing product is recomputed with the coefficients
+        scaled down (``X @ (w/m)`` then times ``m``), so a finite row never gets
+        inf − inf = NaN."""
+        W = self._dense_coef()
+        b = np.asarray(self.intercept_, dtype=np.float64)
+        Z = np.asarray(X @ W.T.astype(X.dtype, copy=False), dtype=np.float64) + b
+        if not np.all(np.isfinite(Z)):
+            m = np.max(np.abs(W), axis=1)
+            m[~(m > 0)] = 1.0
+            scaled = np.asarray(X @ (W / m[:, None]).T, dtype=np.float64)
+            with np.errstate(over="ignore"):
+                Z = scaled * m + b
+        return Z[:, 0] if W.shape[0] == 1 else Z
 
     def decision_function(self, X) -> np.ndarray:
-        """Margins :math:`z = Xw + b` (positive means ``classes_[1]``)."""
+        """Margins :math:`z = Xw + b` (positive means ``classes_[1]``), in X's dtype."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        return self._raw_margins(X)
+        return self._raw_margins(X).astype(X.dtype, copy=False)
+
+    def _margins_of(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return self._raw_margins(X), X.dtype
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
-        z = self.decision_function(X)
+        z, dtype = self._margins_of(X)
         if z.ndim == 2:
-            return np.exp(multiclass_log_proba(self, z))
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+            out = np.exp(multiclass_log_proba(self, z))
+        else:
+            out = np.column_stack([sigmoid(-z), sigmoid(z)])
+        return out.astype(dtype, copy=False)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
-        z = self.decision_function(X)
+        z, dtype = self._margins_of(X)
         if z.ndim == 2:
-            return multiclass_log_proba(self, z)
-        return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+            out = multiclass_log_proba(self, z)
+        else:
+            out = np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+        if dtype == np.float64:
+            return out
+        # float32 data: the log of predict_proba's rounded probabilities (a probability
+        # that rounds to 1 has log 0, as scikit-learn's consistency checks expect), and
+        # the exact log where the probability rounds to 0 (finite, not -inf)
+        p = np.exp(out).astype(dtype)
+        with np.errstate(divide="ignore"):
+            return np.where(p > 0, np.log(p), out.astype(dtype))
 
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
-        check_is_fitted(self)
-        z = self.decision_function(X)
+        z, _ = self._margins_of(X)
         if z.ndim == 2:
             return self.classes_[np.argmax(z, axis=1)]
         return self.classes_[(z > 0).astype(int)]
 
+    # ------------------------------------------------------ sparse coefficients
+    def sparsify(self) -> LogisticRegression:
+        """Store ``coef_`` as a scipy.sparse CSR matrix (predictions are unchanged)."""
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self) -> LogisticRegression:
+        """Store ``coef_`` as a dense array again (undoes :meth:`sparsify`)."""
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self

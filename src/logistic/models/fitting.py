@@ -26,8 +26,9 @@ No numerics here: problems and solvers do the work; this module only wires them.
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,14 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ..data import make_backend
-from ..inference.separation import SeparationWarning
+from ..inference.separation import (
+    SeparationWarning,
+    detect_multinomial_separation,
+    detect_separation,
+)
 from ..math import binary as obj
+from ..math import inference as obji
+from ..math import multinomial as mobj
 from ..problems import (
     FirthProblem,
     L1Problem,
@@ -47,13 +54,16 @@ from ..problems import (
 from ..problems.multinomial import center, one_hot
 from ..solvers import DEFAULT_MAX_ITER, SOLVERS, SolverResult
 from .choice import presentation, resolve_solver
+from .params import l1_ratio_of
 from .progress import progress_callback
-from .targets import l1_ratio_of
 
 __all__ = ["FitOptions", "Fit", "data_backend", "make_problem", "fit_model", "unpack"]
 
 #: Firth fits are solved this much tighter than ``tol`` (see :func:`_solver_kwargs`).
 FIRTH_TOL_FACTOR = 1e-6
+#: A fitted margin beyond this (|z| > 10: p < 5e-5) makes an unpenalised fit check
+#: its data for separation by linear programming.
+SEPARATION_SYMPTOM = 10.0
 #: "auto" multinomial Newton forms its Hessian from about this many rows per
 #: parameter (a strided subsample) when the data have at least twice as many.
 HESSIAN_ROWS_PER_PARAM = 20
@@ -74,6 +84,7 @@ class FitOptions:
     random_state: Any = None
     verbose: int = 0
     record_coef: bool = False
+    n_jobs: int | None = None
 
     @classmethod
     def of(cls, params: dict, **overrides) -> FitOptions:
@@ -105,7 +116,7 @@ class Fit:
     n_passes: int
     coef_path: np.ndarray | None = None
     intercept_path: np.ndarray | None = None
-    warnings: list = field(default_factory=list)
+    separation: Any = None
 
     @property
     def converged(self) -> bool:
@@ -117,7 +128,7 @@ class Fit:
 
 
 # ------------------------------------------------------------------ 1. the problem
-def data_backend(X, y_idx, s, *, n_classes, multinomial):
+def data_backend(X, y_idx, s, *, n_classes, multinomial, n_jobs=None):
     """The backend a problem reads: one-hot targets for a multinomial model, else 0/1.
 
     Built once per data set and shared by every fit on it (a regularisation path's
@@ -125,13 +136,13 @@ def data_backend(X, y_idx, s, *, n_classes, multinomial):
     coordinate descent on sparse data — is built once.
     """
     if n_classes > 2 and multinomial:
-        return make_backend(X, one_hot(y_idx, n_classes), s)
-    return make_backend(X, (y_idx == 1).astype(np.float64), s)
+        return make_backend(X, one_hot(y_idx, n_classes), s, n_jobs=n_jobs)
+    return make_backend(X, (y_idx == 1).astype(np.float64), s, n_jobs=n_jobs)
 
 
 def make_problem(
     X, y_idx, s, *, n_classes, multinomial, penalty, C, l1_ratio, fit_intercept,
-    backend=None, random_state=None,
+    backend=None, random_state=None, n_jobs=None,
 ):
     """Backend + penalty → the problem a solver sees.
 
@@ -142,7 +153,9 @@ def make_problem(
     for the same data, to share.
     """
     if backend is None:
-        backend = data_backend(X, y_idx, s, n_classes=n_classes, multinomial=multinomial)
+        backend = data_backend(
+            X, y_idx, s, n_classes=n_classes, multinomial=multinomial, n_jobs=n_jobs
+        )
     if penalty == "firth":
         return FirthProblem(backend, fit_intercept=fit_intercept)
     rho = 0.0 if penalty is None else l1_ratio_of(penalty, l1_ratio)
@@ -190,7 +203,8 @@ def _maybe_subsample_hessian(problem: MultinomialProblem) -> None:
 
 
 def _solver_kwargs(solver: str, problem, options: FitOptions) -> dict:
-    kwargs = {"tol": options.tol, "max_iter": options.max_iter or DEFAULT_MAX_ITER[solver]}
+    budget = DEFAULT_MAX_ITER[solver] if options.max_iter is None else options.max_iter
+    kwargs = {"tol": options.tol, "max_iter": budget}
     if isinstance(problem, FirthProblem):
         # Firth's estimates are read through their score equations (to ~1e-8);
         # Fisher scoring converges fast, so 1e-6·tol costs ~2 iterations
@@ -224,6 +238,7 @@ def fit_model(
     options: FitOptions | None = None,
     theta0=None,
     backend=None,
+    feature_names=None,
 ) -> Fit:
     """Fit one model (binary or multinomial, any penalty and solver) and check it.
 
@@ -236,12 +251,13 @@ def fit_model(
     options : the estimator's parameters (:class:`FitOptions`).
     theta0 : warm start in the problem's layout (default zeros).
     backend : a backend from :func:`data_backend` for the same data, to share.
+    feature_names : names of the columns of ``X`` (for warnings that name them).
     """
     options = options or FitOptions()
     problem = make_problem(
         X, y_idx, s, n_classes=n_classes, multinomial=multinomial, penalty=options.penalty,
         C=options.C, l1_ratio=options.l1_ratio, fit_intercept=options.fit_intercept,
-        backend=backend, random_state=options.random_state,
+        backend=backend, random_state=options.random_state, n_jobs=options.n_jobs,
     )
     sparse = sp.issparse(X)
     solver = resolve_solver(options.solver, problem, sparse)
@@ -261,7 +277,7 @@ def fit_model(
     fit = _unpack_fit(problem, result, solver, theta, options)
     if path is not None:
         _store_path(fit, problem, path, theta, result.n_iter, options.penalty is not None)
-    _check(fit, options)
+    _check(fit, options, X, y_idx, s, feature_names)
     return fit
 
 
@@ -314,18 +330,20 @@ def _store_path(fit: Fit, problem, path: list, theta, n_iter: int, penalised: bo
 
 
 # ---------------------------------------------------------------------- 5. check
-def _check(fit: Fit, options: FitOptions) -> None:
+def _check(fit: Fit, options: FitOptions, X, y_idx, s, feature_names) -> None:
     """Warn about separable classes (no penalty) or an unconverged solver."""
     result = fit.result
-    if options.penalty is None and _separates(fit):
-        warnings.warn(
-            "The classes are linearly separable, so the maximum-likelihood estimate "
-            "does not exist (the coefficients grow without bound). The returned "
-            "coefficients are finite but arbitrary in scale; use penalty='l2'.",
-            SeparationWarning,
-            stacklevel=4,
-        )
-    elif not result.converged:
+    if options.penalty is None:
+        separation = _separation(fit, options, X, y_idx, s)
+        if separation is not None:
+            fit.separation = separation
+            warnings.warn(
+                separation.message(_parameter_names(fit, feature_names)),
+                SeparationWarning,
+                stacklevel=4,
+            )
+            return
+    if not result.converged:
         hint = " (without a penalty the classes may be separable)." if (
             options.penalty is None
         ) else "."
@@ -337,11 +355,42 @@ def _check(fit: Fit, options: FitOptions) -> None:
         )
 
 
-def _separates(fit: Fit) -> bool:
-    """True when a binary fit's hyperplane classifies every weighted sample strictly right."""
+def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
+    """The data's separation (a :class:`~logistic.inference.Separation`) when the fit
+    shows its symptom and linear programming confirms it; else None.
+
+    The symptom: a fitted margin beyond :data:`SEPARATION_SYMPTOM` (or beyond
+    ``½ log(1/tol)`` for loose tolerances: the solver stops pushing diverging margins
+    once their loss is below ``tol``), or a solver that did not converge. Without it the
+    linear programs are not run, so an ordinary fit pays one pass, not an LP.
+    """
     problem = getattr(fit.problem, "smooth", fit.problem)
-    if not isinstance(problem, LogisticProblem):
-        return False
-    w, b = problem._split(fit.theta)
-    (wrong,) = problem.backend.reduce(obj.block_not_separated, w, b)
-    return float(wrong) == 0.0
+    symptom = min(SEPARATION_SYMPTOM, 0.5 * math.log(1.0 / options.tol))
+    fit_intercept = problem.fit_intercept
+    if isinstance(problem, MultinomialProblem):
+        W, b = problem.split(fit.theta)
+        _, peaks = problem.backend.reduce_keep(mobj.block_max_abs_centered_score, W, b)
+        if max(peaks) <= symptom and fit.converged:
+            return None
+        found = detect_multinomial_separation(
+            X, y_idx, problem.n_classes, s, fit_intercept=fit_intercept, theta=(W, b)
+        )
+    else:
+        w, b = problem._split(fit.theta)
+        _, peaks = problem.backend.reduce_keep(obji.block_max_abs_margin, w, b)
+        if max(peaks) <= symptom and fit.converged:
+            return None
+        found = detect_separation(
+            X, (y_idx == 1), s, fit_intercept=fit_intercept, theta=(w, b)
+        )
+    return None if found.exists else found
+
+
+def _parameter_names(fit: Fit, feature_names) -> list[str]:
+    """Names of θ's coordinates for messages: the features, then "intercept"."""
+    problem = getattr(fit.problem, "smooth", fit.problem)
+    d = problem.n_features
+    names = [str(n) for n in feature_names] if feature_names is not None else [
+        f"x{j + 1}" for j in range(d)
+    ]
+    return [*names, "intercept"] if problem.fit_intercept else names

@@ -15,7 +15,7 @@ import numpy as np
 from ..math.stable import log_sigmoid, log_softmax
 from .fitting import Fit, FitOptions, fit_model
 
-__all__ = ["OvRFit", "fit_ovr", "multiclass_margins", "multiclass_log_proba"]
+__all__ = ["OvRFit", "fit_ovr", "multiclass_log_proba"]
 
 
 @dataclass
@@ -49,23 +49,32 @@ class OvRFit:
         return int(sum(f.n_passes for f in self.fits))
 
 
-def fit_ovr(X, y_idx, s, n_classes: int, options: FitOptions) -> OvRFit:
-    """One binary fit per class (class c against the rest) through the one fit path."""
+def fit_ovr(X, y_idx, s, n_classes: int, options: FitOptions, *, starts=None,
+            feature_names=None) -> OvRFit:
+    """One binary fit per class (class c against the rest) through the one fit path;
+    ``starts``: a warm start per class (or None)."""
     fits = []
     for c in range(n_classes):
         y_c = (y_idx == c).astype(np.int64)
-        fits.append(fit_model(X, y_c, s, n_classes=2, options=options))
+        fits.append(fit_model(X, y_c, s, n_classes=2, options=options,
+                              theta0=None if starts is None else starts[c],
+                              feature_names=feature_names))
     return OvRFit(fits)
 
 
-def multiclass_margins(est, X) -> np.ndarray:
-    """Scores :math:`XW^\\top + b` of shape (n, k) in float64 (the product in X's dtype)."""
-    W = est.coef_.astype(X.dtype, copy=False)
-    return np.asarray(X @ W.T, dtype=np.float64) + est.intercept_
-
-
 def multiclass_log_proba(est, Z) -> np.ndarray:
-    """Log-probabilities from scores: log-softmax (multinomial) or normalised sigmoids (OvR)."""
+    """Log-probabilities from scores: log-softmax (multinomial) or normalised sigmoids (OvR).
+
+    Scores may be ±inf (a finite row whose exact score overflows): the limits are
+    taken, the classes at +inf sharing the probability, a row all at −inf uniform.
+    """
     if getattr(est, "multi_class_", "multinomial") == "ovr":
         Z = log_sigmoid(Z)  # log σ(z_c), then normalise the k probabilities to sum 1
+    if np.all(np.isfinite(Z)):
+        return log_softmax(Z)[0]
+    Z = np.array(Z, dtype=np.float64)
+    top = np.max(Z, axis=1, keepdims=True)
+    at_top = Z == top
+    limit = np.isinf(top[:, 0])
+    Z[limit] = np.where(at_top[limit], 0.0, -np.inf)  # the limit: only the top classes remain
     return log_softmax(Z)[0]

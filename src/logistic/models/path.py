@@ -19,7 +19,8 @@ import numpy as np
 from sklearn.utils.validation import check_X_y
 
 from .fitting import FitOptions, data_backend, fit_model
-from .targets import MULTI_CLASS, check_l1_ratio, encode_targets
+from .params import MULTI_CLASS, check_l1_ratio
+from .targets import encode_targets
 
 __all__ = ["regularization_path", "PathResult", "check_Cs"]
 

@@ -1,64 +1,17 @@
 r"""Labels and weights: classes, class indices and the effective sample weights.
 
 One place for what every estimator (and :func:`~logistic.regularization_path`) checks
-about ``y``, ``sample_weight``, ``class_weight`` and ``l1_ratio``, so the checks are
+about ``y``, ``sample_weight`` and ``class_weight``, so the checks are
 the same on every fit path.
-
-Penalties (scikit-learn's units, :math:`\rho` = ``l1_ratio``):
-
-========== ====================================================== ==============
-penalty    added to :math:`\sum_i s_i\ell_i`                       :math:`\rho`
-========== ====================================================== ==============
-None       0                                                      —
-"l2"       :math:`\frac1{2C}\|w\|^2`                              0
-"l1"       :math:`\frac1C\|w\|_1`                                 1
-elasticnet :math:`\frac1C(\rho\|w\|_1 + \frac{1-\rho}2\|w\|^2)`   ``l1_ratio``
-"firth"    :math:`-\frac12\log\det I(\theta)`                     —
-========== ====================================================== ==============
 """
 
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = [
-    "MULTI_CLASS",
-    "check_l1_ratio",
-    "l1_ratio_of",
-    "encode_targets",
-    "class_sample_weight",
-]
-
-MULTI_CLASS = ("auto", "multinomial", "ovr")
-
-
-def check_l1_ratio(penalty, l1_ratio) -> None:
-    """Validate ``l1_ratio`` for ``penalty`` (required in [0, 1] for elastic-net)."""
-    if penalty == "elasticnet":
-        if (
-            not isinstance(l1_ratio, numbers.Real)
-            or isinstance(l1_ratio, bool)
-            or not 0.0 <= l1_ratio <= 1.0
-        ):
-            raise ValueError(
-                f"l1_ratio must be a number in [0, 1] for penalty='elasticnet', got {l1_ratio!r}."
-            )
-    elif l1_ratio is not None and not (
-        isinstance(l1_ratio, numbers.Real) and 0.0 <= l1_ratio <= 1.0
-    ):
-        raise ValueError(f"l1_ratio must be None or a number in [0, 1], got {l1_ratio!r}.")
-
-
-def l1_ratio_of(penalty, l1_ratio) -> float:
-    """The L1 share ρ of the penalty (0 for "l2", "firth" and None)."""
-    return {"l1": 1.0, "elasticnet": float(l1_ratio) if l1_ratio is not None else 0.0}.get(
-        penalty, 0.0
-    )
-
+__all__ = ["encode_targets", "class_sample_weight"]
 
 def encode_targets(X, y, sample_weight, class_weight):
     """Classes, class indices and the effective sample weights (class weights folded in).
@@ -80,7 +33,34 @@ def encode_targets(X, y, sample_weight, class_weight):
             raise ValueError("sample_weight contains NaN or infinity.")
         if not s.sum() > 0:
             raise ValueError("sample_weight sums to zero: there is nothing to fit.")
-    return classes, y_idx, class_sample_weight(class_weight, classes, y_idx, s)
+    s = class_sample_weight(class_weight, classes, y_idx, s)
+    if s is not None:
+        _check_weight_range(s)
+        totals = np.bincount(y_idx, weights=s, minlength=classes.size)
+        empty = np.flatnonzero(~(totals > 0))
+        if empty.size:
+            raise ValueError(
+                f"class {classes[empty[0]].item()!r} has zero total weight (sample_weight "
+                "times class_weight): the data say nothing about it; drop its samples or "
+                "give them weight."
+            )
+    return classes, y_idx, s
+
+
+#: Total weights outside this range cannot be computed with in float64 (1/S overflows,
+#: per-sample curvatures become subnormal).
+WEIGHT_SUM_RANGE = (1e-280, 1e280)
+
+
+def _check_weight_range(s: np.ndarray) -> None:
+    total = float(np.sum(s))
+    low, high = WEIGHT_SUM_RANGE
+    if not low <= total <= high:
+        raise ValueError(
+            f"the sample weights sum to {total:.3g}, outside [{low:g}, {high:g}] where "
+            "float64 sums stay exact; multiply them by a constant and C by the same "
+            "constant (the fit is the same)."
+        )
 
 
 def class_sample_weight(class_weight, classes, y_idx, s):

@@ -94,7 +94,7 @@ def explain_steps(model, X, y, n_steps: int = 3) -> list[Step]:
     if getattr(model, "solver_", None) != "gd" or isinstance(model.learning_rate, str):
         raise ValueError("explain_steps needs a model fitted with solver='gd' and a float "
                          "learning_rate.")
-    if model.penalty is not None or not model.fit_intercept:
+    if getattr(model, "penalty_", model.penalty) is not None or not model.fit_intercept:
         raise ValueError("explain_steps shows the unpenalised loss with an intercept; fit "
                          "with penalty=None and fit_intercept=True.")
     X = np.asarray(X, dtype=float)

@@ -351,7 +351,7 @@ def _solver_section(model, seconds, fit_warnings) -> str:
     """Solver and convergence; ``seconds=None`` for a loaded model (no history, no timing)."""
     rows = [
         ["solver", model.solver_],
-        ["penalty", f"L2, C = {model.C:g}" if model.penalty == "l2" else "none"],
+        ["penalty", f"L2, C = {model.C:g}" if model.penalty_ == "l2" else "none"],
         ["fit intercept", bool(model.fit_intercept)],
         ["iterations", int(model.n_iter_[0])],
         ["converged", bool(model.converged_)],

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..math import binary as obj
 
-__all__ = ["LogisticProblem", "HESSIAN_MIN_ROWS", "HESSIAN_ROWS_PER_PARAM"]
+__all__ = ["LogisticProblem", "HESSIAN_MIN_ROWS", "HESSIAN_ROWS_PER_PARAM", "require_finite"]
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -159,7 +159,7 @@ class LogisticProblem:
             H = np.block([[H_ww, H_wb[:, None]], [H_wb[None, :], np.reshape(H_bb, (1, 1))]])
         else:
             H = H_ww
-        return H * self.scale
+        return require_finite(H * self.scale, self.backend, "Hessian")
 
     def _loss_grad_kept(self, theta: np.ndarray) -> tuple[float, np.ndarray, list]:
         """Objective, gradient, and the Newton weights of each block, kept where the
@@ -189,7 +189,8 @@ class LogisticProblem:
             v_w, v_b = self._split(v)
             self.passes += 1
             Hv_w, Hv_b = self.backend.reduce(obj.block_hessp, v_w, v_b, per_block=h)
-            return self._join(Hv_w + self.alpha * v_w, Hv_b) * self.scale
+            Hv = self._join(Hv_w + self.alpha * v_w, Hv_b) * self.scale
+            return require_finite(Hv, self.backend, "Hessian-vector product")
 
         return f, g, hessp
 
@@ -204,3 +205,18 @@ class LogisticProblem:
         sq, sw = self.backend.reduce(obj.block_gram_trace)
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
         return (0.25 * total + self.alpha) * self.scale
+
+
+def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
+    """``values`` if finite; otherwise a ``ValueError`` naming the column of X whose
+    magnitude overflows the curvature (the largest one; one extra pass, only then)."""
+    if np.all(np.isfinite(values)):
+        return values
+    _, peaks = backend.reduce_keep(obj.block_column_max_abs)
+    peak = np.max(np.stack([np.asarray(p, dtype=np.float64) for p in peaks]), axis=0)
+    j = int(np.argmax(peak))
+    raise ValueError(
+        f"column {j} of X has values up to {peak[j]:.3g}: their squares overflow "
+        f"{np.dtype(backend.dtype).name} in the {what}. Rescale the column (e.g. "
+        "StandardScaler), or use solver='lbfgs', which works in standardised coordinates."
+    )

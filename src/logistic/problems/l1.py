@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..math import binary as obj
-from .binary import LogisticProblem
+from .binary import LogisticProblem, require_finite
 
 __all__ = ["L1Problem", "ColumnModel"]
 
@@ -195,4 +195,4 @@ def _binary_hessian_subset(problem, theta, idx):
         H = np.block([[H_JJ, H_Jb[:, None]], [H_Jb[None, :], np.reshape(H_bb, (1, 1))]])
     else:
         H = H_JJ
-    return H * problem.scale
+    return require_finite(H * problem.scale, problem.backend, "Hessian")

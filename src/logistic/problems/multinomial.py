@@ -38,6 +38,7 @@ import numpy as np
 
 from ..math import binary as obj
 from ..math import multinomial as mobj
+from .binary import require_finite
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 
@@ -140,7 +141,8 @@ class MultinomialProblem:
             V, v_b = self.split(v)
             self.passes += 1
             HV, Hv_b = self.backend.reduce(mobj.block_hessp, V, v_b, per_block=kept)
-            return self.join(HV + self.alpha * V, Hv_b) * self.scale
+            Hv = self.join(HV + self.alpha * V, Hv_b) * self.scale
+            return require_finite(Hv, self.backend, "Hessian-vector product")
 
         return f, g, hessp
 
@@ -160,7 +162,8 @@ class MultinomialProblem:
         else:
             blocks = self.hessian_backend.reduce(mobj.block_hess_columns_at, W, b, None)
             ratio = self._hessian_ratio
-        H = self._assemble(*blocks, np.arange(d), None, ratio=ratio)
+        H = require_finite(self._assemble(*blocks, np.arange(d), None, ratio=ratio),
+                           self.backend, "Hessian")
         mu = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
         if self.fit_intercept:  # shifting every intercept by the same amount
             H[self.n_coef :, self.n_coef :] += mu / k
@@ -187,7 +190,7 @@ class MultinomialProblem:
             cols = np.unique(idx[idx < self.n_coef] % d)
         self.passes += 1
         blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
-        return self._assemble(*blocks, cols, idx)
+        return require_finite(self._assemble(*blocks, cols, idx), self.backend, "Hessian")
 
     def _assemble(self, H_WW, H_Wb, H_bb, cols, idx, ratio=1.0) -> np.ndarray:
         """Per-class-pair blocks → the (penalised, scaled) Hessian in θ's layout."""

@@ -16,9 +16,17 @@ with equality at :math:`z = 0`, the Hessian is largest at :math:`\\theta = 0`, s
 by :math:`\\tfrac12\\eta\\|g\\|^2`, :math:`\\eta` is halved (backtracking).
 
 A fixed float learning rate is used as given, with no safety net — too large a rate
-makes the loss oscillate or grow, which is worth seeing once. The run stops when the
-decrease the next step would bring, :math:`\\tfrac12\\eta\\|g\\|^2`, is at most
-``tol·|f|`` (a gradient-norm test), or after ``max_iter`` steps.
+makes the loss oscillate or grow, which is worth seeing once (``history_`` shows every
+step; the iterate with the lowest objective is the one returned).
+
+What ``converged`` means here. The run stops when the decrease the next step would
+bring, :math:`\\tfrac12\\eta\\|g\\|^2`, is at most ``tol·|f|`` — a gradient-norm
+test, *not* an estimate of the gap to the optimum: on a problem with curvature between
+:math:`\\mu` and :math:`L` the gap can still be :math:`L/\\mu` times larger (on
+ill-conditioned data, orders of magnitude above ``tol``). So ``converged_=True`` for
+``"gd"`` means exactly "the next step would change the objective by at most
+``tol·|f|``"; the other solvers' ``tol`` bounds the gap itself. Use them when the
+answer matters; ``"gd"`` is here to be watched.
 """
 
 from __future__ import annotations
@@ -81,22 +89,31 @@ def gradient_descent(
     theta = np.array(theta0, dtype=np.float64)
     f, g = problem.loss_grad(theta)
     history.record(f, g)
+    best = (f, theta)  # a too-large fixed rate can climb: the best iterate is returned
+
+    def result(n_iter: int, converged: bool, message: str) -> SolverResult:
+        f_best, theta_best = best
+        if f_best < f:
+            message += "; returned the best iterate, not the last"
+        return SolverResult(theta_best, f_best, n_iter, converged, history, message)
+
     for it in range(1, max_iter + 1):
         if 0.5 * eta * float(g @ g) <= tol * abs(f):
-            return SolverResult(theta, f, it - 1, True, history, "gradient norm below tol")
+            return result(it - 1, True, "next step's decrease below tol")
         theta_new = theta - eta * g  # the update of the tutorials
         f_new, g_new = problem.loss_grad(theta_new)
         while auto and not f_new <= f - 0.5 * eta * float(g @ g):
             eta *= 0.5  # backtracking: the step was too long
             if eta < 1e-300:
-                return SolverResult(theta, f, it - 1, False, history, "line search failed")
+                return result(it - 1, False, "line search failed")
             theta_new = theta - eta * g
             f_new, g_new = problem.loss_grad(theta_new)
         if not np.isfinite(f_new):
-            message = "diverged: learning rate too large"
-            return SolverResult(theta, f, it - 1, False, history, message)
+            return result(it - 1, False, "diverged: learning rate too large")
         theta, f, g = theta_new, f_new, g_new
+        if f < best[0]:
+            best = (f, theta)
         history.record(f, g)
         if notify(callback, it, theta, f, g):
-            return SolverResult(theta, f, it, False, history, "stopped by callback")
-    return SolverResult(theta, f, max_iter, False, history, "max_iter reached")
+            return result(it, False, "stopped by callback")
+    return result(max_iter, False, "max_iter reached")

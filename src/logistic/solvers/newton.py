@@ -27,10 +27,9 @@ subsampled one.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as la
 
-from ..math.blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
+from ._linalg import cho_solve, ridge_cholesky
 from ._linesearch import backtrack, objective_rtol
 
 __all__ = ["newton", "newton_direction"]
@@ -38,24 +37,10 @@ __all__ = ["newton", "newton_direction"]
 
 def newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Solve :math:`H p = -g` by Cholesky; regularise minimally if H is not positive definite."""
-    with factor_threads(H.shape[0]):
-        return _newton_direction(H, g)
-
-
-def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    try:
-        return -la.cho_solve(la.cho_factor(H, lower=True, check_finite=False), g)
-    except la.LinAlgError:
-        pass
-    scale = max(float(np.max(np.abs(np.diag(H)))), np.finfo(float).tiny)
-    tau = 1e-12 * scale
-    eye = np.eye(H.shape[0])
-    while tau < scale:  # Levenberg-style: the smallest ridge that makes H + τI factor
-        try:
-            return -la.cho_solve(la.cho_factor(H + tau * eye, lower=True), g)
-        except la.LinAlgError:
-            tau *= 100
-    return -g / scale
+    factor, scale = ridge_cholesky(H)
+    if factor is None:
+        return -g / scale
+    return -cho_solve(factor, g)
 
 
 def newton(

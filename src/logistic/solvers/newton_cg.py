@@ -27,10 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.linalg as la
 
-from ..math.blas import factor_threads
 from ._base import Callback, History, SolverResult, gap_estimate, notify
+from ._linalg import cho_solve, ridge_cholesky
 from ._linesearch import backtrack, objective_rtol
 
 __all__ = ["newton_cg", "conjugate_gradient", "AFTER_STEP_SAFETY"]
@@ -88,13 +87,12 @@ def lagged_hessian_preconditioner(problem, theta) -> Callable[[np.ndarray], np.n
     take a handful of exact products.
     """
     H = problem.hessian(theta, low_precision=True)
-    with factor_threads(H.shape[0]):
-        try:
-            factor = la.cho_factor(H, lower=True, check_finite=False)
-        except la.LinAlgError:
-            scale = float(np.max(np.abs(np.diag(H)))) or 1.0
-            factor = la.cho_factor(H + 1e-10 * scale * np.eye(H.shape[0]), lower=True)
-    return lambda r: la.cho_solve(factor, r, check_finite=False)
+    factor, _ = ridge_cholesky(H)
+    if factor is None:  # no ridge helps: Jacobi (diagonal) preconditioning instead
+        d = np.abs(np.diag(H))
+        d = np.where(d > 0, d, 1.0)
+        return lambda r: r / d
+    return lambda r: cho_solve(factor, r)
 
 
 def newton_cg(
