@@ -181,7 +181,7 @@ def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:
     """Partial column sums of :math:`s_i x_i` and :math:`s_i x_i^2`, and :math:`\\sum_i s_i`."""
     xp = array_namespace(y)
     if sp.issparse(X):
-        sw = xp.ones_like(y) if s is None else s
+        sw = np.ones(y.shape[0]) if s is None else s  # y may be one-hot (n, k)
         first = X.T @ sw
         second = X.multiply(X).T @ sw
         return first, second, xp.sum(sw)

@@ -20,10 +20,11 @@ gradient; Newton's few iterations win while ``d`` is modest relative to ``n`` an
 ``d×d`` matrix fits comfortably. Sparse or wide data use Hessian-vector products.
 
 How the chosen solver sees the problem (:func:`presentation`): solvers that are not
-affine-invariant (L-BFGS, Newton-CG) run in standardised coordinates on tall binary
+affine-invariant (L-BFGS, Newton-CG) run in standardised coordinates on tall
 data (:class:`~logistic.problems.StandardizedProblem`), except that Newton-CG on dense
 data of at most :data:`HESSIAN_PRECONDITION_MAX_PARAMS` parameters is preconditioned
 by a lagged Hessian instead (affine-invariant, so no standardising is needed).
+Multinomial problems are standardised the same way, class by class.
 """
 
 from __future__ import annotations
@@ -85,13 +86,16 @@ def resolve_solver(solver: str, problem, sparse: bool) -> str:
 def presentation(problem, solver: str, sparse: bool) -> str:
     """How ``solver`` sees ``problem``: ``"precondition"``, ``"standardize"`` or ``"as is"``.
 
-    Only binary smooth problems are transformed (the standardising map is written
-    for one coefficient vector and one intercept).
+    Smooth problems only (binary and multinomial; the L1 solver works on exact
+    Hessians and is affine-invariant already).
     """
-    if not isinstance(problem, LogisticProblem):
+    if not isinstance(problem, LogisticProblem | MultinomialProblem):
         return "as is"
-    if solver == "newton-cg" and not sparse and problem.n_params <= HESSIAN_PRECONDITION_MAX_PARAMS:
+    binary = isinstance(problem, LogisticProblem)
+    if (binary and solver == "newton-cg" and not sparse
+            and problem.n_params <= HESSIAN_PRECONDITION_MAX_PARAMS):
         return "precondition"
-    if solver in STANDARDIZED_SOLVERS and problem.backend.n_samples > problem.n_params:
+    per_class = problem.n_features + int(problem.fit_intercept)  # θ of one class
+    if solver in STANDARDIZED_SOLVERS and problem.backend.n_samples > per_class:
         return "standardize"
     return "as is"

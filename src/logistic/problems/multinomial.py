@@ -154,7 +154,7 @@ class MultinomialProblem:
         already float32).
         """
         W, b = self.split(theta)
-        k, d = self.n_classes, self.n_features
+        d = self.n_features
         if self.hessian_backend is None:
             self.passes += 1
             blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, None)
@@ -164,11 +164,26 @@ class MultinomialProblem:
             ratio = self._hessian_ratio
         H = require_finite(self._assemble(*blocks, np.arange(d), None, ratio=ratio),
                            self.backend, "Hessian")
-        mu = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
+        return self._deflate(H, np.arange(self.n_params), coef=True)
+
+    def _deflate(self, H: np.ndarray, idx: np.ndarray, *, coef: bool) -> np.ndarray:
+        """Add :math:`\\mu\\,uu^\\top/k` for each shift direction u the loss is blind to,
+        restricted to the parameters ``idx`` of ``H``: all intercepts together, and with
+        ``coef`` (no L2 part) all classes' coefficients of one column together.
+
+        The gradient is orthogonal to these directions, so a Newton step is unchanged
+        by the deflation.
+        """
+        k, d = self.n_classes, self.n_features
+        mu = max(float(np.mean(np.diag(H))), np.finfo(float).tiny) / k
+        in_w = idx < self.n_coef
+        same = np.zeros((idx.size, idx.size), dtype=bool)
         if self.fit_intercept:  # shifting every intercept by the same amount
-            H[self.n_coef :, self.n_coef :] += mu / k
-        if self.alpha == 0.0:  # shifting every class row of W by the same vector
-            H[: self.n_coef, : self.n_coef] += (mu / k) * np.kron(np.ones((k, k)), np.eye(d))
+            same |= np.outer(~in_w, ~in_w)
+        if coef and self.alpha == 0.0:  # shifting every class row of W by the same vector
+            col = np.where(in_w, idx % d, -1)
+            same |= np.outer(in_w, in_w) & (col[:, None] == col[None, :])
+        H[same] += mu
         return H
 
     def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -176,8 +191,17 @@ class MultinomialProblem:
         f, g = self.loss_grad(theta)
         return f, g, self.hessian(theta)
 
-    def hessian_subset(self, theta: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-        """The raw Hessian (no deflation) restricted to parameters ``idx`` (None: all).
+    def hessian_subset(
+        self, theta: np.ndarray, idx: np.ndarray | None, *, deflate: bool = False
+    ) -> np.ndarray:
+        """The Hessian restricted to parameters ``idx`` (None: all): raw, or with
+        ``deflate`` its null space deflated as in :meth:`hessian`.
+
+        The raw Hessian is singular along the shifts the loss is blind to. With an L1
+        term it must stay raw (a deflated model, solved exactly, would be
+        well-posed but the L1 term is not blind to the coefficients' shift; the L1
+        solver moves along it by :meth:`logistic.problems.L1Problem.recenter`); without
+        one, deflating makes the inner solve exact.
 
         One pass, reading only the feature columns that ``idx`` touches.
         """
@@ -190,7 +214,10 @@ class MultinomialProblem:
             cols = np.unique(idx[idx < self.n_coef] % d)
         self.passes += 1
         blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
-        return require_finite(self._assemble(*blocks, cols, idx), self.backend, "Hessian")
+        H = require_finite(self._assemble(*blocks, cols, idx), self.backend, "Hessian")
+        if deflate:
+            H = self._deflate(H, np.arange(self.n_params) if idx is None else idx, coef=True)
+        return H
 
     def _assemble(self, H_WW, H_Wb, H_bb, cols, idx, ratio=1.0) -> np.ndarray:
         """Per-class-pair blocks → the (penalised, scaled) Hessian in θ's layout."""

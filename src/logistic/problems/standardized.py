@@ -42,16 +42,18 @@ class StandardizedProblem:
 
     Exposes the same methods as :class:`logistic.problems.binary.LogisticProblem` (those the
     wrapped problem has), so any solver runs on it unchanged; map its solution back
-    with :meth:`to_original`.
+    with :meth:`to_original`. A multinomial problem is transformed class by class
+    (every row of ``W`` and its intercept as one binary θ).
     """
 
     def __init__(self, problem):
         self.problem = problem
         self.n_params = problem.n_params
         self.n_features = problem.n_features
+        self.n_rows = getattr(problem, "n_classes", 1) if hasattr(problem, "n_coef") else 1
         self.fit_intercept = problem.fit_intercept
         self.scale = problem.scale
-        self.objective_rtol = problem.objective_rtol
+        self.objective_rtol = getattr(problem, "objective_rtol", 8 * np.finfo(float).eps)
         problem.passes += 1
         first, second, total = problem.backend.reduce(obj.block_column_moments)
         mean = first / total
@@ -71,38 +73,42 @@ class StandardizedProblem:
     def user_objective(self, f: float) -> float:
         return self.problem.user_objective(f)
 
+    def _parts(self, theta: np.ndarray):
+        """θ → (W of shape (rows, d), b of shape (rows,) or None): views of a copy."""
+        theta = np.array(theta, dtype=np.float64)
+        m = self.n_rows * self.n_features
+        W = theta[:m].reshape(self.n_rows, self.n_features)
+        return theta, W, (theta[m:] if self.fit_intercept else None)
+
     # θ = T θ'  and the transposed map for gradients
     def to_original(self, theta_s: np.ndarray) -> np.ndarray:
-        d = self.n_features
-        theta = np.array(theta_s, dtype=np.float64)
-        theta[:d] = theta_s[:d] / self.sigma
-        if self.fit_intercept:
-            theta[d] = theta_s[d] - float(self.mean @ theta[:d])
+        theta, W, b = self._parts(theta_s)
+        W /= self.sigma
+        if b is not None:
+            b -= W @ self.mean
         return theta
 
     def to_standardized(self, theta: np.ndarray) -> np.ndarray:
-        d = self.n_features
-        theta_s = np.array(theta, dtype=np.float64)
-        theta_s[:d] = theta[:d] * self.sigma
-        if self.fit_intercept:
-            theta_s[d] = theta[d] + float(self.mean @ theta[:d])
+        theta_s, W, b = self._parts(theta)
+        if b is not None:
+            b += W @ self.mean
+        W *= self.sigma
         return theta_s
 
     def _transpose(self, g: np.ndarray) -> np.ndarray:
         """:math:`T^\\top g`."""
-        d = self.n_features
-        out = np.array(g, dtype=np.float64)
-        if self.fit_intercept:
-            out[:d] = (g[:d] - self.mean * g[d]) / self.sigma
-        else:
-            out[:d] = g[:d] / self.sigma
+        out, G, g_b = self._parts(g)
+        if g_b is not None:
+            G -= np.outer(g_b, self.mean)
+        G /= self.sigma
         return out
 
     def gradient_norm(self, g_s: np.ndarray) -> float:
         """2-norm of the original gradient :math:`T^{-\\top} g'` (for histories)."""
-        d = self.n_features
-        g = np.array(g_s, dtype=np.float64)
-        g[:d] = g_s[:d] * self.sigma + (self.mean * g_s[d] if self.fit_intercept else 0.0)
+        g, G, g_b = self._parts(g_s)
+        G *= self.sigma
+        if g_b is not None:
+            G += np.outer(g_b, self.mean)
         return float(np.linalg.norm(g))
 
     # -- the problem protocol ---------------------------------------------------

@@ -57,9 +57,9 @@ minimum-norm subgradient of :math:`F`, which is zero exactly at the optimum.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as la
 
 from ._base import Callback, History, SolverResult, notify
+from ._linalg import cho_solve, ridge_cholesky
 
 __all__ = ["proximal_newton", "min_norm_subgradient", "soft_threshold", "cd_quadratic"]
 
@@ -165,10 +165,10 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
         cand = np.zeros(m)
         if A.size:
             rhs = Htheta[A] - g[A] - lam[A] * sigma[A]
-            try:
-                cand[A] = la.cho_solve(la.cho_factor(H[np.ix_(A, A)], lower=True), rhs)
-            except (la.LinAlgError, ValueError):
+            factor, _ = ridge_cholesky(H[np.ix_(A, A)])  # singular: the smallest ridge
+            if factor is None:
                 return None
+            cand[A] = cho_solve(factor, rhs)
             bad = A[pen[A] & (np.sign(cand[A]) != sigma[A])]
             if bad.size:  # ratio test: the first coordinate to reach zero on the segment
                 ratios = u[bad] / (u[bad] - cand[bad])
@@ -215,7 +215,9 @@ def proximal_newton(
     ----------
     problem : has ``loss``, ``loss_grad``, ``hessian_subset(θ, idx)``, ``l1_weights``
         and ``penalty`` (e.g. :class:`logistic.problems.l1.L1Problem`). A problem with
-        no ``l1_weights`` is treated as :math:`\\lambda = 0` (plain Newton).
+        no ``l1_weights`` is treated as :math:`\\lambda = 0` (plain Newton). Its optional
+        ``recenter(θ, f, g)`` takes a descent step along directions the smooth part is
+        blind to, after every accepted step.
     tol : stop when the proximal Newton decrement :math:`-q(\\delta) \\le` ``tol·|F|``
         and no coordinate outside the working set violates optimality.
     max_iter : maximum outer iterations.
@@ -231,6 +233,7 @@ def proximal_newton(
     lam = np.asarray(getattr(problem, "l1_weights", np.zeros(problem.n_params)))
     penalty = getattr(problem, "penalty", lambda th: float(lam @ np.abs(th)))
     evaluate = getattr(problem, "loss_grad_model", None)
+    recenter = getattr(problem, "recenter", None)
     if evaluate is None:
         evaluate = lambda th: (*problem.loss_grad(th), None)  # noqa: E731
     history = History()
@@ -280,11 +283,15 @@ def proximal_newton(
             return SolverResult(theta, F, it, converged, history, msg)
         F_old = F
         theta, F, f, g, model, t = step
+        decrease = F_old - F  # what the model's step brought (the extrapolation's check)
+        if recenter is not None:  # a free descent step the model cannot see (multinomial)
+            theta, f, g = recenter(theta, f, g)
+            F = f + penalty(theta)
         history.record(F, min_norm_subgradient(theta, g, lam))
         if done:
             return SolverResult(theta, F, it, True, history, "proximal Newton decrement below tol")
         q_full = q_last if t_last == 1.0 and t == 1.0 else None
-        if max(_extrapolated_gap(q_full, q, F_old - F), 10 * left_in_model) <= tol * abs(F):
+        if max(_extrapolated_gap(q_full, q, decrease), 10 * left_in_model) <= tol * abs(F):
             ws_next, _ = _working_set(theta, g, lam, max_new=theta.size)
             if np.isin(ws_next, ws).all():
                 return SolverResult(theta, F, it, True, history,
