@@ -45,6 +45,7 @@ __all__ = [
     "block_loss_grad_hess",
     "block_loss_grad_weights",
     "block_hessian",
+    "standardized_block",
     "block_hessp",
     "block_gram_trace",
     "block_column_moments",
@@ -142,16 +143,41 @@ def _weighted_gram(xp, X, h, dtype=None):
     return xp.astype(G, xp.float64)
 
 
-def block_hessian(X, y, s, w, b, gram_dtype=None):
+def block_hessian(X, y, s, w, b, gram_dtype=None, standardize=None):
     """Partial Hessian blocks (ww, wb, bb) of one block, without loss or gradient.
 
     ``gram_dtype`` optionally lowers the precision of the ``ww`` product (see
-    :func:`_weighted_gram`).
+    :func:`_weighted_gram`). ``standardize=(mean, sigma)`` gives the blocks of the
+    standardised design :math:`x' = (x - \\mu)/\\sigma` instead (dense blocks): the
+    Hessian in standardised coordinates, formed without the cancellation that
+    transforming the raw one would suffer when a column's offset dwarfs its spread
+    (a timestamp column, say).
     """
     xp = array_namespace(y)
     _, _, h = loss_and_sigmoid(y, _margins(xp, X, w, b))
     h = _weighted(h, s)
-    return _weighted_gram(xp, X, h, gram_dtype), _rmatvec(xp, X, h), xp.sum(h)
+    if standardize is None:
+        return _weighted_gram(xp, X, h, gram_dtype), _rmatvec(xp, X, h), xp.sum(h)
+    Xs = standardized_block(xp, X, standardize, gram_dtype or X.dtype)
+    if sp.issparse(Xs):
+        return _weighted_gram(xp, Xs, h), _rmatvec(xp, Xs, h), xp.sum(h)
+    root = xp.astype(xp.sqrt(h), Xs.dtype, copy=False)
+    A = Xs * root[:, None]
+    return (xp.astype(_gram(A), xp.float64), xp.astype(A.T @ root, xp.float64), xp.sum(h))
+
+
+def standardized_block(xp, X, standardize, dtype):
+    """:math:`(X_b - \\mu)/\\sigma` in ``dtype`` (a new dense array; a sparse block
+    needs :math:`\\mu = 0` and stays sparse)."""
+    mean, sigma = standardize
+    if sp.issparse(X):
+        if np.any(mean):
+            raise ValueError("a sparse block can only be scaled, not centred")
+        return sp.csr_matrix(X.multiply(1.0 / sigma)).astype(dtype)
+    # centred and scaled in X's own precision, then cast (a float64 column beyond float32's
+    # range is fine once scaled)
+    Xs = (X - xp.astype(xp.asarray(mean), X.dtype)) / xp.astype(xp.asarray(sigma), X.dtype)
+    return xp.astype(Xs, dtype, copy=False)
 
 
 def block_loss_grad_hess(X, y, s, w, b):
@@ -177,15 +203,23 @@ def block_gram_trace(X, y, s) -> tuple[Any, Any]:
     return xp.sum(sq * s), xp.sum(s)
 
 
-def block_column_moments(X, y, s) -> tuple[Any, Any, Any]:
-    """Partial column sums of :math:`s_i x_i` and :math:`s_i x_i^2`, and :math:`\\sum_i s_i`."""
+def block_column_moments(X, y, s, unit=None) -> tuple[Any, Any, Any]:
+    """Partial column sums of :math:`s_i x_i` and :math:`s_i x_i^2`, and :math:`\\sum_i s_i`.
+
+    ``unit``: per-column divisors (e.g. the columns' largest magnitudes), for columns
+    whose squares would overflow: the moments of :math:`x/\\text{unit}` come back.
+    """
     xp = array_namespace(y)
     if sp.issparse(X):
         sw = np.ones(y.shape[0]) if s is None else s  # y may be one-hot (n, k)
+        if unit is not None:
+            X = sp.csr_matrix(X.multiply(1.0 / unit))
         first = X.T @ sw
         second = X.multiply(X).T @ sw
         return first, second, xp.sum(sw)
-    Xf = xp.astype(X, xp.float64, copy=False)
+    Xf = xp.astype(X, xp.float64, copy=unit is not None)
+    if unit is not None:
+        Xf /= unit
     if s is None:
         return xp.sum(Xf, axis=0), xp.sum(Xf * Xf, axis=0), float(y.shape[0])
     return s @ Xf, s @ (Xf * Xf), xp.sum(s)

@@ -38,6 +38,8 @@ from typing import Any
 import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
+from .binary import standardized_block
+
 __all__ = [
     "block_loss",
     "block_loss_grad",
@@ -134,11 +136,13 @@ def _colsum(X, h, cols=None):
                      xp.float64)
 
 
-def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
+def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any, Any]:
     """Hessian blocks on the feature columns ``cols`` (all when None), given kept ``(P, s)``.
 
     Returns ``(H_WW, H_Wb, H_bb)`` of shapes ``(k, k, m, m)``, ``(k, k, m)``, ``(k, k)``
-    with ``H_WW[c, c'] = X_Jᵀ diag(s (p_c δ_cc' − p_c p_c')) X_J``.
+    with ``H_WW[c, c'] = X_Jᵀ diag(s (p_c δ_cc' − p_c p_c')) X_J``; with
+    ``standardize=(mean, sigma)`` (all columns) those of the standardised design
+    (see :func:`logistic.math.binary.block_hessian`).
     """
     xp = array_namespace(Y)
     P, s = kept
@@ -148,6 +152,8 @@ def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
     H_Wb = xp.zeros((k, k, m), dtype=xp.float64)
     H_bb = xp.zeros((k, k), dtype=xp.float64)
     XJ = X if cols is None else X[:, cols]
+    if standardize is not None:
+        XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
     for c in range(k):
         # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
         Hc = P[:, c : c + 1] * ((xp.arange(c, k) == c) - P[:, c:])
@@ -166,10 +172,10 @@ def block_hess_columns(X, Y, s, kept, cols) -> tuple[Any, Any, Any]:
     return H_WW, H_Wb, H_bb
 
 
-def block_hess_columns_at(X, Y, s, W, b, cols) -> tuple[Any, Any, Any]:
+def block_hess_columns_at(X, Y, s, W, b, cols, standardize=None) -> tuple[Any, Any, Any]:
     """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here)."""
     _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
-    return block_hess_columns(X, Y, s, (P, s), cols)
+    return block_hess_columns(X, Y, s, (P, s), cols, standardize)
 
 
 def block_loss_grad_hess(X, Y, s, W, b):

@@ -42,6 +42,7 @@ __all__ = [
     "sigmoid_and_weight",
     "loss_and_sigmoid",
     "log_softmax",
+    "norm2",
 ]
 
 
@@ -108,3 +109,13 @@ def log_softmax(Z: Any) -> tuple[Any, Any]:
     m = xp.max(Z, axis=1, keepdims=True)
     lse = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
     return Z - lse, lse
+
+
+def norm2(v: Any) -> float:
+    r"""The 2-norm :math:`\|v\|` without overflow: :math:`m\,\|v/m\|`, :math:`m = \max|v_j|`
+    (a gradient of columns near 1e160 has a finite norm whose square is not)."""
+    xp = array_namespace(v)
+    m = float(xp.max(xp.abs(v))) if v.shape[0] else 0.0
+    if not 0.0 < m < float("inf"):
+        return m
+    return m * float(xp.linalg.vector_norm(v / m))

@@ -19,12 +19,13 @@ Forming the Hessian costs about ``n·d²`` flops per iteration against ``n·d`` 
 gradient; Newton's few iterations win while ``d`` is modest relative to ``n`` and the
 ``d×d`` matrix fits comfortably. Sparse or wide data use Hessian-vector products.
 
-How the chosen solver sees the problem (:func:`presentation`): solvers that are not
-affine-invariant (L-BFGS, Newton-CG) run in standardised coordinates on tall
-data (:class:`~logistic.problems.StandardizedProblem`), except that Newton-CG on dense
-data of at most :data:`HESSIAN_PRECONDITION_MAX_PARAMS` parameters is preconditioned
-by a lagged Hessian instead (affine-invariant, so no standardising is needed).
-Multinomial problems are standardised the same way, class by class.
+How the chosen solver sees the problem (:func:`presentation`): the smooth solvers run
+in standardised coordinates on tall data (:class:`~logistic.problems.StandardizedProblem`,
+binary and multinomial, class by class) — L-BFGS and Newton-CG because they are not
+affine-invariant, Newton because its Hessian is accurate only when formed from centred
+columns (a timestamp column's offset dwarfs its spread); and Newton-CG on dense binary
+data of at most :data:`HESSIAN_PRECONDITION_MAX_PARAMS` parameters is also
+preconditioned by a lagged Hessian.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ NEWTON_MAX_PARAMS = 1000
 MULTINOMIAL_NEWTON_MAX_PARAMS = 1000
 #: Largest dense problem whose Hessian Newton-CG factors as a preconditioner.
 HESSIAN_PRECONDITION_MAX_PARAMS = 4000
-#: Solvers that are not affine-invariant: run in standardised coordinates on tall data.
-STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg")
+#: Solvers run in standardised coordinates on tall data: L-BFGS and Newton-CG are not
+#: affine-invariant; Newton is, in exact arithmetic, but its Hessian of columns whose
+#: offset dwarfs their spread (timestamps) is only accurate when formed centred.
+STANDARDIZED_SOLVERS = ("lbfgs", "newton-cg", "newton")
 
 
 def choose_binary_solver(n_samples: int, n_params: int, sparse: bool) -> str:
@@ -83,19 +86,18 @@ def resolve_solver(solver: str, problem, sparse: bool) -> str:
     return choose_binary_solver(problem.backend.n_samples, problem.n_params, sparse)
 
 
-def presentation(problem, solver: str, sparse: bool) -> str:
-    """How ``solver`` sees ``problem``: ``"precondition"``, ``"standardize"`` or ``"as is"``.
+def presentation(problem, solver: str, sparse: bool) -> tuple[bool, bool]:
+    """How ``solver`` sees ``problem``: ``(standardize, precondition)``.
 
     Smooth problems only (binary and multinomial; the L1 solver works on exact
-    Hessians and is affine-invariant already).
+    Hessians of the working set). Standardising needs tall data (more rows than one
+    class's parameters); the lagged-Hessian preconditioner of Newton-CG, binary dense
+    problems of at most :data:`HESSIAN_PRECONDITION_MAX_PARAMS` parameters.
     """
     if not isinstance(problem, LogisticProblem | MultinomialProblem):
-        return "as is"
-    binary = isinstance(problem, LogisticProblem)
-    if (binary and solver == "newton-cg" and not sparse
-            and problem.n_params <= HESSIAN_PRECONDITION_MAX_PARAMS):
-        return "precondition"
+        return False, False
     per_class = problem.n_features + int(problem.fit_intercept)  # θ of one class
-    if solver in STANDARDIZED_SOLVERS and problem.backend.n_samples > per_class:
-        return "standardize"
-    return "as is"
+    standardize = solver in STANDARDIZED_SOLVERS and problem.backend.n_samples > per_class
+    precondition = (isinstance(problem, LogisticProblem) and solver == "newton-cg"
+                    and not sparse and problem.n_params <= HESSIAN_PRECONDITION_MAX_PARAMS)
+    return standardize, precondition

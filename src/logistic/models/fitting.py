@@ -179,12 +179,10 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
         return L1Problem(problem, l1=0.0), extra  # a smooth problem: proximal Newton = Newton
     if isinstance(problem, MultinomialProblem) and solver == "newton" and options.solver == "auto":
         _maybe_subsample_hessian(problem)
-    how = presentation(problem, solver, sparse)
-    if how == "precondition":
+    standardize, precondition = presentation(problem, solver, sparse)
+    if precondition:
         extra["precondition"] = True
-    elif how == "standardize":
-        return StandardizedProblem(problem), extra
-    return problem, extra
+    return (StandardizedProblem(problem) if standardize else problem), extra
 
 
 def _maybe_subsample_hessian(problem: MultinomialProblem) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from rich.console import Console
+
+from ..math.stable import norm2
 
 __all__ = ["progress_callback"]
 
@@ -22,7 +23,7 @@ def progress_callback(problem, solver: str):
     def callback(it, theta, f, g):
         console.print(
             f"  iter {it:5d}  objective {problem.user_objective(f):.10g}  "
-            f"|grad| {np.linalg.norm(g) / problem.scale:.3e}  "
+            f"|grad| {norm2(g) / problem.scale:.3e}  "
             f"{time.perf_counter() - t0:7.2f}s"
         )
         return False

@@ -132,29 +132,37 @@ class LogisticProblem:
         """Objective, gradient and the dense (n_params × n_params) Hessian, in one pass."""
         w, b = self._split(theta)
         self.passes += 1
-        loss, g_w, g_b, H_ww, H_wb, H_bb = self.backend.reduce(
-            obj.block_loss_grad_hess, w, b, min_rows=self._gram_rows
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+            loss, g_w, g_b, H_ww, H_wb, H_bb = self.backend.reduce(
+                obj.block_loss_grad_hess, w, b, min_rows=self._gram_rows
+            )
         f, g = self._penalised(loss, g_w, g_b, w)
         return f, g, self._assemble_hessian(H_ww, H_wb, H_bb)
 
-    def hessian(self, theta: np.ndarray, *, low_precision: bool = False) -> np.ndarray:
+    def hessian(
+        self, theta: np.ndarray, *, low_precision: bool = False, standardize=None
+    ) -> np.ndarray:
         """The (n_params × n_params) Hessian, estimated on a row subsample for tall data.
 
         One pass over the subsample (or over all rows when :attr:`hessian_is_exact`).
         ``low_precision=True`` forms the Gram product in float32 (for preconditioners).
+        ``standardize=(mean, sigma)``: the Hessian in the standardised coordinates of
+        :class:`~logistic.problems.StandardizedProblem`, formed from the standardised
+        design (see :func:`logistic.math.binary.block_hessian`).
         """
         w, b = self._split(theta)
         if self.hessian_is_exact:
             self.passes += 1
         gram_dtype = np.float32 if low_precision else None
-        H_ww, H_wb, H_bb = self._hessian_backend.reduce(
-            obj.block_hessian, w, b, gram_dtype, min_rows=self._gram_rows
-        )
-        return self._assemble_hessian(H_ww, H_wb, H_bb)
+        with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+            H_ww, H_wb, H_bb = self._hessian_backend.reduce(
+                obj.block_hessian, w, b, gram_dtype, standardize, min_rows=self._gram_rows
+            )
+        ridge = self.alpha if standardize is None else self.alpha / standardize[1] / standardize[1]
+        return self._assemble_hessian(H_ww, H_wb, H_bb, ridge)
 
-    def _assemble_hessian(self, H_ww, H_wb, H_bb) -> np.ndarray:
-        H_ww[np.diag_indices_from(H_ww)] += self.alpha
+    def _assemble_hessian(self, H_ww, H_wb, H_bb, ridge=None) -> np.ndarray:
+        H_ww[np.diag_indices_from(H_ww)] += self.alpha if ridge is None else ridge
         if self.fit_intercept:
             H = np.block([[H_ww, H_wb[:, None]], [H_wb[None, :], np.reshape(H_bb, (1, 1))]])
         else:
@@ -188,7 +196,8 @@ class LogisticProblem:
         def hessp(v: np.ndarray) -> np.ndarray:
             v_w, v_b = self._split(v)
             self.passes += 1
-            Hv_w, Hv_b = self.backend.reduce(obj.block_hessp, v_w, v_b, per_block=h)
+            with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+                Hv_w, Hv_b = self.backend.reduce(obj.block_hessp, v_w, v_b, per_block=h)
             Hv = self._join(Hv_w + self.alpha * v_w, Hv_b) * self.scale
             return require_finite(Hv, self.backend, "Hessian-vector product")
 
@@ -202,9 +211,11 @@ class LogisticProblem:
         \\alpha\\big) / S`. One pass.
         """
         self.passes += 1
-        sq, sw = self.backend.reduce(obj.block_gram_trace)
+        with np.errstate(over="ignore"):
+            sq, sw = self.backend.reduce(obj.block_gram_trace)
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
-        return (0.25 * total + self.alpha) * self.scale
+        bound = require_finite(np.array([0.25 * total + self.alpha]), self.backend, "step size")
+        return float(bound[0]) * self.scale
 
 
 def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
@@ -218,5 +229,6 @@ def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
     raise ValueError(
         f"column {j} of X has values up to {peak[j]:.3g}: their squares overflow "
         f"{np.dtype(backend.dtype).name} in the {what}. Rescale the column (e.g. "
-        "StandardScaler), or use solver='lbfgs', which works in standardised coordinates."
+        "StandardScaler); with penalty 'l2' or None the default solvers handle such columns "
+        "in standardised coordinates."
     )

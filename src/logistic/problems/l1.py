@@ -219,7 +219,8 @@ def _binary_hessian_subset(problem, theta, idx):
     cols = idx[idx < d]
     w, b = theta[:d], (float(theta[d]) if fi else 0.0)
     problem.passes += 1
-    H_JJ, H_Jb, H_bb = problem.backend.reduce(obj.block_hess_columns, w, b, cols)
+    with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+        H_JJ, H_Jb, H_bb = problem.backend.reduce(obj.block_hess_columns, w, b, cols)
     H_JJ[np.diag_indices_from(H_JJ)] += problem.alpha
     if fi and idx.size > cols.size:  # the intercept is in idx (always last)
         H = np.block([[H_JJ, H_Jb[:, None]], [H_Jb[None, :], np.reshape(H_bb, (1, 1))]])

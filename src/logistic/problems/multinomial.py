@@ -140,29 +140,36 @@ class MultinomialProblem:
         def hessp(v: np.ndarray) -> np.ndarray:
             V, v_b = self.split(v)
             self.passes += 1
-            HV, Hv_b = self.backend.reduce(mobj.block_hessp, V, v_b, per_block=kept)
+            with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+                HV, Hv_b = self.backend.reduce(mobj.block_hessp, V, v_b, per_block=kept)
             Hv = self.join(HV + self.alpha * V, Hv_b) * self.scale
             return require_finite(Hv, self.backend, "Hessian-vector product")
 
         return f, g, hessp
 
-    def hessian(self, theta: np.ndarray, *, low_precision: bool = False) -> np.ndarray:
+    def hessian(
+        self, theta: np.ndarray, *, low_precision: bool = False, standardize=None
+    ) -> np.ndarray:
         """The dense Hessian with its null space deflated (from the row subsample if set).
 
         Costs :math:`k(k+1)/2` weighted Gram products per block: small ``k·d`` only.
         ``low_precision`` is accepted for the problem protocol (the subsample is
-        already float32).
+        already float32). ``standardize=(mean, sigma)``: in the standardised
+        coordinates of :class:`~logistic.problems.StandardizedProblem` (class by class).
         """
         W, b = self.split(theta)
         d = self.n_features
+        backend, ratio = self.backend, 1.0
         if self.hessian_backend is None:
             self.passes += 1
-            blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, None)
-            ratio = 1.0
         else:
-            blocks = self.hessian_backend.reduce(mobj.block_hess_columns_at, W, b, None)
-            ratio = self._hessian_ratio
-        H = require_finite(self._assemble(*blocks, np.arange(d), None, ratio=ratio),
+            backend, ratio = self.hessian_backend, self._hessian_ratio
+        with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+            blocks = backend.reduce(mobj.block_hess_columns_at, W, b, None, standardize)
+        ridge = None
+        if standardize is not None:
+            ridge = np.tile(self.alpha / standardize[1] / standardize[1], self.n_classes)
+        H = require_finite(self._assemble(*blocks, np.arange(d), None, ratio=ratio, ridge=ridge),
                            self.backend, "Hessian")
         return self._deflate(H, np.arange(self.n_params), coef=True)
 
@@ -213,13 +220,14 @@ class MultinomialProblem:
             idx = np.asarray(idx)
             cols = np.unique(idx[idx < self.n_coef] % d)
         self.passes += 1
-        blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
+        with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+            blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
         H = require_finite(self._assemble(*blocks, cols, idx), self.backend, "Hessian")
         if deflate:
             H = self._deflate(H, np.arange(self.n_params) if idx is None else idx, coef=True)
         return H
 
-    def _assemble(self, H_WW, H_Wb, H_bb, cols, idx, ratio=1.0) -> np.ndarray:
+    def _assemble(self, H_WW, H_Wb, H_bb, cols, idx, ratio=1.0, ridge=None) -> np.ndarray:
         """Per-class-pair blocks → the (penalised, scaled) Hessian in θ's layout."""
         k, d, m = self.n_classes, self.n_features, cols.size
         H = H_WW.transpose(0, 2, 1, 3).reshape(k * m, k * m)
@@ -228,7 +236,7 @@ class MultinomialProblem:
             H = np.block([[H, H_Wb], [H_Wb.T, H_bb]])
         if ratio != 1.0:
             H *= ratio
-        H[np.arange(k * m), np.arange(k * m)] += self.alpha
+        H[np.arange(k * m), np.arange(k * m)] += self.alpha if ridge is None else ridge
         H *= self.scale
         if idx is not None:  # map parameter indices onto the rows of H
             pos = np.searchsorted(cols, idx % d)
@@ -243,6 +251,8 @@ class MultinomialProblem:
         :math:`L = (\\tfrac12\\sum_i s_i(\\|x_i\\|^2 + [b]) + \\alpha)/S`. One pass.
         """
         self.passes += 1
-        sq, sw = self.backend.reduce(obj.block_gram_trace)
+        with np.errstate(over="ignore"):
+            sq, sw = self.backend.reduce(obj.block_gram_trace)
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
-        return (0.5 * total + self.alpha) * self.scale
+        bound = require_finite(np.array([0.5 * total + self.alpha]), self.backend, "step size")
+        return float(bound[0]) * self.scale

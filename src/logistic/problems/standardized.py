@@ -31,8 +31,10 @@ Newton's method is affine-invariant and does not need this; L-BFGS and Newton-CG
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..math import binary as obj
+from ..math.stable import norm2
 
 __all__ = ["StandardizedProblem"]
 
@@ -54,17 +56,31 @@ class StandardizedProblem:
         self.fit_intercept = problem.fit_intercept
         self.scale = problem.scale
         self.objective_rtol = getattr(problem, "objective_rtol", 8 * np.finfo(float).eps)
-        problem.passes += 1
-        first, second, total = problem.backend.reduce(obj.block_column_moments)
+        mean, var, unit = self._moments(problem)
+        # Curvature of column j at θ = 0 is ¼σ_j² + α/S: scale so that every column has ¼.
+        sigma = unit * np.sqrt(var + 4.0 * problem.alpha * problem.scale / unit / unit)
+        sigma[~(sigma > 1e-12 * max(1.0, float(np.max(np.abs(mean)))))] = 1.0  # constant columns
+        self.mean, self.sigma = mean, sigma
+
+    def _moments(self, problem):
+        """Column means, variances (in units of ``unit``²) and ``unit``: the columns'
+        largest magnitudes when their squares overflow (one more pass, only then)."""
+        unit = np.ones(problem.n_features)
+        with np.errstate(over="ignore", invalid="ignore"):
+            problem.passes += 1
+            first, second, total = problem.backend.reduce(obj.block_column_moments)
+        if not (np.all(np.isfinite(first)) and np.all(np.isfinite(second))):
+            _, peaks = problem.backend.reduce_keep(obj.block_column_max_abs)
+            unit = np.max(np.stack(peaks), axis=0)
+            unit[~(unit > 0)] = 1.0
+            problem.passes += 2
+            first, second, total = problem.backend.reduce(obj.block_column_moments, unit)
         mean = first / total
         if self.fit_intercept:
             var = np.maximum(second / total - mean * mean, 0.0)
         else:
             mean, var = np.zeros_like(mean), second / total
-        # Curvature of column j at θ = 0 is ¼σ_j² + α/S: scale so that every column has ¼.
-        sigma = np.sqrt(var + 4.0 * problem.alpha * problem.scale)
-        sigma[~(sigma > 1e-12 * max(1.0, float(np.max(np.abs(mean)))))] = 1.0  # constant columns
-        self.mean, self.sigma = mean, sigma
+        return mean * unit, var, unit
 
     @property
     def passes(self) -> int:
@@ -109,7 +125,7 @@ class StandardizedProblem:
         G *= self.sigma
         if g_b is not None:
             G += np.outer(g_b, self.mean)
-        return float(np.linalg.norm(g))
+        return norm2(g)
 
     # -- the problem protocol ---------------------------------------------------
     def loss(self, theta_s: np.ndarray) -> float:
@@ -127,8 +143,18 @@ class StandardizedProblem:
 
         return f, self._transpose(g), hessp_s
 
-    def hessian(self, theta_s: np.ndarray) -> np.ndarray:
-        H = self.problem.hessian(self.to_original(theta_s))
+    def hessian(self, theta_s: np.ndarray, *, low_precision: bool = False) -> np.ndarray:
+        """The Hessian in standardised coordinates, :math:`T^\\top \\nabla^2 f\\, T`.
+
+        Formed directly from the standardised design where the problem can (dense data,
+        or sparse data without centring): transforming the raw Hessian would cancel
+        catastrophically when a column's offset dwarfs its spread.
+        """
+        theta = self.to_original(theta_s)
+        if not (sp.issparse(self.problem.backend.X) and np.any(self.mean)):
+            return self.problem.hessian(theta, low_precision=low_precision,
+                                        standardize=(self.mean, self.sigma))
+        H = self.problem.hessian(theta, low_precision=low_precision)
         T = self._matrix()
         return T.T @ H @ T
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..math.stable import norm2
+
 __all__ = ["SolverResult", "History", "gap_estimate", "Callback"]
 
 #: ``callback(iteration, theta, f, g)``; return True to stop early.
@@ -42,7 +44,7 @@ class History:
     objective: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-    norm: Callable[[np.ndarray], float] = field(default=np.linalg.norm, repr=False)
+    norm: Callable[[np.ndarray], float] = field(default=norm2, repr=False)
     _t0: float = field(default_factory=time.perf_counter, repr=False)
 
     @classmethod
@@ -52,7 +54,7 @@ class History:
         A problem solved in transformed coordinates reports the norm of the gradient
         in the original ones, so histories compare across solvers.
         """
-        return cls(norm=getattr(problem, "gradient_norm", np.linalg.norm))
+        return cls(norm=getattr(problem, "gradient_norm", norm2))
 
     def record(self, f: float, g: np.ndarray) -> None:
         self.objective.append(float(f))

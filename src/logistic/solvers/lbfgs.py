@@ -17,6 +17,7 @@ from collections import deque
 
 import numpy as np
 
+from ..math.stable import norm2
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linesearch import backtrack, objective_rtol
 
@@ -81,7 +82,7 @@ def lbfgs(
         if pairs:
             p = two_loop(g, pairs)
         else:  # first step: steepest descent, at most unit length
-            p = -g / max(1.0, float(np.linalg.norm(g)))
+            p = -g / max(1.0, norm2(g))
         if pairs and gap_estimate(g, p) <= MODEL_SAFETY * tol * abs(f):
             small += 1
             if small >= 2:
@@ -91,7 +92,7 @@ def lbfgs(
         step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
         if step is None and pairs:  # a stale curvature model: restart from a fresh memory
             pairs.clear()
-            p = -g / max(1.0, float(np.linalg.norm(g)))
+            p = -g / max(1.0, norm2(g))
             step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
         if step is None:
             converged = gap_estimate(g, p) <= tol * abs(f)
@@ -99,7 +100,7 @@ def lbfgs(
         _, theta_new, (f_new, g_new) = step
         s, y = theta_new - theta, g_new - g
         sy = float(s @ y)
-        if sy > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+        if sy > 1e-12 * float(norm2(s) * norm2(y)):
             pairs.append((s, y, 1.0 / sy))
         theta, f, g = theta_new, f_new, g_new
         history.record(f, g)

@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..math.stable import norm2
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linalg import cho_solve, ridge_cholesky
 from ._linesearch import backtrack, objective_rtol
@@ -61,7 +62,7 @@ def conjugate_gradient(
     z = precond(r) if precond is not None else r
     d = z.copy()
     rz = float(r @ z)
-    target = rtol * float(np.linalg.norm(g))
+    target = rtol * norm2(g)
     for k in range(1, max_iter + 1):
         Hd = hessp(d)
         curv = float(d @ Hd)
@@ -70,7 +71,7 @@ def conjugate_gradient(
         a = rz / curv
         p += a * d
         r -= a * Hd
-        if np.linalg.norm(r) <= target:
+        if norm2(r) <= target:
             return p, k
         z = precond(r) if precond is not None else r
         rz_new = float(r @ z)
@@ -128,7 +129,7 @@ def newton_cg(
     for it in range(1, max_iter + 1):
         if precondition and inner > REFRESH_AFTER:
             precond = lagged_hessian_preconditioner(problem, theta)
-        forcing = min(0.5, np.sqrt(float(np.linalg.norm(g))))
+        forcing = min(0.5, np.sqrt(norm2(g)))
         p, inner = conjugate_gradient(hessp, g, rtol=forcing, max_iter=max_inner, precond=precond)
         rel_gap = gap_estimate(g, p) / abs(f)
         # after this step the gap is about rel_gap·max(η², rel_gap): the inexact solve
