@@ -352,7 +352,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         inf − inf = NaN."""
         W = self._dense_coef()
         b = np.asarray(self.intercept_, dtype=np.float64)
-        Z = np.asarray(X @ W.T.astype(X.dtype, copy=False), dtype=np.float64) + b
+        with np.errstate(over="ignore", invalid="ignore"):  # recomputed below if so
+            Z = np.asarray(X @ W.T.astype(X.dtype, copy=False), dtype=np.float64) + b
         if not np.all(np.isfinite(Z)):
             m = np.max(np.abs(W), axis=1)
             m[~(m > 0)] = 1.0

@@ -58,6 +58,10 @@ class L1Problem:
         #: ``(cols, S, Y, n)``: the curvature pairs of the last :class:`ColumnModel`
         #: solve, which precondition the next one (the Hessian changes slowly)
         self.cg_pairs: tuple | None = None
+        #: a free descent step along the coefficients' shift (multinomial with an L1
+        #: part; see :meth:`_recenter`), or None where there is no such direction
+        self.recenter = (self._recenter if isinstance(smooth, MultinomialProblem)
+                         and self.l1 > 0 else None)
 
     # -- pass-through of the smooth part ----------------------------------------
     @property
@@ -81,7 +85,7 @@ class L1Problem:
         return self.smooth.user_objective(F)
 
     # -- what the proximal solvers add ------------------------------------------
-    def recenter(self, theta: np.ndarray, f: float, g: np.ndarray):
+    def _recenter(self, theta: np.ndarray, f: float, g: np.ndarray):
         """A free descent step for a multinomial model: ``(θ, f, g)`` after it.
 
         The softmax loss is blind to adding the same :math:`v_j` to every class's
@@ -90,12 +94,10 @@ class L1Problem:
         (:func:`best_shift`) lowers the objective at no cost — no pass over the data,
         since the loss part of ``f`` and ``g`` does not change. Coordinate descent
         alone moves along this direction only by zigzags (every coordinate step
-        changes the loss), which is what made multinomial L1 fits crawl. Binary
-        problems come back unchanged.
+        changes the loss), which is what made multinomial L1 fits crawl. Offered as
+        :attr:`recenter` for multinomial problems with an L1 part only.
         """
         smooth = self.smooth
-        if not isinstance(smooth, MultinomialProblem) or self.l1 == 0.0:
-            return theta, f, g
         W, _ = smooth.split(theta)
         alpha = smooth.alpha * smooth.scale
         v = best_shift(W, self.l1 * smooth.scale, alpha)

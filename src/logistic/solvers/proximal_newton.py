@@ -164,11 +164,14 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
         A = np.flatnonzero(inA)
         cand = np.zeros(m)
         if A.size:
-            rhs = Htheta[A] - g[A] - lam[A] * sigma[A]
-            factor, _ = ridge_cholesky(H[np.ix_(A, A)])  # singular: the smallest ridge
-            if factor is None:
+            # the step from u to the minimiser on A: H_AA s = -(model gradient at u)_A,
+            # solved for the step, not for u itself, so that a ridge (singular H_AA)
+            # or rounding errs in proportion to the gradient, not to θ
+            grad = (g + H @ u - Htheta + lam * sigma)[A]
+            step = _refined_solve(H[np.ix_(A, A)], grad)
+            if step is None:
                 return None
-            cand[A] = cho_solve(factor, rhs)
+            cand[A] = u[A] - step
             bad = A[pen[A] & (np.sign(cand[A]) != sigma[A])]
             if bad.size:  # ratio test: the first coordinate to reach zero on the segment
                 ratios = u[bad] / (u[bad] - cand[bad])
@@ -185,6 +188,18 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
             return cand
         inA[j], sigma[j] = True, -np.sign(r[j])
     return None
+
+
+def _refined_solve(M: np.ndarray, r: np.ndarray, refinements: int = 2):
+    """:math:`M^{-1} r` by the smallest-ridge Cholesky factor of M, refined twice
+    (iterative refinement removes the ridge's bias); None if M cannot be factored."""
+    factor, _ = ridge_cholesky(M)
+    if factor is None:
+        return None
+    x = cho_solve(factor, r)
+    for _ in range(refinements):
+        x += cho_solve(factor, r - M @ x)
+    return x
 
 
 def _working_set(theta, g, lam, *, max_new: int):
@@ -290,7 +305,9 @@ def proximal_newton(
         history.record(F, min_norm_subgradient(theta, g, lam))
         if done:
             return SolverResult(theta, F, it, True, history, "proximal Newton decrement below tol")
-        q_full = q_last if t_last == 1.0 and t == 1.0 else None
+        # the extrapolated stop assumes the model sees every direction; a problem with
+        # a free descent step (recenter) has one the model does not see
+        q_full = q_last if t_last == 1.0 and t == 1.0 and recenter is None else None
         if max(_extrapolated_gap(q_full, q, decrease), 10 * left_in_model) <= tol * abs(F):
             ws_next, _ = _working_set(theta, g, lam, max_new=theta.size)
             if np.isin(ws_next, ws).all():
