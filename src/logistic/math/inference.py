@@ -43,6 +43,7 @@ __all__ = [
     "block_score_gram",
     "block_cluster_scores",
     "block_firth_correction",
+    "block_firth_curvature",
     "block_max_abs_margin",
 ]
 
@@ -95,6 +96,46 @@ def block_firth_correction(X, y, s, w, b, T_w, t_b):
     a = h * (0.5 - p)
     v = h * pq
     return _rmatvec(np, X, a), np.sum(a), _weighted_gram(np, X, v), _rmatvec(np, X, v), np.sum(v)
+
+
+def block_firth_curvature(X, y, s, w, b, T_w, t_b):
+    r"""Partial sums behind the exact Hessian of :math:`\tfrac12\log\det I`.
+
+    With :math:`v_i = p_i(1-p_i)`, :math:`v'_i = v_i(1-2p_i)`,
+    :math:`v''_i = v_i(1-6v_i)` (its derivatives in :math:`z_i`) and
+    :math:`q_i = \tilde x_i^\top I^{-1}\tilde x_i = \|\tilde b_i\|^2`,
+    :math:`\tilde b_i = x_i T_w + t_b`,
+
+    .. math::
+
+        \partial_k\partial_l \log\det I
+          = \operatorname{tr}(I^{-1}\partial_{kl} I)
+            - \operatorname{tr}(I^{-1}\partial_k I\, I^{-1}\partial_l I)
+          = \big[C - M^\top M\big]_{kl},
+
+        C = \textstyle\sum_i s_i v''_i q_i\, \tilde x_i\tilde x_i^\top, \qquad
+        M = \textstyle\sum_i s_i v'_i\, \kappa_i \tilde x_i^\top,
+
+    where :math:`\kappa_i` lists the products :math:`\tilde b_{ia}\tilde b_{ic}`
+    (:math:`a \le c`, off-diagonal ones times :math:`\sqrt2`), so that
+    :math:`\kappa_i\cdot\kappa_j = (\tilde x_i^\top I^{-1}\tilde x_j)^2`. Returns the
+    dense (C, M) over :math:`\tilde x` (intercept last when ``t_b`` is not None); memory
+    per block grows as :math:`k^2` per row, so this serves small models.
+    """
+    z = _margins(np, X, w, b)
+    p, v = sigmoid_and_weight(z)
+    Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    if t_b is not None:
+        Xd = np.column_stack([Xd, np.ones(Xd.shape[0])])
+    B = np.asarray(X @ T_w.astype(X.dtype, copy=False), dtype=np.float64)
+    if t_b is not None:
+        B = B + t_b
+    q = np.einsum("ij,ij->i", B, B)
+    a, c = np.triu_indices(B.shape[1])
+    kappa = B[:, a] * B[:, c] * np.where(a == c, 1.0, np.sqrt(2.0))
+    d1 = _weighted(v * (1.0 - 2.0 * p), s)
+    d2 = _weighted(v * (1.0 - 6.0 * v) * q, s)
+    return (Xd * d2[:, None]).T @ Xd, kappa.T @ (Xd * d1[:, None])
 
 
 def block_max_abs_margin(X, y, s, w, b):

@@ -59,8 +59,11 @@ from .progress import progress_callback
 
 __all__ = ["FitOptions", "Fit", "data_backend", "make_problem", "fit_model", "unpack"]
 
-#: Firth fits are solved this much tighter than ``tol`` (see :func:`_solver_kwargs`).
+#: Firth fits are solved this much tighter than ``tol`` (see :func:`_solver_kwargs`),
+#: but no tighter than a relative gap of :data:`FIRTH_TOL_FLOOR` (what float64 can
+#: certify: below it the Newton decrement is rounding noise and the fit never stops).
 FIRTH_TOL_FACTOR = 1e-6
+FIRTH_TOL_FLOOR = 1e-14
 #: A fitted margin beyond this (|z| > 10: p < 5e-5) makes an unpenalised fit check
 #: its data for separation by linear programming.
 SEPARATION_SYMPTOM = 10.0
@@ -206,7 +209,7 @@ def _solver_kwargs(solver: str, problem, options: FitOptions) -> dict:
     if isinstance(problem, FirthProblem):
         # Firth's estimates are read through their score equations (to ~1e-8);
         # Fisher scoring converges fast, so 1e-6·tol costs ~2 iterations
-        kwargs["tol"] = options.tol * FIRTH_TOL_FACTOR
+        kwargs["tol"] = max(options.tol * FIRTH_TOL_FACTOR, FIRTH_TOL_FLOOR)
     if solver == "gd":
         kwargs["learning_rate"] = options.learning_rate
     return kwargs

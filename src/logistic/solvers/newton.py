@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..math.stable import norm2
 from ._base import Callback, History, SolverResult, gap_estimate, notify
 from ._linalg import cho_solve, ridge_cholesky
 from ._linesearch import backtrack, objective_rtol
@@ -82,7 +83,13 @@ def newton(
         step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
         if step is None:
             return SolverResult(theta, f, it, False, history, "line search failed")
-        _, theta, (f, g) = step
+        _, theta_new, (f_new, g_new) = step
+        if f_new >= f and norm2(g_new) >= norm2(g):
+            # accepted within the rounding slack but neither f nor ‖g‖ improved: the
+            # point is as good as floating point can tell, short of tol (gradients of
+            # an ill-conditioned problem carry noise of ~eps·cond); iterating is futile
+            return SolverResult(theta, f, it, False, history, "no progress in floating point")
+        theta, f, g = theta_new, f_new, g_new
         history.record(f, g)
         if notify(callback, it, theta, f, g):
             return SolverResult(theta, f, it, False, history, "stopped by callback")
