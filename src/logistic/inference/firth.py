@@ -8,13 +8,14 @@ the others maximising Firth's penalised likelihood :math:`\ell^*` by Fisher scor
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
 
 from ..problems.firth import RestrictedProblem
-from ..solvers import newton
+from ..solvers import lbfgs, newton
 
 __all__ = ["fit", "penalized_lrt", "profile_interval", "constrained_loglik"]
 
@@ -38,9 +39,15 @@ _INNER_TOL = 1e-12
 
 def constrained_loglik(problem, fixed, values, start):
     """Maximised :math:`\\ell^*` with θ[fixed] = values; returns (ℓ*, free solution)."""
+    ll, theta, _ = _constrained_fit(problem, fixed, values, start)
+    return ll, theta
+
+
+def _constrained_fit(problem, fixed, values, start):
+    """(ℓ*, free solution, whether the fit met its tolerance)."""
     sub = RestrictedProblem(problem, fixed, values)
     res = fit(sub, start, tol=_INNER_TOL, max_iter=200)
-    return -res.objective / problem.scale, res.theta
+    return -res.objective / problem.scale, res.theta, res.converged
 
 
 def penalized_lrt(problem, theta_hat: np.ndarray, fixed: Sequence[int], values=0.0):
@@ -62,7 +69,8 @@ def penalized_lrt(problem, theta_hat: np.ndarray, fixed: Sequence[int], values=0
 
 
 def profile_interval(
-    problem, theta_hat: np.ndarray, j: int, *, alpha: float = 0.05, se: float = 1.0
+    problem, theta_hat: np.ndarray, j: int, *, alpha: float = 0.05, se: float = 1.0,
+    name: str | None = None,
 ) -> tuple[float, float]:
     r"""Profile penalised-likelihood interval for θ_j.
 
@@ -131,6 +139,14 @@ def profile_interval(
                 break
             b = new
         bounds.append(float(b))
+        if branch.multimodal:
+            warnings.warn(
+                f"Profile interval of {name or f'parameter {j}'}: constrained fits from "
+                f"different starts reached different maxima (Firth's penalised "
+                f"likelihood is not unimodal here); the bound {b:.6g} uses the largest "
+                "maximum found and a larger one may move it outward.",
+                RuntimeWarning, stacklevel=3,
+            )
     return bounds[0], bounds[1]
 
 
@@ -140,6 +156,7 @@ class _Branch:
     def __init__(self, problem, theta_hat, j: int, half: float):
         self.problem, self.j, self.half = problem, int(j), float(half)
         self.center = float(theta_hat[j])
+        self.multimodal = False  # did the starts reach different constrained maxima?
         self.free = np.setdiff1d(np.arange(theta_hat.size), [self.j])
         _, g = problem.loss_grad(theta_hat)
         H = problem.hessian(theta_hat)
@@ -152,17 +169,33 @@ class _Branch:
             return np.zeros(0)
         return -np.linalg.lstsq(H[np.ix_(f, f)], H[f, j], rcond=None)[0]
 
+    def _starts(self, b: float, predicted: np.ndarray) -> list[np.ndarray]:
+        """Where to start the constrained fit at θ_j = b: the continuation's prediction,
+        θ̂_{-j}, and, going outward, θ̂ scaled along its own ray to θ_j = b (under
+        separation θ̂ points into the separating cone, where the other maxima lie)."""
+        rest = self.points[0][1]
+        starts = [predicted, rest]
+        ratio = b / self.center if self.center != 0 else 0.0
+        if ratio > 1.0:
+            starts.append(rest * ratio)
+        if rest.size:  # quasi-Newton's path from θ̂ ends in other basins than Newton's
+            sub = RestrictedProblem(self.problem, [self.j], [b])
+            starts.append(lbfgs(sub, rest, tol=1e-8, max_iter=500).theta)
+        return starts
+
     def solve(self, b: float) -> tuple[float, float]:
         """``(ℓ*_p(b), U-part g_j)`` at θ_j = b, walking from the nearest solved point."""
         b0, sol, tangent, g_j, ll = min(self.points, key=lambda p: abs(p[0] - b))
         while b0 != b:
             reach = max(self.half, 0.5 * abs(b0 - self.center))
             nb = b0 + float(np.clip(b - b0, -reach, reach))
-            ll, sol = max(
-                (constrained_loglik(self.problem, [self.j], [nb], start)
-                 for start in (sol + (nb - b0) * tangent, self.points[0][1])),
-                key=lambda solved: solved[0],
-            )
+            maxima = [_constrained_fit(self.problem, [self.j], [nb], start)
+                      for start in self._starts(nb, sol + (nb - b0) * tangent)]
+            ll, sol, _ = max(maxima, key=lambda solved: solved[0])
+            if maxima[0][2] and maxima[0][0] < ll - 1e-8 * max(1.0, abs(ll)):
+                # the branch followed from θ̂ is a local maximum, beaten by another: the
+                # profile jumps here, and other maxima may exist that no start found
+                self.multimodal = True
             theta = np.insert(sol, self.j, nb) if sol.size else np.array([nb])
             _, g = self.problem.loss_grad(theta)
             H = self.problem.hessian(theta)

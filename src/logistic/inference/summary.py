@@ -254,7 +254,9 @@ class LogitResults:
             problem, theta = self._firth
             order = self._theta_order
             ci = np.array([
-                firth.profile_interval(problem, theta, int(order[i]), alpha=alpha, se=se)
+                firth.profile_interval(
+                    problem, theta, int(order[i]), alpha=alpha, se=se, name=self.names[i]
+                )
                 for i, se in enumerate(self.bse.to_numpy())
             ])
             lo, hi = ci[:, 0], ci[:, 1]

@@ -29,6 +29,7 @@ from .params import (
     check_l1_ratio,
     check_max_iter,
     check_tol,
+    l1_ratio_of,
     resolve_penalty,
     resolve_solver_name,
 )
@@ -62,6 +63,11 @@ class LogisticRegressionCV(LogisticRegression):
         ``l1_ratios``).
     n_jobs : int or None, default=None
         Folds (and l1_ratios) cross-validated in parallel on this many threads.
+    use_legacy_attributes : bool, default=True
+        False gives scikit-learn ≥ 1.8's simplified layout: ``C_`` and ``l1_ratio_``
+        floats, ``coefs_paths_`` an array (n_folds, n_l1_ratios, n_Cs, n_rows, n_dof)
+        (n_rows = 1 for a binary model), ``scores_`` and ``n_iter_`` arrays
+        (n_folds, n_l1_ratios, n_Cs).
 
     Attributes
     ----------
@@ -95,7 +101,9 @@ class LogisticRegressionCV(LogisticRegression):
         random_state=None,
         verbose: int = 0,
         n_jobs: int | None = None,
+        use_legacy_attributes: bool = True,
     ):
+        self.use_legacy_attributes = use_legacy_attributes
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.cv = cv
@@ -174,8 +182,9 @@ class LogisticRegressionCV(LogisticRegression):
         )
         classes, y_idx, s_all = encode_targets(X, y, sample_weight, self.class_weight)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        scorer = _labelled_scorer(check_scoring(self, scoring=self.scoring or "accuracy"),
-                                  classes)
+        scorer = check_scoring(self, scoring=self.scoring or "accuracy")
+        weigh_scores = sw is not None and _takes_weights(scorer)
+        scorer = _labelled_scorer(scorer, classes)
         folds = self._folds(X, y)
         k = classes.size
         n_rows = 1 if k == 2 else k
@@ -189,9 +198,7 @@ class LogisticRegressionCV(LogisticRegression):
             coefs, intercepts, _, n_iter, *_ = _path(
                 X[train], y_idx[train], s_train, Cs, k, True, True, options
             )
-            kwargs = {} if sw is None or not _takes_weights(scorer) else {
-                "sample_weight": sw[test]
-            }
+            kwargs = {"sample_weight": sw[test]} if weigh_scores else {}
             scores = [
                 scorer(self._scoring_model(classes, coefs[c], intercepts[c], d), X[test],
                        y[test], **kwargs)
@@ -242,6 +249,13 @@ class LogisticRegressionCV(LogisticRegression):
         self.multi_class_ = "multinomial" if k > 2 else "binary"
         # scikit-learn's layout: (1, n_folds, n_Cs[, n_l1_ratios]) for the one model
         self.n_iter_ = (n_iter[..., 0] if squeeze else n_iter)[None]
+        if not self.use_legacy_attributes:  # scikit-learn ≥ 1.8's simplified layout
+            self.C_ = float(self.C_[0])
+            self.l1_ratio_ = (float(self.l1_ratio_[0]) if not squeeze
+                              else float(l1_ratio_of(penalty, None)))
+            self.coefs_paths_ = np.moveaxis(paths, 2, 1)  # (folds, l1, Cs, rows, dof)
+            self.scores_ = np.moveaxis(scores, 2, 1)  # (folds, l1, Cs)
+            self.n_iter_ = np.moveaxis(n_iter, 2, 1)
         return self
 
     def _scoring_model(self, classes, coef, intercept, d) -> LogisticRegression:
@@ -275,6 +289,13 @@ def _labelled_scorer(scorer, classes):
 
 
 def _takes_weights(scorer) -> bool:
+    """Whether ``scorer`` accepts ``sample_weight`` and did not decline it
+    (``set_score_request(sample_weight=False)``)."""
+    request = getattr(scorer, "_get_metadata_request", None)
+    if request is not None:
+        routed = getattr(getattr(request(), "score", None), "requests", {})
+        if routed.get("sample_weight") is False:
+            return False
     try:
         params = inspect.signature(scorer).parameters
     except (TypeError, ValueError):

@@ -19,7 +19,6 @@ the one fit path (:func:`logistic.models.fitting.fit_model`: problem → solver 
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -236,13 +235,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"penalty='firth' is fitted by Fisher scoring: solver must be 'auto' or "
                 f"'newton', got {self.solver!r}."
-            )
-        if self.penalty in ("l2", "l1", None) and self.l1_ratio not in (None, 0, 1):
-            warnings.warn(
-                f"l1_ratio={self.l1_ratio!r} is only used with penalty='elasticnet' or "
-                f"'auto'; penalty={self.penalty!r} ignores it.",
-                UserWarning,
-                stacklevel=3,
             )
         C = check_positive("C", self.C, allow_inf=True)
         if self.multi_class not in MULTI_CLASS:

@@ -350,7 +350,8 @@ def _check(fit: Fit, options: FitOptions, X, y_idx, s, feature_names) -> None:
         ) else "."
         warnings.warn(
             f"Solver {fit.solver!r} did not converge ({result.message}) after "
-            f"{result.n_iter} iterations; increase max_iter or loosen tol{hint}",
+            f"{result.n_iter} iterations: {fit.solver} failed to converge. Increase the "
+            f"number of iterations (max_iter) or loosen tol{hint}",
             ConvergenceWarning,
             stacklevel=4,
         )

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 from ..solvers import PROXIMAL_SOLVERS, SMOOTH_SOLVERS
 
@@ -107,6 +108,16 @@ def resolve_penalty(penalty, l1_ratio, C) -> str | None:
             f"got {penalty!r}."
         )
     check_l1_ratio(penalty, l1_ratio)
+    if penalty is None and (C != 1.0 or l1_ratio is not None):
+        warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters.",
+                      UserWarning, stacklevel=4)
+    if penalty in ("l1", "l2") and l1_ratio is not None and l1_ratio != (penalty == "l1"):
+        warnings.warn(
+            f"Inconsistent values: penalty={penalty} with l1_ratio={l1_ratio}. The "
+            "l1_ratio parameter is only used when penalty is 'elasticnet' or 'auto'. "
+            f"Got (penalty={penalty}): l1_ratio is ignored.",
+            UserWarning, stacklevel=4,
+        )
     if penalty == "auto":
         if l1_ratio is None or l1_ratio == 0:
             penalty = "l2"
