@@ -422,3 +422,22 @@ def test_firth_profile_intervals_under_separation(seed):
 
             best = optimize.minimize(neg, np.delete(beta, j), method="BFGS").fun
             assert -best <= ll + 1e-8
+
+
+def test_separation_certificate_uses_rows_on_both_sides(monkeypatch):
+    """A noisy unpenalised fit (30% misclassified, margins > 10) is certified
+    non-separated on the rows nearest its boundary; taken by signed margin, the
+    subsample was all misclassified rows (separable by −w), and the full-size LP ran
+    (30 s on 200k×100)."""
+    from logistic.inference import separation
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((20_000, 30))
+    w = rng.standard_normal(30)
+    y = (X @ w * 0.5 + rng.logistic(size=20_000) > 0).astype(float)
+    sizes = []
+    real = separation._separating_direction
+    monkeypatch.setattr(separation, "_separating_direction",
+                        lambda A: sizes.append(A.shape[0]) or real(A))
+    found = separation.detect_separation(X, y, theta=(w * 0.5, 0.0))
+    assert found.kind == "none" and sizes == [separation.CERTIFICATE_ROWS]
