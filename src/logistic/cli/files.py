@@ -30,6 +30,7 @@ from rich.table import Table
 from ..files.model_file import load_tabular, save
 from ..files.tables import read_table
 from ..files.tabular import TabularModel, as_labels, missing_rows
+from ..inference.summary import missing_inference_reason
 from ..math.stable import log_loss
 from ..models.estimator import LogisticRegression
 from ._errors import UserError, user_errors, warnings_as_lines
@@ -254,8 +255,9 @@ def summary(
             console.print(f"{spec['name']}: one-hot, reference category {spec['reference']!r}")
     inference = _inference(est)
     if inference is not None:
-        console.print(inference)
+        console.print(str(inference), markup=False, highlight=False)
         return
+    console.print(f"no standard errors: {missing_inference_reason(est)}", markup=False)
     table = Table(title="coefficients")
     for col in ("term", "coefficient", "odds ratio"):
         table.add_column(col, justify="left" if col == "term" else "right")
@@ -271,16 +273,10 @@ def summary(
 
 
 def _inference(est):
-    """The estimator's own summary (standard errors, p-values) when it offers one.
+    """The estimator's own summary (standard errors, p-values) when its file carries the
+    fit's inference numbers; otherwise None and the plain table says why."""
+    if getattr(est, "inference_", None) is None:
+        return None
+    return est.summary()
 
-    Inference lives with the estimator (``LogisticRegression.summary()``); a model read
-    from a file may lack what it needs (the training data), in which case the plain
-    coefficient table is shown instead.
-    """
-    method = getattr(est, "summary", None)
-    if not callable(method):
-        return None
-    try:
-        return method()
-    except Exception:  # noqa: BLE001 - optional extra: fall back to the coefficient table
-        return None
+

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..inference.state import InferenceState
 from ..models.estimator import LogisticRegression
 from ..solvers import SMOOTH_SOLVERS
 from . import schema as S
@@ -118,6 +119,7 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
             "objective": None if objective is None else float(objective),
         },
         "preprocessing": None if preprocessor is None else preprocessor.to_dict(),
+        "inference": _inference_doc(model),
     }
 
 
@@ -224,7 +226,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise ValueError(f"schema version {version!r} is not supported (this logistic "
                          f"{_version()} reads version {SCHEMA_VERSION}).")
-    S.expect_keys(doc, "the model", _TOP_KEYS)
+    S.expect_keys(doc, "the model", _TOP_KEYS, {"inference"})
     S.expect_str(doc["logistic_version"], "logistic_version")
 
     params = _check_params(doc["params"])
@@ -273,7 +275,44 @@ def from_dict(doc: Any) -> LogisticRegression:
         model.objective_ = objective
     if pre is not None:
         model.preprocessor_ = pre
+    if doc.get("inference") is not None:
+        model.inference_ = _check_inference(doc["inference"], d + int(params["fit_intercept"]),
+                                            params)
     return model
+
+
+def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
+    """The stored :class:`InferenceState`, checked: k×k finite matrices and counts."""
+    S.expect_keys(doc, "inference", {"information", "meat", "score", "llf", "llnull", "nobs",
+                                     "n_rows", "penalty", "C", "fit_intercept", "n_classes",
+                                     "separation"})
+    for key in ("information", "meat"):
+        if doc[key] is None and key == "meat":
+            continue
+        rows = S.expect_list(doc[key], f"inference.{key}", k)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(S.expect_list(row, f"inference.{key}[{i}]", k)):
+                S.expect_float(v, f"inference.{key}[{i}][{j}]")
+    for j, v in enumerate(S.expect_list(doc["score"], "inference.score", k)):
+        S.expect_float(v, f"inference.score[{j}]")
+    for key in ("llf", "llnull"):
+        S.expect_float(doc[key], f"inference.{key}")
+    S.expect_float(doc["nobs"], "inference.nobs", positive=True)
+    S.expect_int(doc["n_rows"], "inference.n_rows", minimum=1)
+    if doc["penalty"] != params["penalty"] or doc["fit_intercept"] != params["fit_intercept"]:
+        raise ValueError("inference.penalty / fit_intercept disagree with params.")
+    if S.expect_int(doc["n_classes"], "inference.n_classes", minimum=2) != 2:
+        raise ValueError("inference.n_classes must be 2 for a binary model.")
+    sep = doc["separation"]
+    if sep is not None:
+        S.expect_keys(sep, "inference.separation", {"kind", "directions", "per_column"})
+        S.expect_str(sep["kind"], "inference.separation.kind",
+                     ("none", "quasi-complete", "complete"))
+        for j, v in enumerate(S.expect_list(sep["directions"], "inference.separation.directions",
+                                            k)):
+            S.expect_float(v, f"inference.separation.directions[{j}]")
+        S.expect_bool(sep["per_column"], "inference.separation.per_column")
+    return InferenceState.from_dict(doc)
 
 
 def _check_params(params: Any) -> dict[str, Any]:
@@ -345,6 +384,17 @@ def _unclosed(text: str) -> bool:
 
 def _dtype_name(dtype: np.dtype) -> str:
     return dtype.str if dtype.kind == "U" else dtype.name
+
+
+def _inference_doc(model) -> dict | None:
+    """The fit's inference numbers (:mod:`logistic.inference.state`), JSON-ready."""
+    state = getattr(model, "inference_", None)
+    if state is None:
+        return None
+    doc = _plain(state.to_dict())
+    if not math.isfinite(doc["C"]):
+        doc["C"] = 1.0  # unused without a penalty; JSON has no infinity
+    return doc
 
 
 def _plain(value: Any) -> Any:

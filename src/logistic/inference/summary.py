@@ -62,9 +62,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..data import make_backend
 from ..math import inference as obji
-from ..problems import FirthProblem, LogisticProblem
+from ..problems import FirthProblem
+from ..problems.multinomial import one_hot
 from . import firth
+from .mnlogit import multinomial_results
 from .separation import SeparationWarning, detect_separation
+from .state import INFERENCE_PENALTIES, _assemble, binary_state, multinomial_state
 
 __all__ = [
     "COV_TYPES",
@@ -74,7 +77,7 @@ __all__ = [
     "lr_test",
 ]
 
-COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "stata", "cluster", "stata-cluster")
 
 #: Fitted margins beyond this trigger the separation check (|z| > 10: p < 5e-5).
 _SEPARATION_SYMPTOM = 10.0
@@ -111,12 +114,12 @@ def _check_cov_type(cov_type, groups, n_samples, penalty):
             "penalty='firth' supports cov_type='nonrobust' only (the penalised information); "
             f"got {cov_type!r}."
         )
-    if cov_type != "cluster":
+    if cov_type not in ("cluster", "stata-cluster"):
         if groups is not None:
             raise ValueError(f"groups is used only with cov_type='cluster', not {cov_type!r}.")
         return None
     if groups is None:
-        raise ValueError("cov_type='cluster' needs groups= (one cluster label per sample).")
+        raise ValueError(f"cov_type={cov_type!r} needs groups= (one cluster label per sample).")
     groups = np.asarray(groups)
     if groups.ndim != 1 or groups.shape[0] != n_samples:
         raise ValueError(
@@ -131,14 +134,6 @@ def _check_cov_type(cov_type, groups, n_samples, penalty):
 
 
 # ------------------------------------------------------------------ covariances
-def _assemble(ww, wb, bb, fit_intercept: bool) -> np.ndarray:
-    """Join (ww, wb, bb) blocks into one matrix in θ order (coefficients, then intercept)."""
-    if not fit_intercept:
-        return np.asarray(ww)
-    wb = np.reshape(wb, (-1, 1))
-    return np.block([[ww, wb], [wb.T, np.reshape(bb, (1, 1))]])
-
-
 def _inverse(H: np.ndarray) -> np.ndarray:
     """Inverse of a symmetric positive definite matrix (Cholesky), or an error naming why."""
     try:
@@ -288,8 +283,19 @@ class LogitResults:
         if q.shape != (R.shape[0],):
             raise ValueError(f"q must have {R.shape[0]} entries (one per row of R), got {q.shape}.")
         diff = R @ self.params.to_numpy() - q
-        stat = float(diff @ np.linalg.solve(R @ self._cov @ R.T, diff))
         df = int(np.linalg.matrix_rank(R))
+        if df < R.shape[0]:
+            raise ValueError(
+                f"R has linearly dependent rows (rank {df} < {R.shape[0]} rows): drop the "
+                "redundant restrictions."
+            )
+        try:
+            stat = float(diff @ la.solve(R @ self._cov @ R.T, diff, assume_a="pos"))
+        except la.LinAlgError:
+            raise ValueError(
+                "R V Rᵀ is singular: the restrictions involve parameters without a finite "
+                "variance (e.g. under separation)."
+            ) from None
         return TestResult(stat, df, float(stats.chi2.sf(stat, df)), "Wald test")
 
     @property
@@ -334,8 +340,8 @@ def _names(model, fit_intercept: bool) -> list[str]:
 
 def summary(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     sample_weight=None,
     *,
     alpha: float = 0.05,
@@ -347,10 +353,13 @@ def summary(
     Parameters
     ----------
     model : a fitted ``LogisticRegression`` (penalty None, "l2" or "firth").
-    X, y, sample_weight : the data it was fitted on (weights are frequency weights).
+    X, y, sample_weight : omit them to use the numbers the fit kept
+        (``model.inference_``, see :mod:`logistic.inference.state`); pass the data for
+        cluster covariances, for Firth's profile intervals and likelihood-ratio tests,
+        or to evaluate the model on other data (weights are frequency weights).
     alpha : level of the confidence intervals, in (0, 1).
-    cov_type : "nonrobust", "HC0", "HC1" or "cluster".
-    groups : cluster labels (one per sample) for ``cov_type="cluster"``.
+    cov_type : one of :data:`COV_TYPES` (see the module docstring).
+    groups : cluster labels (one per sample) for ``cov_type="cluster"``/``"stata-cluster"``.
 
     Returns
     -------
@@ -360,91 +369,196 @@ def summary(
     alpha = _check_alpha(alpha)
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}.")
-    X, y = validate_data(
-        model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-    )
-    if not np.all(np.isin(y, model.classes_)):
-        raise ValueError(f"y has labels outside the model's classes {model.classes_.tolist()}.")
-    y01 = (y == model.classes_[1]).astype(np.float64)
-    s = None
-    if sample_weight is not None:
-        s = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     penalty = getattr(model, "penalty_", model.penalty)  # the penalty the fit used
-    clusters = _check_cov_type(cov_type, groups, X.shape[0], penalty)
-
+    if penalty not in INFERENCE_PENALTIES:
+        raise ValueError(
+            f"No inference table for penalty={penalty!r}: L1 and elastic-net select "
+            "variables, and post-selection inference is not offered; refit with "
+            "penalty=None, 'l2' or 'firth'."
+        )
+    if getattr(model, "multi_class_", "") == "ovr":
+        raise ValueError(
+            "summary() covers binary and multinomial models; a one-vs-rest model's "
+            "per-class fits are not one likelihood, so it has no single table."
+        )
+    if np.ravel(model.intercept_).size > 1:
+        return _multinomial_summary(model, X, y, sample_weight, alpha=alpha,
+                                    cov_type=cov_type, groups=groups, penalty=penalty)
     fit_intercept = bool(model.fit_intercept)
-    d = X.shape[1]
+    d = int(model.n_features_in_)
     theta = np.append(model.coef_.ravel(), model.intercept_[0]) if fit_intercept else (
-        model.coef_.ravel().copy()
+        np.asarray(model.coef_, dtype=np.float64).ravel().copy()
     )
+    theta = np.asarray(theta, dtype=np.float64)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
-    backend = make_backend(X, y01, s)
-    base = LogisticProblem(backend, alpha=0.0, fit_intercept=fit_intercept)
-    nobs = base.sum_weights
-
-    if penalty == "firth":
-        problem = FirthProblem(backend, fit_intercept=fit_intercept)
-    elif penalty == "l2":
-        problem = LogisticProblem(backend, alpha=1.0 / model.C, fit_intercept=fit_intercept)
+    firth_state = None
+    if X is None and y is None:
+        if sample_weight is not None:
+            raise ValueError("sample_weight is used only with X and y.")
+        state = getattr(model, "inference_", None)
+        if state is None:
+            raise ValueError(missing_inference_reason(model))
+        clusters = _check_cov_type(cov_type, groups, state.n_rows, penalty)
+        if clusters is not None:
+            raise ValueError(
+                f"cov_type={cov_type!r} sums scores per cluster: pass the data, "
+                "model.summary(X, y, groups=...)."
+            )
+        backend = None
+    elif X is None or y is None:
+        raise ValueError("Pass both X and y (the data to evaluate on), or neither.")
     else:
-        problem = base
-    f, g, H = problem.loss_grad_hess(theta)
-    info = H / problem.scale
-    bread = _inverse(info)
-    _check_optimum(g / problem.scale, bread)
+        X, y = validate_data(
+            model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        if not np.all(np.isin(y, model.classes_)):
+            raise ValueError(
+                f"y has labels outside the model's classes {model.classes_.tolist()}."
+            )
+        y01 = (y == model.classes_[1]).astype(np.float64)
+        s = None
+        if sample_weight is not None:
+            s = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                     ensure_non_negative=True)
+        clusters = _check_cov_type(cov_type, groups, X.shape[0], penalty)
+        backend = make_backend(X, y01, s)
+        separation = None
+        if penalty is None:
+            _, zmax = backend.reduce_keep(obji.block_max_abs_margin, w, b)
+            if max(zmax) > _SEPARATION_SYMPTOM or not getattr(model, "converged_", True):
+                separation = detect_separation(X, y01, s, fit_intercept=fit_intercept)
+                if separation.exists:
+                    separation = None
+                else:
+                    warnings.warn(
+                        separation.message(_theta_names(model, fit_intercept)),
+                        SeparationWarning,
+                        stacklevel=3,
+                    )
+        state = binary_state(backend, theta, penalty=penalty, C=model.C,
+                             fit_intercept=fit_intercept, y01=y01, s=s,
+                             separation=separation)
+        if penalty == "firth":
+            firth_state = (FirthProblem(backend, fit_intercept=fit_intercept), theta)
+    return results_from_state(model, state, theta, alpha=alpha, cov_type=cov_type,
+                              backend=backend, clusters=clusters, firth_state=firth_state)
 
-    if penalty == "firth":
-        llf = -f / problem.scale
-        llnull = _firth_null(problem, theta, fit_intercept)
+
+def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups, penalty):
+    """The multinomial branch of :func:`summary` (see :mod:`logistic.inference.mnlogit`)."""
+    if groups is not None:
+        raise ValueError("Cluster covariances are offered for binary models only.")
+    if X is None and y is None:
+        state = getattr(model, "inference_", None)
+        if state is None:
+            raise ValueError(missing_inference_reason(model))
+    elif X is None or y is None:
+        raise ValueError("Pass both X and y (the data to evaluate on), or neither.")
     else:
-        llf = -(f if penalty is None else base.loss(theta)) / base.scale
-        llnull = _llnull(y01, s)
+        X, y = validate_data(
+            model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        if not np.all(np.isin(y, model.classes_)):
+            raise ValueError(
+                f"y has labels outside the model's classes {model.classes_.tolist()}."
+            )
+        y_idx = np.searchsorted(model.classes_, y)
+        s = None if sample_weight is None else _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        backend = make_backend(X, one_hot(y_idx, model.classes_.size), s)
+        state = multinomial_state(backend, model.coef_, model.intercept_, penalty=penalty,
+                                  C=model.C, fit_intercept=bool(model.fit_intercept),
+                                  y_idx=y_idx, s=s)
+    label = {"nonrobust": "nonrobust", "HC0": "HC0 (sandwich)", "HC1": "HC1 (sandwich)",
+             "stata": "robust (Stata: HC0 × N/(N−1))"}.get(cov_type, cov_type)
+    return multinomial_results(
+        model, state, alpha=alpha, cov_type=cov_type,
+        names=_names(model, bool(model.fit_intercept)), inverse=_inverse,
+        check_optimum=_check_optimum, label=label,
+    )
 
-    separation = None
-    if penalty is None:
-        _, zmax = backend.reduce_keep(obji.block_max_abs_margin, w, b)
-        if max(zmax) > _SEPARATION_SYMPTOM or not getattr(model, "converged_", True):
-            separation = detect_separation(X, y01, s, fit_intercept=fit_intercept)
-            if not separation.exists:
-                warnings.warn(
-                    separation.message(_theta_names(model, fit_intercept)),
-                    SeparationWarning,
-                    stacklevel=3,
-                )
 
-    n_params = theta.size
+def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, clusters=None,
+                       firth_state=None) -> LogitResults:
+    """:class:`LogitResults` from an :class:`~logistic.inference.state.InferenceState`
+    (``backend`` and ``clusters`` only for cluster covariances)."""
+    fit_intercept = state.fit_intercept
+    d = theta.size - int(fit_intercept)
+    bread = _inverse(state.information)
+    _check_optimum(state.score, bread)
+    nobs, n_params = state.nobs, theta.size
     if cov_type == "nonrobust":
         cov = bread
     else:
-        cov = bread @ _meat(backend, w, b, fit_intercept, clusters) @ bread
+        if state.meat is None:
+            raise ValueError(
+                f"cov_type={cov_type!r} needs the score outer products, which a "
+                "penalty='firth' fit does not offer (its covariance is the inverse "
+                "penalised information): use cov_type='nonrobust'."
+            )
+        if nobs <= n_params and cov_type in ("HC1", "cluster", "stata-cluster"):
+            raise ValueError(
+                f"cov_type={cov_type!r} scales by N/(N-k): it needs more observations "
+                f"(N = {nobs:g}) than parameters (k = {n_params})."
+            )
+        if cov_type in ("cluster", "stata-cluster"):
+            w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
+            meat = _meat(backend, w, b, fit_intercept, clusters)
+        else:
+            meat = state.meat
+        cov = bread @ meat @ bread
         if cov_type == "HC1":
             cov *= nobs / (nobs - n_params)
-        elif cov_type == "cluster":
+        elif cov_type == "stata":
+            cov *= nobs / (nobs - 1.0)
+        elif cov_type in ("cluster", "stata-cluster"):
             G = clusters[1]
             cov *= G / (G - 1.0) * (nobs - 1.0) / (nobs - n_params)
 
     order = np.r_[d, 0:d] if fit_intercept else np.arange(d)
+    groups_label = f"{clusters[1] if clusters else 0} groups"
     label = {"nonrobust": "nonrobust", "HC0": "HC0 (sandwich)", "HC1": "HC1 (sandwich)",
-             "cluster": f"cluster ({clusters[1] if clusters else 0} groups)"}[cov_type]
+             "stata": "robust (Stata: HC0 × N/(N−1))",
+             "cluster": f"cluster ({groups_label})",
+             "stata-cluster": f"cluster ({groups_label}; Stata's vce(cluster))"}[cov_type]
+    penalty = state.penalty
     if penalty == "l2":
-        label += f", penalised Hessian (L2, C={model.C:g})"
+        label += f", penalised Hessian (L2, C={state.C:g})"
     elif penalty == "firth":
         label += ", Firth-penalised information"
     return LogitResults(
         names=_names(model, fit_intercept),
         params=theta[order],
         cov=cov[np.ix_(order, order)],
-        llf=llf,
-        llnull=llnull,
+        llf=state.llf,
+        llnull=state.llnull,
         nobs=nobs,
         cov_type=cov_type,
         alpha=alpha,
         penalty=penalty,
-        C=model.C,
-        separation=separation,
-        firth_state=(problem, theta) if penalty == "firth" else None,
+        C=state.C,
+        separation=state.separation,
+        firth_state=firth_state,
         cov_label=label,
     )
+
+
+def missing_inference_reason(model) -> str:
+    """Why ``model.summary()`` (without data) has nothing to show, as a sentence."""
+    penalty = getattr(model, "penalty_", getattr(model, "penalty", None))
+    if penalty not in INFERENCE_PENALTIES:
+        return (f"No inference table for penalty={penalty!r}: L1 and elastic-net select "
+                "variables (post-selection inference is not offered).")
+    if getattr(model, "multi_class_", "") == "ovr":
+        return "A one-vs-rest model's per-class fits are not one likelihood: no table."
+    if getattr(model, "inference", "auto") is False:
+        return ("This model was fitted with inference=False: refit with inference=True, "
+                "or pass the training data, model.summary(X, y).")
+    return ("This fit did not keep its inference numbers (inference='auto' skips them "
+            "for large L2 fits, where they cost a pass over the data): refit with "
+            "inference=True, or pass the training data, model.summary(X, y).")
 
 
 def _theta_names(model, fit_intercept):
@@ -467,25 +581,6 @@ def _check_optimum(g: np.ndarray, bread: np.ndarray) -> None:
             UserWarning,
             stacklevel=3,
         )
-
-
-def _llnull(y01: np.ndarray, s) -> float:
-    """Intercept-only MLE log-likelihood :math:`S[\\bar p\\log\\bar p + \\bar q\\log\\bar q]`."""
-    S = float(y01.size if s is None else s.sum())
-    pbar = float((y01 if s is None else y01 * s).sum()) / S
-    from scipy.special import xlogy
-
-    return S * (xlogy(pbar, pbar) + xlogy(1 - pbar, 1 - pbar))
-
-
-def _firth_null(problem, theta, fit_intercept) -> float:
-    """Penalised log-likelihood of the intercept-only Firth fit (all slopes fixed at 0)."""
-    d = problem.n_features
-    fixed = np.arange(d)
-    if not fit_intercept:
-        return problem.penalized_loglik(np.zeros(d))
-    ll, _ = firth.constrained_loglik(problem, fixed, np.zeros(d), theta[d:])
-    return ll
 
 
 # ------------------------------------------------------------------- LR test

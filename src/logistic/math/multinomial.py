@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
@@ -193,3 +194,18 @@ def block_max_abs_centered_score(X, Y, s, W, b):
     if s is not None:
         Z = Z[s > 0]
     return (), float(xp.max(Z)) if Z.shape[0] else 0.0
+
+
+def block_score_gram(X, Y, s, W, b):
+    r"""Partial :math:`M = \sum_i s_i (r_i r_i^\top)\otimes(\tilde x_i\tilde x_i^\top)`,
+    :math:`r_i = p_i - y_i` (k,), :math:`\tilde x_i = (x_i, 1)`: the sandwich's meat in
+    class-major order (class c's coefficients then its intercept), dense (k·(d+1))².
+    Small models only (inference tables)."""
+    _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
+    R = np.asarray(P - Y, dtype=np.float64)
+    if s is not None:
+        R = R * np.sqrt(s)[:, None]
+    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
+    Xa = np.column_stack([Xd, np.ones(Xd.shape[0])])
+    Z = (R[:, :, None] * Xa[:, None, :]).reshape(Xa.shape[0], -1)
+    return (Z.T @ Z,)

@@ -41,6 +41,7 @@ from ..inference.separation import (
     detect_multinomial_separation,
     detect_separation,
 )
+from ..inference.state import binary_state, multinomial_state
 from ..math import binary as obj
 from ..math import inference as obji
 from ..math import multinomial as mobj
@@ -280,6 +281,25 @@ def fit_model(
         _store_path(fit, problem, path, theta, result.n_iter, options.penalty is not None)
     _check(fit, options, X, y_idx, s, feature_names)
     return fit
+
+
+# ---------------------------------------------------------- 6. inference numbers
+def fit_state(fit: Fit, X, y_idx, s, options: FitOptions, *, n_classes: int):
+    """The :class:`~logistic.inference.state.InferenceState` of a finished fit: one more
+    pass at the optimum over the fit's own backend (see :mod:`logistic.inference.state`)."""
+    problem = getattr(fit.problem, "smooth", fit.problem)
+    if n_classes > 2:
+        return multinomial_state(problem.backend, fit.coef, fit.intercept,
+                                 penalty=options.penalty, C=options.C,
+                                 fit_intercept=options.fit_intercept, y_idx=y_idx, s=s,
+                                 separation=fit.separation)
+    theta = np.concatenate([fit.coef.ravel(), fit.intercept]) if options.fit_intercept else (
+        fit.coef.ravel().copy())
+    y01 = (np.asarray(y_idx) == 1).astype(np.float64)
+    return binary_state(problem.backend, np.asarray(theta, dtype=np.float64),
+                        penalty=options.penalty, C=options.C,
+                        fit_intercept=options.fit_intercept, y01=y01, s=s,
+                        separation=fit.separation)
 
 
 # --------------------------------------------------------------------- 4. unpack

@@ -363,13 +363,9 @@ def coefficient_table(model, alpha: float = 0.05, feature_names=None):
     est = np.ravel(model.coef_)
     if fit_intercept:
         names, est = ["intercept", *names], np.r_[model.intercept_[0], est]
-    summary = getattr(model, "summary", None)
-    if callable(summary):
-        try:
-            s = summary()
-            params, ci = s.params, s.conf_int(alpha)
-        except Exception:  # inference unavailable for this fit: fall back to the estimates
-            return names, est, None
+    if getattr(model, "inference_", None) is not None and np.ravel(model.intercept_).size == 1:
+        s = model.summary()
+        params, ci = s.params, s.conf_int(alpha)
         p = np.asarray(params, dtype=float).ravel()
         ci = np.asarray(ci, dtype=float).reshape(-1, 2)
         if hasattr(params, "index") and len(params.index) == p.size:

@@ -186,13 +186,9 @@ def _scores(model, X, y) -> dict[str, float]:
 
 def _inference_columns(model, alpha: float):
     """Extra per-parameter columns (std. error, z, p-value) when ``summary()`` offers them."""
-    summary = getattr(model, "summary", None)
-    if not callable(summary):
+    if getattr(model, "inference_", None) is None:  # the fit kept no inference numbers
         return {}
-    try:
-        s = summary()
-    except Exception:  # no inference for this fit (e.g. penalised): the table stays bare
-        return {}
+    s = model.summary(alpha=alpha)
     cols = {}
     for attr, label in (("bse", "std. error"), ("tvalues", "z"), ("zvalues", "z"),
                         ("pvalues", "p-value")):
