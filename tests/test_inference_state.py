@@ -175,3 +175,27 @@ def test_model_files_carry_the_inference_numbers(tmp_path):
     a, b = model.summary(), loaded.summary()
     assert np.array_equal(a.bse.to_numpy(), b.bse.to_numpy()) and a.llf == b.llf
     assert str(a) == str(b)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_margeff_predictions_residuals_match_statsmodels(seed):
+    X, y, _ = _binary(10 + seed)
+    model = LogisticRegression(penalty=None).fit(X, y)
+    r = model.summary()  # no data: the fit kept the averages
+    ref = _sm_logit(X, y, None)
+    for at in ("overall", "mean"):
+        ours = r.get_margeff(at=at).to_numpy()
+        assert rel(ours, ref.get_margeff(at=at).summary_frame().to_numpy()) < RTOL
+    X_new = np.random.default_rng(seed).standard_normal((7, X.shape[1])) * X.std(axis=0)
+    frame = r.get_prediction(X_new).summary_frame(alpha=0.1)
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    Xc = sm.add_constant(X_new, has_constant="add")
+    mean = glm.get_prediction(Xc).summary_frame(alpha=0.1).to_numpy()
+    lin = glm.get_prediction(Xc, which="linear").summary_frame(alpha=0.1).to_numpy()
+    assert rel(frame[["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]], mean) < RTOL
+    cols = ["linpred", "linpred_se", "linpred_ci_lower", "linpred_ci_upper"]
+    assert rel(frame[cols], lin) < RTOL
+    assert rel(r.resid_pearson(X, y), ref.resid_pearson) < RTOL
+    assert rel(r.resid_deviance(X, y), ref.resid_dev) < RTOL
+    assert "<table" in r.as_html() and r.as_latex().startswith("\\begin{tabular}")
+    assert list(r.to_frame().index) == list(ref.model.exog_names)[:0] + r.names

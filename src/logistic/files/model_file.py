@@ -285,7 +285,7 @@ def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
     """The stored :class:`InferenceState`, checked: k×k finite matrices and counts."""
     S.expect_keys(doc, "inference", {"information", "meat", "score", "llf", "llnull", "nobs",
                                      "n_rows", "penalty", "C", "fit_intercept", "n_classes",
-                                     "separation"})
+                                     "separation"}, {"margins"})
     for key in ("information", "meat"):
         if doc[key] is None and key == "meat":
             continue
@@ -312,6 +312,13 @@ def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
                                             k)):
             S.expect_float(v, f"inference.separation.directions[{j}]")
         S.expect_bool(sep["per_column"], "inference.separation.per_column")
+    margins = doc.get("margins")
+    if margins is not None:
+        S.expect_keys(margins, "inference.margins", {"mean_v", "mean_vx", "mean_x"})
+        S.expect_float(margins["mean_v"], "inference.margins.mean_v")
+        for key in ("mean_vx", "mean_x"):
+            for j, v in enumerate(S.expect_list(margins[key], f"inference.margins.{key}", k)):
+                S.expect_float(v, f"inference.margins.{key}[{j}]")
     return InferenceState.from_dict(doc)
 
 

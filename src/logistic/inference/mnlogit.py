@@ -137,7 +137,11 @@ class MNLogitResults:
         return self.to_frame().to_html(float_format=lambda v: f"{v:.4g}")
 
     def as_latex(self) -> str:
-        return self.to_frame().to_latex(float_format=lambda v: f"{v:.4g}")
+        from .summary import latex_table
+
+        frame = self.to_frame()
+        frame.index = [f"{c}: {n}" for c, n in frame.index]
+        return latex_table(frame)
 
 
 def multinomial_results(model, state, *, alpha, cov_type, names, inverse, check_optimum,

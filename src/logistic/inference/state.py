@@ -54,6 +54,9 @@ class InferenceState:
     fit_intercept: bool
     separation: Separation | None = None
     n_classes: int = 2
+    #: weighted means over the data of p(1−p), p(1−p)(1−2p)·x̃ (θ order) and x̃:
+    #: average marginal effects and effects at the mean without the data
+    margins: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (lists of floats); :meth:`from_dict` inverts it exactly."""
@@ -65,6 +68,8 @@ class InferenceState:
             "llf": self.llf, "llnull": self.llnull, "nobs": self.nobs,
             "n_rows": self.n_rows, "penalty": self.penalty, "C": self.C,
             "fit_intercept": self.fit_intercept, "n_classes": self.n_classes,
+            "margins": None if self.margins is None else {
+                key: np.asarray(v).tolist() for key, v in self.margins.items()},
             "separation": None if sep is None else {
                 "kind": sep.kind, "directions": np.asarray(sep.directions).tolist(),
                 "per_column": bool(getattr(sep, "per_column", False)),
@@ -84,6 +89,8 @@ class InferenceState:
             llf=float(doc["llf"]), llnull=float(doc["llnull"]), nobs=float(doc["nobs"]),
             n_rows=int(doc["n_rows"]), penalty=doc["penalty"], C=float(doc["C"]),
             fit_intercept=bool(doc["fit_intercept"]), n_classes=int(doc.get("n_classes", 2)),
+            margins=None if doc.get("margins") is None else {
+                key: np.asarray(v, dtype=np.float64) for key, v in doc["margins"].items()},
             separation=None if sep is None else Separation(
                 sep["kind"], np.asarray(sep["directions"], dtype=np.float64),
                 per_column=bool(sep.get("per_column", False)),
@@ -123,7 +130,15 @@ def binary_state(backend, theta: np.ndarray, *, penalty, C: float, fit_intercept
     else:
         llf = -(f if penalty is None else base.loss(theta)) / base.scale
         llnull = _llnull(y01, s)
+    v, a_w, a_b, x_sum = backend.reduce(obji.block_margin_sums, w, b)
+    S = float(base.sum_weights)
+    margins = {
+        "mean_v": np.array(v / S),
+        "mean_vx": (np.append(a_w, a_b) if fit_intercept else np.asarray(a_w)) / S,
+        "mean_x": (np.append(x_sum, S) if fit_intercept else np.asarray(x_sum)) / S,
+    }
     return InferenceState(
+        margins=margins,
         information=H / problem.scale, meat=meat, score=g / problem.scale, llf=float(llf),
         llnull=float(llnull), nobs=float(base.sum_weights), n_rows=int(np.shape(y01)[0]),
         penalty=penalty, C=float(C), fit_intercept=bool(fit_intercept),

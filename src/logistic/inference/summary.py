@@ -64,7 +64,7 @@ from ..data import make_backend
 from ..math import inference as obji
 from ..problems import FirthProblem
 from ..problems.multinomial import one_hot
-from . import firth
+from . import effects, firth
 from .mnlogit import multinomial_results
 from .separation import SeparationWarning, detect_separation
 from .state import INFERENCE_PENALTIES, _assemble, binary_state, multinomial_state
@@ -168,8 +168,9 @@ class LogitResults:
     """
 
     def __init__(self, *, names, params, cov, llf, llnull, nobs, cov_type, alpha, penalty,
-                 C, separation, firth_state=None, cov_label=""):
+                 C, separation, firth_state=None, cov_label="", margins=None):
         self.names = list(names)
+        self._margins = margins
         self.params = pd.Series(params, index=self.names, name="coef")
         self._cov = np.asarray(cov)
         self.llf = float(llf)
@@ -306,6 +307,69 @@ class LogitResults:
         problem, theta = self._firth
         p = [firth.penalized_lrt(problem, theta, [int(j)])[2] for j in self._theta_order]
         return pd.Series(p, index=self.names, name="LRT p")
+
+    # -- marginal effects, predictions, residuals (logistic.inference.effects) -----
+    def get_margeff(self, at: str = "overall", method: str = "dydx") -> pd.DataFrame:
+        """Average marginal effects (``at="overall"``) or effects at the mean
+        (``at="mean"``) on the probability, with delta-method standard errors, as
+        statsmodels' ``get_margeff(...).summary_frame()``; no data needed."""
+        if method != "dydx":
+            raise ValueError(f"method must be 'dydx' (effects on the probability), got "
+                             f"{method!r}.")
+        if self.penalty == "firth" or self._margins is None:
+            raise ValueError("Marginal effects need the fit's averages: they are offered for "
+                             "penalty=None and 'l2' fits.")
+        m, order = self._margins, self._theta_order
+        return effects.marginal_effects(
+            self.params.to_numpy(), self._cov, m["mean_v"], np.asarray(m["mean_vx"])[order],
+            np.asarray(m["mean_x"])[order], self.names, at=at, alpha=self.alpha,
+            has_const=self.names[0] == "const",
+        )
+
+    def _design(self, X) -> np.ndarray:
+        X = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float64)
+        k = len(self.names) - int(self.names[0] == "const")
+        if X.ndim != 2 or X.shape[1] != k:
+            raise ValueError(f"X must have {k} columns, got shape {X.shape}.")
+        return np.column_stack([np.ones(X.shape[0]), X]) if self.names[0] == "const" else X
+
+    def get_prediction(self, X) -> effects.PredictionResults:
+        """Predictions for the rows of ``X`` with standard errors; ``.summary_frame(alpha)``
+        gives the probability and the linear predictor with their intervals."""
+        Xt = self._design(X)
+        eta = Xt @ self.params.to_numpy()
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Xt, self._cov, Xt), 0.0))
+        return effects.PredictionResults(eta, se)
+
+    def resid_pearson(self, X, y) -> np.ndarray:
+        r"""Pearson residuals :math:`(y-p)/\sqrt{p(1-p)}` on ``(X, y)`` (y in 0/1 or the
+        model's two labels, the second the positive class)."""
+        return effects.pearson_residuals(self._y01(y), self._design(X) @ self.params.to_numpy())
+
+    def resid_deviance(self, X, y) -> np.ndarray:
+        """Deviance residuals on ``(X, y)``."""
+        return effects.deviance_residuals(self._y01(y),
+                                          self._design(X) @ self.params.to_numpy())
+
+    def _y01(self, y) -> np.ndarray:
+        y = np.asarray(y)
+        labels = getattr(self, "classes", None)
+        if labels is not None and np.all(np.isin(y, labels)):
+            return (y == labels[1]).astype(np.float64)
+        if not np.all(np.isin(y, (0, 1))):
+            raise ValueError("y must hold the model's two classes (or 0/1).")
+        return y.astype(np.float64)
+
+    def as_html(self) -> str:
+        """The coefficient table as HTML (with the fit statistics as a caption)."""
+        caption = (f"Logit: N={self.nobs:g}, log-likelihood {self.llf:.6g}, pseudo R² "
+                   f"{self.prsquared:.4f}, covariance {self.cov_label}")
+        return self.to_frame().to_html(float_format=lambda v: f"{v:.4g}").replace(
+            "<table", f"<table title=\"{caption}\"", 1)
+
+    def as_latex(self) -> str:
+        """The coefficient table as a LaTeX tabular (booktabs rules)."""
+        return latex_table(self.to_frame())
 
     # -- output -----------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -528,7 +592,7 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
         label += f", penalised Hessian (L2, C={state.C:g})"
     elif penalty == "firth":
         label += ", Firth-penalised information"
-    return LogitResults(
+    results = LogitResults(
         names=_names(model, fit_intercept),
         params=theta[order],
         cov=cov[np.ix_(order, order)],
@@ -542,7 +606,10 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
         separation=state.separation,
         firth_state=firth_state,
         cov_label=label,
+        margins=state.margins if penalty != "firth" else None,
     )
+    results.classes = np.asarray(model.classes_)
+    return results
 
 
 def missing_inference_reason(model) -> str:
@@ -660,6 +727,25 @@ def _format(r: LogitResults) -> str:
             "the penalised Hessian and the intervals are not exact confidence intervals.",
             width,
         )
+    return "\n".join(lines)
+
+
+def latex_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a LaTeX ``tabular`` (numbers to 4 significant digits)."""
+    def esc(text) -> str:
+        text = str(text)
+        for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"),
+                     ("_", r"\_"), ("#", r"\#"), ("$", r"\$"), ("|", r"$|$")):
+            text = text.replace(a, b)
+        return text
+
+    cols = [esc(c) for c in frame.columns]
+    lines = [r"\begin{tabular}{l" + "r" * len(cols) + "}", r"\toprule",
+             " & ".join(["", *cols]) + r" \\", r"\midrule"]
+    for name, row in frame.iterrows():
+        cells = [esc(name), *(f"{float(v):.4g}" for v in row.to_numpy())]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
 
 

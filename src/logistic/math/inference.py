@@ -44,6 +44,7 @@ __all__ = [
     "block_cluster_scores",
     "block_firth_correction",
     "block_firth_curvature",
+    "block_margin_sums",
     "block_max_abs_margin",
 ]
 
@@ -144,3 +145,15 @@ def block_max_abs_margin(X, y, s, w, b):
     if s is not None:
         z = z[s > 0]
     return (), float(z.max()) if z.size else 0.0
+
+
+def block_margin_sums(X, y, s, w, b):
+    r"""Partial sums behind average marginal effects: :math:`\sum_i s_i v_i`,
+    :math:`\sum_i s_i v_i(1-2p_i)\tilde x_i` (as feature part, intercept part) and
+    :math:`\sum_i s_i x_i`, with :math:`v_i = p_i(1-p_i)`."""
+    z = _margins(np, X, w, b)
+    p, v = sigmoid_and_weight(z)
+    v = _weighted(v, s)
+    a = v * (1.0 - 2.0 * p)
+    ones = np.ones(y.shape[0]) if s is None else s
+    return np.sum(v), _rmatvec(np, X, a), np.sum(a), _rmatvec(np, X, ones)
