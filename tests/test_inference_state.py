@@ -199,3 +199,16 @@ def test_margeff_predictions_residuals_match_statsmodels(seed):
     assert rel(r.resid_deviance(X, y), ref.resid_dev) < RTOL
     assert "<table" in r.as_html() and r.as_latex().startswith("\\begin{tabular}")
     assert list(r.to_frame().index) == list(ref.model.exog_names)[:0] + r.names
+
+
+def test_multinomial_table_under_separation_reports_no_standard_errors():
+    """Iris setosa is separable on the sepals: the table must not print SEs of 5e5."""
+    from sklearn.datasets import load_iris
+
+    from logistic import SeparationWarning
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None).fit(X[:, :2], y)
+    r = model.summary()
+    assert np.all(np.isnan(r.bse.to_numpy())) and "does not exist" in str(r)

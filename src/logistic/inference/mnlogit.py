@@ -45,7 +45,8 @@ class MNLogitResults:
     """
 
     def __init__(self, *, names, classes, params, cov, llf, llnull, nobs, cov_type, alpha,
-                 penalty, C, cov_label):
+                 penalty, C, cov_label, separation=None, diverging=None):
+        self.separation = separation
         self.names = list(names)
         self.classes = list(classes)
         cols = [str(c) for c in self.classes[1:]]
@@ -54,6 +55,8 @@ class MNLogitResults:
                                    index=self.names, columns=cols)
         self._cov = np.asarray(cov)
         bse = np.sqrt(np.diag(self._cov)).reshape(len(cols), p).T
+        if diverging is not None:  # separation: these rows' estimates are not finite
+            bse[np.asarray(diverging, dtype=bool)] = np.nan
         self.bse = pd.DataFrame(bse, index=self.names, columns=cols)
         self.zvalues = self.params / self.bse
         self.tvalues = self.zvalues
@@ -113,7 +116,7 @@ class MNLogitResults:
         width = max(78, max(len(n) for n in self.names) + 60)
         model = "MNLogit (MLE)" if self.penalty is None else f"MNLogit, L2 (C={self.C:g})"
         lines = ["Multinomial logistic regression results".center(width), "=" * width,
-                 f"Model: {model}; reference class {self.classes[0]!r}; covariance "
+                 f"Model: {model}; reference class {_plain(self.classes[0])!r}; covariance "
                  f"{self.cov_label}",
                  f"No. observations: {self.nobs:g}   Df model: {self.df_model:g}   "
                  f"Df residuals: {self.df_resid:g}",
@@ -122,16 +125,23 @@ class MNLogitResults:
                  "=" * width]
         frame = self.to_frame()
         for c in self.params.columns:
-            lines.append(f"class {c} vs {self.classes[0]}")
+            lines.append(f"class {c} vs {_plain(self.classes[0])}")
             lines.append(frame.loc[c].to_string(float_format=lambda v: f"{v:.4f}"))
             lines.append("-" * width)
+        sep = self.separation
+        if sep is not None and not sep.exists:
+            import textwrap
+
+            names = [*self.names[1:], self.names[0]] if self.names[0] == "const" else self.names
+            lines += textwrap.wrap("WARNING: " + sep.message(names), width)
         if self.penalty == "l2":
             lines.append("Note: L2-penalised estimates are biased towards 0; standard errors "
                          "come from the penalised Hessian.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<MNLogitResults: {self.params.shape[1]} classes vs {self.classes[0]!r}>"
+        return (f"<MNLogitResults: {self.params.shape[1]} classes vs "
+                f"{_plain(self.classes[0])!r}>")
 
     def as_html(self) -> str:
         return self.to_frame().to_html(float_format=lambda v: f"{v:.4g}")
@@ -142,6 +152,10 @@ class MNLogitResults:
         frame = self.to_frame()
         frame.index = [f"{c}: {n}" for c, n in frame.index]
         return latex_table(frame)
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def multinomial_results(model, state, *, alpha, cov_type, names, inverse, check_optimum,
@@ -195,8 +209,12 @@ def multinomial_results(model, state, *, alpha, cov_type, names, inverse, check_
     # class-major with the intercept last → statsmodels' order, const first
     order = np.r_[p - 1, 0 : p - 1] if state.fit_intercept else np.arange(p)
     idx = np.concatenate([c * p + order for c in range(k - 1)])
+    sep, diverging = state.separation, None
+    if sep is not None and not sep.exists:  # per column of X (then the intercept)
+        diverging = np.asarray(sep.directions)[order] != 0
     return MNLogitResults(
         names=names, classes=model.classes_, params=beta[idx], cov=cov[np.ix_(idx, idx)],
         llf=state.llf, llnull=state.llnull, nobs=nobs, cov_type=cov_type, alpha=alpha,
-        penalty=state.penalty, C=state.C, cov_label=label,
+        penalty=state.penalty, C=state.C, cov_label=label, separation=sep,
+        diverging=diverging,
     )
