@@ -171,10 +171,12 @@ def test_report_metrics_match_an_independent_fit(blobs_page):
     cells = [int(v) for v in re.findall(r"<td>(\d+)</td>", conf)]
     assert cells == cm.ravel().tolist()
     coef = _section(page, "coefficients")
-    for name, value in zip(["intercept", "x1", "x2"],
+    # with inference (the summary's names, statsmodels' "const" for the intercept)
+    for name, value in zip(["const", "x1", "x2"],
                            [model.intercept_[0], *model.coef_[0]], strict=True):
         assert f"<td>{name}</td><td>{value:.4f}</td>" in coef
-    assert "No inference available" in coef
+    # the fit keeps its inference numbers (issue #17): the table has standard errors
+    assert "<th>std. error</th>" in coef and "No inference available" not in coef
     solver = _section(page, "solver")
     assert f"<th>iterations</th><td>{int(model.n_iter_[0])}</td>" in solver
     assert "<th>converged</th><td>yes</td>" in solver

@@ -7,6 +7,8 @@ the Hessian at 0), and the recorded objective recomputed from the coefficient pa
 
 from __future__ import annotations
 
+import copy
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -276,6 +278,8 @@ def test_confusion_matrix_counts(fitted, blobs):
 
 # ------------------------------------------------------------------ coefficients
 def test_coefficients_without_inference(fitted):
+    fitted = copy.deepcopy(fitted)
+    del fitted.inference_  # as a fit with inference=False
     ax = plots.coefficients(fitted)
     pts = ax.get_lines()[0]
     np.testing.assert_array_equal(pts.get_xdata(), [fitted.intercept_[0], *fitted.coef_[0]])

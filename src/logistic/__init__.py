@@ -26,12 +26,20 @@ from ._version import __version__
 from .files import load, load_tabular, read_table, save
 from .inference import SeparationWarning
 from .math.stable import log_loss, log_sigmoid, sigmoid, softplus
-from .models import LogisticRegression, LogisticRegressionCV, regularization_path
+from .models import (
+    LogisticRegression,
+    LogisticRegressionCV,
+    formula_matrix,
+    from_formula,
+    regularization_path,
+)
 
 __all__ = [
     "LogisticRegression",
     "LogisticRegressionCV",
     "regularization_path",
+    "from_formula",
+    "formula_matrix",
     "SeparationWarning",
     "sigmoid",
     "log_sigmoid",

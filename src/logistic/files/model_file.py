@@ -298,6 +298,7 @@ def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
     for key in ("llf", "llnull"):
         S.expect_float(doc[key], f"inference.{key}")
     S.expect_float(doc["nobs"], "inference.nobs", positive=True)
+    S.expect_float(doc["C"], "inference.C", positive=True)
     S.expect_int(doc["n_rows"], "inference.n_rows", minimum=1)
     if doc["penalty"] != params["penalty"] or doc["fit_intercept"] != params["fit_intercept"]:
         raise ValueError("inference.penalty / fit_intercept disagree with params.")

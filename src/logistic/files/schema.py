@@ -63,6 +63,9 @@ def expect_float(value: Any, where: str, positive: bool = False) -> float:
     """A finite JSON number (an integer literal is accepted and converted)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{where} must be a number, got {_kind(value)}.")
+    if isinstance(value, int) and abs(value) > 2**53:
+        raise ValueError(f"{where} = {value} is an integer beyond 2**53, which a float64 "
+                         "cannot hold exactly; write it as a float.")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{where} must be finite, got {value}.")

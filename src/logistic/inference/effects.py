@@ -28,7 +28,7 @@ from scipy import stats
 from scipy.special import expit, log_expit
 
 __all__ = ["marginal_effects", "PredictionResults", "pearson_residuals",
-           "deviance_residuals"]
+           "deviance_residuals", "latex_table"]
 
 
 def _table(value, se, names, alpha, label):
@@ -89,3 +89,22 @@ def pearson_residuals(y01, eta) -> np.ndarray:
 def deviance_residuals(y01, eta) -> np.ndarray:
     ll = y01 * log_expit(eta) + (1 - y01) * log_expit(-eta)
     return np.sign(y01 - expit(eta)) * np.sqrt(np.maximum(-2.0 * ll, 0.0))
+
+
+def latex_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a LaTeX ``tabular`` (numbers to 4 significant digits)."""
+    def esc(text) -> str:
+        text = str(text)
+        for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"),
+                     ("_", r"\_"), ("#", r"\#"), ("$", r"\$"), ("|", r"$|$")):
+            text = text.replace(a, b)
+        return text
+
+    cols = [esc(c) for c in frame.columns]
+    lines = [r"\begin{tabular}{l" + "r" * len(cols) + "}", r"\toprule",
+             " & ".join(["", *cols]) + r" \\", r"\midrule"]
+    for name, row in frame.iterrows():
+        cells = [esc(name), *(f"{float(v):.4g}" for v in row.to_numpy())]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)

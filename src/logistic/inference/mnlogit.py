@@ -147,7 +147,7 @@ class MNLogitResults:
         return self.to_frame().to_html(float_format=lambda v: f"{v:.4g}")
 
     def as_latex(self) -> str:
-        from .summary import latex_table
+        from .effects import latex_table
 
         frame = self.to_frame()
         frame.index = [f"{c}: {n}" for c, n in frame.index]

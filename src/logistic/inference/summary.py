@@ -65,6 +65,7 @@ from ..math import inference as obji
 from ..problems import FirthProblem
 from ..problems.multinomial import one_hot
 from . import effects, firth
+from .effects import latex_table
 from .mnlogit import multinomial_results
 from .separation import SeparationWarning, detect_separation
 from .state import INFERENCE_PENALTIES, _assemble, binary_state, multinomial_state
@@ -620,6 +621,9 @@ def missing_inference_reason(model) -> str:
                 "variables (post-selection inference is not offered).")
     if getattr(model, "multi_class_", "") == "ovr":
         return "A one-vs-rest model's per-class fits are not one likelihood: no table."
+    skipped = getattr(model, "inference_skipped_", None)
+    if skipped is not None:
+        return f"No inference numbers: {skipped}"
     if getattr(model, "inference", "auto") is False:
         return ("This model was fitted with inference=False: refit with inference=True, "
                 "or pass the training data, model.summary(X, y).")
@@ -727,25 +731,6 @@ def _format(r: LogitResults) -> str:
             "the penalised Hessian and the intervals are not exact confidence intervals.",
             width,
         )
-    return "\n".join(lines)
-
-
-def latex_table(frame: pd.DataFrame) -> str:
-    """A DataFrame as a LaTeX ``tabular`` (numbers to 4 significant digits)."""
-    def esc(text) -> str:
-        text = str(text)
-        for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"),
-                     ("_", r"\_"), ("#", r"\#"), ("$", r"\$"), ("|", r"$|$")):
-            text = text.replace(a, b)
-        return text
-
-    cols = [esc(c) for c in frame.columns]
-    lines = [r"\begin{tabular}{l" + "r" * len(cols) + "}", r"\toprule",
-             " & ".join(["", *cols]) + r" \\", r"\midrule"]
-    for name, row in frame.iterrows():
-        cells = [esc(name), *(f"{float(v):.4g}" for v in row.to_numpy())]
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
 
 

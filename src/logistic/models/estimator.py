@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..inference.separation import SeparationWarning
 from ..inference.state import INFERENCE_PENALTIES
 from ..math.stable import log_sigmoid, sigmoid
+from ..problems.binary import CurvatureOverflowError
 from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
 from .params import (
@@ -234,10 +235,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             fit = fit_model(X, y_idx, s, n_classes=k, options=options,
                             theta0=None if start is None else start[0], feature_names=names)
         self._store_fit(fit, X.dtype)
+        for stale in ("inference_", "inference_skipped_"):
+            if hasattr(self, stale):
+                delattr(self, stale)
         if self._keeps_inference(options.penalty, X, k):
-            self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
-        elif hasattr(self, "inference_"):
-            del self.inference_
+            try:
+                self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
+            except CurvatureOverflowError as exc:  # the fit itself ran standardised
+                self.inference_skipped_ = str(exc)
         return self
 
     def _keeps_inference(self, penalty, X, n_classes: int) -> bool:

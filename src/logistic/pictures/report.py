@@ -188,7 +188,7 @@ def _inference_columns(model, alpha: float):
     """Extra per-parameter columns (std. error, z, p-value) when ``summary()`` offers them."""
     if getattr(model, "inference_", None) is None:  # the fit kept no inference numbers
         return {}
-    s = model.summary(alpha=alpha)
+    s = model.summary()
     cols = {}
     for attr, label in (("bse", "std. error"), ("tvalues", "z"), ("zvalues", "z"),
                         ("pvalues", "p-value")):

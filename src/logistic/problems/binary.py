@@ -218,6 +218,10 @@ class LogisticProblem:
         return float(bound[0]) * self.scale
 
 
+class CurvatureOverflowError(ValueError):
+    """A column's magnitude overflows the curvature (its squares are not finite)."""
+
+
 def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
     """``values`` if finite; otherwise a ``ValueError`` naming the column of X whose
     magnitude overflows the curvature (the largest one; one extra pass, only then)."""
@@ -226,7 +230,7 @@ def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
     _, peaks = backend.reduce_keep(obj.block_column_max_abs)
     peak = np.max(np.stack([np.asarray(p, dtype=np.float64) for p in peaks]), axis=0)
     j = int(np.argmax(peak))
-    raise ValueError(
+    raise CurvatureOverflowError(
         f"column {j} of X has values up to {peak[j]:.3g}: their squares overflow "
         f"{np.dtype(backend.dtype).name} in the {what}. Rescale the column (e.g. "
         "StandardScaler); with penalty 'l2' or None the default solvers handle such columns "
