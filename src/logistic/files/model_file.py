@@ -43,6 +43,7 @@ import json
 import math
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,12 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
         raise ValueError("the model has NaN or infinite coefficients; it cannot be saved.")
     names = getattr(model, "feature_names_in_", None)
+    if getattr(model, "formula_", None) is not None:
+        warnings.warn(
+            f"the formula {model.formula_!r} is not stored in the model file (only its "
+            "columns' names): build new data with logistic.formula_matrix before loading "
+            "it elsewhere, or pickle the model.", UserWarning, stacklevel=3,
+        )
     params = {k: v for k, v in model.get_params().items() if k in _PARAM_KEYS}
     # the penalty the fit used (resolves "auto", and C=inf as no penalty)
     penalty = getattr(model, "penalty_", params.get("penalty"))
