@@ -212,3 +212,36 @@ def test_multinomial_table_under_separation_reports_no_standard_errors():
         model = LogisticRegression(penalty=None).fit(X[:, :2], y)
     r = model.summary()
     assert np.all(np.isnan(r.bse.to_numpy())) and "does not exist" in str(r)
+
+
+def test_audit_findings_cv_firth_separation_and_bad_input(tmp_path):
+    """A new user's audit: CV tables at the chosen C, CV files refused at save, Firth's
+    profile intervals on ordinary data, clear errors, no inf odds under separation."""
+    import warnings
+
+    from logistic import LogisticRegressionCV, SeparationWarning
+
+    X, y, _ = _binary(21, scales=False)
+    cv = LogisticRegressionCV(Cs=5).fit(X, y)
+    with pytest.raises(ValueError, match="pass the training data"):
+        cv.summary()
+    ref = LogisticRegression(C=float(cv.C_[0])).fit(X, y).summary()
+    assert rel(cv.summary(X, y).bse, ref.bse) < 1e-6
+    with pytest.raises(ValueError, match="cannot be saved yet"):
+        logistic.save(cv, tmp_path / "cv.json")
+    firth = LogisticRegression(penalty="firth").fit(X, y)
+    ci = firth.summary(X, y).conf_int(method="profile").to_numpy()
+    assert np.all(np.isfinite(ci))
+    with pytest.raises(ValueError, match="pass the training data"):
+        firth.summary().conf_int(method="profile")
+    r = LogisticRegression(penalty=None).fit(X, y).summary()
+    with pytest.raises(ValueError, match="one label per row"):
+        r.resid_pearson(X, y[:-1])
+    with pytest.raises(TypeError, match="string"):
+        r.wald_test("x1 = 0")
+    with pytest.warns(SeparationWarning):
+        sep = LogisticRegression(penalty=None).fit(X[:, :1], (X[:, 0] > 0).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = sep.summary().to_frame()
+    assert frame["odds ratio"].isna().all()

@@ -88,6 +88,11 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
         raise ValueError("only binary models (coef_ of shape (1, d), two classes) can be saved.")
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
         raise ValueError("the model has NaN or infinite coefficients; it cannot be saved.")
+    if "C" not in model.get_params():
+        raise ValueError(
+            f"{type(model).__name__} models cannot be saved yet: save a LogisticRegression "
+            "refitted with the chosen C_ instead."
+        )
     names = getattr(model, "feature_names_in_", None)
     if getattr(model, "formula_", None) is not None:
         warnings.warn(

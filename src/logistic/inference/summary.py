@@ -101,6 +101,13 @@ class TestResult:
 
 
 # --------------------------------------------------------------------------- checks
+def _firth_only(penalty, what: str) -> str:
+    if penalty == "firth":
+        return (f"{what} refits constrained Firth models: pass the training data, "
+                "model.summary(X, y).")
+    return f"{what} is available for penalty='firth' fits only."
+
+
 def _check_alpha(alpha) -> float:
     if not isinstance(alpha, int | float | np.floating) or not 0 < alpha < 1:
         raise ValueError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}.")
@@ -247,7 +254,7 @@ class LogitResults:
             lo, hi = self.params - q * self.bse, self.params + q * self.bse
         elif method == "profile":
             if self._firth is None:
-                raise ValueError("method='profile' is available for penalty='firth' fits only.")
+                raise ValueError(_firth_only(self.penalty, "method='profile'"))
             problem, theta = self._firth
             order = self._theta_order
             ci = np.array([
@@ -277,6 +284,9 @@ class LogitResults:
         \\sim \\chi^2_{r}` with V this result's covariance and r the rows of R.
         Columns of R follow :attr:`names`.
         """
+        if isinstance(R, str):
+            raise TypeError("R must be a matrix with one column per parameter (string "
+                            "restrictions such as 'x1 = 0' are not parsed).")
         R = np.atleast_2d(np.asarray(R, dtype=np.float64))
         k = len(self.names)
         if R.shape[1] != k:
@@ -304,7 +314,7 @@ class LogitResults:
     def lrt_pvalues(self) -> pd.Series:
         """Firth fits: penalised likelihood-ratio p-value of each θ_j = 0 (as firthmodels')."""
         if self._firth is None:
-            raise ValueError("lrt_pvalues is available for penalty='firth' fits only.")
+            raise ValueError(_firth_only(self.penalty, "lrt_pvalues"))
         problem, theta = self._firth
         p = [firth.penalized_lrt(problem, theta, [int(j)])[2] for j in self._theta_order]
         return pd.Series(p, index=self.names, name="LRT p")
@@ -345,15 +355,20 @@ class LogitResults:
     def resid_pearson(self, X, y) -> np.ndarray:
         r"""Pearson residuals :math:`(y-p)/\sqrt{p(1-p)}` on ``(X, y)`` (y in 0/1 or the
         model's two labels, the second the positive class)."""
-        return effects.pearson_residuals(self._y01(y), self._design(X) @ self.params.to_numpy())
+        Xt = self._design(X)
+        return effects.pearson_residuals(self._y01(y, Xt.shape[0]), Xt @ self.params.to_numpy())
 
     def resid_deviance(self, X, y) -> np.ndarray:
         """Deviance residuals on ``(X, y)``."""
-        return effects.deviance_residuals(self._y01(y),
-                                          self._design(X) @ self.params.to_numpy())
+        Xt = self._design(X)
+        return effects.deviance_residuals(self._y01(y, Xt.shape[0]),
+                                          Xt @ self.params.to_numpy())
 
-    def _y01(self, y) -> np.ndarray:
+    def _y01(self, y, n_rows: int) -> np.ndarray:
         y = np.asarray(y)
+        if y.shape != (n_rows,):
+            raise ValueError(f"y must have one label per row of X ({n_rows}), got shape "
+                             f"{y.shape}.")
         labels = getattr(self, "classes", None)
         if labels is not None and np.all(np.isin(y, labels)):
             return (y == labels[1]).astype(np.float64)
@@ -384,8 +399,14 @@ class LogitResults:
             "P>|z|": self.pvalues,
             f"[{a / 2:g}": ci["lower"],
             f"{1 - a / 2:g}]": ci["upper"],
-            "odds ratio": np.exp(self.params),
+            "odds ratio": self._odds(),
         })
+
+    def _odds(self) -> pd.Series:
+        """exp(coef), NaN where the coefficient diverges (separation: no finite value)."""
+        with np.errstate(over="ignore"):
+            odds = np.exp(self.params)
+        return odds.where(~np.isnan(self.bse.to_numpy()))
 
     def __str__(self) -> str:
         return _format(self)
@@ -501,7 +522,7 @@ def summary(
                         SeparationWarning,
                         stacklevel=3,
                     )
-        state = binary_state(backend, theta, penalty=penalty, C=model.C,
+        state = binary_state(backend, theta, penalty=penalty, C=_fitted_C(model),
                              fit_intercept=fit_intercept, y01=y01, s=s,
                              separation=separation)
         if penalty == "firth":
@@ -534,7 +555,7 @@ def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups,
             sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         backend = make_backend(X, one_hot(y_idx, model.classes_.size), s)
         state = multinomial_state(backend, model.coef_, model.intercept_, penalty=penalty,
-                                  C=model.C, fit_intercept=bool(model.fit_intercept),
+                                  C=_fitted_C(model), fit_intercept=bool(model.fit_intercept),
                                   y_idx=y_idx, s=s)
     label = {"nonrobust": "nonrobust", "HC0": "HC0 (sandwich)", "HC1": "HC1 (sandwich)",
              "stata": "robust (Stata: HC0 × N/(N−1))"}.get(cov_type, cov_type)
@@ -613,6 +634,11 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
     return results
 
 
+def _fitted_C(model) -> float:
+    """The C the fit used: a cross-validated model's chosen ``C_``, else ``C``."""
+    return float(np.ravel(getattr(model, "C_", model.C))[0])
+
+
 def missing_inference_reason(model) -> str:
     """Why ``model.summary()`` (without data) has nothing to show, as a sentence."""
     penalty = getattr(model, "penalty_", getattr(model, "penalty", None))
@@ -621,6 +647,9 @@ def missing_inference_reason(model) -> str:
                 "variables (post-selection inference is not offered).")
     if getattr(model, "multi_class_", "") == "ovr":
         return "A one-vs-rest model's per-class fits are not one likelihood: no table."
+    if "inference" not in model.get_params():
+        return (f"{type(model).__name__} keeps no inference numbers: pass the training "
+                "data, model.summary(X, y).")
     skipped = getattr(model, "inference_skipped_", None)
     if skipped is not None:
         return f"No inference numbers: {skipped}"

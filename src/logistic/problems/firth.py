@@ -45,7 +45,7 @@ import numpy as np
 import scipy.linalg as la
 
 from ..math import inference as obji
-from .binary import LogisticProblem
+from .binary import CurvatureOverflowError, LogisticProblem
 
 __all__ = ["FirthProblem", "RestrictedProblem", "EXACT_HESSIAN_MAX_PARAMS"]
 
@@ -82,7 +82,11 @@ class FirthProblem:
 
     def _information(self, theta):
         """Loss, gradient and the Cholesky factor of the Fisher information (one pass)."""
-        f0, g0, H = self.base.loss_grad_hess(theta)
+        try:
+            f0, g0, H = self.base.loss_grad_hess(theta)
+        except CurvatureOverflowError:  # θ far out (a trial step): no finite information
+            n = self.n_params
+            return np.inf, np.full(n, np.nan), np.full((n, n), np.nan), None
         try:
             L = la.cholesky(H / self.scale, lower=True, check_finite=True)
         except (la.LinAlgError, ValueError):
