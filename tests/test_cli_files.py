@@ -284,4 +284,4 @@ def test_solver_warnings_are_one_line_each(runs):
     warnings_shown = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
     assert len(warnings_shown) == 1 and "'gd' did not converge" in warnings_shown[0]
     doc = json.loads((runs["dir"] / "gd.json").read_text())
-    assert doc["fit"] == {**doc["fit"], "solver": "gd", "converged": False, "n_iter": 3}
+    assert doc["fit"] == {**doc["fit"], "solver": "gd", "converged": False, "n_iter": [3]}

@@ -149,8 +149,8 @@ CASES = [
     ("truncated", lambda d: json.dumps(d)[:200], "truncated"),
     ("empty", lambda d: "", "empty"),
     ("not json", lambda d: "coef = [1, 2]", "not valid JSON"),
-    ("schema v2", lambda d: _mutated(d, lambda x: x.update(schema_version=2)),
-     "schema version 2 is not supported"),
+    ("schema v3", lambda d: _mutated(d, lambda x: x.update(schema_version=3)),
+     "schema version 3 is not supported"),
     ("other format", lambda d: _mutated(d, lambda x: x.update(format="pickle")),
      "not a logistic model file"),
     ("extra key", lambda d: _mutated(d, lambda x: x.update(__reduce__="os.system")),
@@ -171,8 +171,8 @@ CASES = [
      r"coef\[0\]\[0\] must be a number, got a string"),
     ("bool intercept", lambda d: _mutated(d, lambda x: x.update(intercept=[True])),
      r"intercept\[0\] must be a number, got a boolean"),
-    ("three classes", lambda d: _mutated(d, lambda x: x["classes"]["values"].append("maybe")),
-     "classes.values must have 2 entries"),
+    ("three classes, one row", lambda d: _mutated(
+        d, lambda x: x["classes"]["values"].append("zzz")), "coef must have 3 entries"),
     ("unsorted classes", lambda d: _mutated(
         d, lambda x: x["classes"].update(values=["yes", "no"])), "sorted order"),
     ("bad label dtype", lambda d: _mutated(

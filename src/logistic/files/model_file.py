@@ -39,10 +39,12 @@ set (``coef_``, ``intercept_``, ``classes_``, ``n_features_in_``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -59,11 +61,10 @@ __all__ = ["ModelFileError", "save", "load", "load_tabular", "to_dict", "from_di
            "SCHEMA_VERSION", "FORMAT"]
 
 FORMAT = "logistic-model"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 _TOP_KEYS = {"format", "schema_version", "logistic_version", "params", "n_features_in",
              "feature_names_in", "classes", "coef", "intercept", "fit", "preprocessing"}
-_PARAM_KEYS = {"penalty", "C", "fit_intercept", "solver", "tol", "max_iter",
-               "learning_rate", "random_state", "verbose"}
 _CLASS_DTYPE = re.compile(r"^(u?int(8|16|32|64)|float(32|64)|bool|object|[<>|=]?U\d{1,6})$")
 
 
@@ -71,28 +72,111 @@ class ModelFileError(ValueError):
     """A model file cannot be read or is not a valid model; the message says why."""
 
 
+# ------------------------------------------------------------------ the parameters
+def _number(where, positive=False, allow_inf=False):
+    def check(v):
+        if allow_inf and v == "inf":
+            return math.inf
+        return S.expect_float(v, where, positive=positive)
+    return check
+
+
+def _choice(where, choices):
+    def check(v):
+        if not any(v is c or (type(v) is type(c) and v == c) for c in choices):
+            raise ValueError(f"{where} must be one of {list(choices)}, got {v!r}.")
+        return v
+    return check
+
+
+def _optional(check):
+    return lambda v: None if v is None else check(v)
+
+
+def _class_weight(v):
+    if v is None or v == "balanced":
+        return v
+    S.expect_keys(v, "params.class_weight", {"pairs"})
+    out = {}
+    for i, pair in enumerate(S.expect_list(v["pairs"], "params.class_weight.pairs")):
+        label, weight = S.expect_list(pair, f"params.class_weight.pairs[{i}]", 2)
+        if not isinstance(label, str | int | float | bool):
+            raise ValueError(f"params.class_weight.pairs[{i}] has a label that is not a "
+                             "number, string or boolean.")
+        if label in out:
+            raise ValueError(f"params.class_weight repeats the label {label!r}.")
+        out[label] = S.expect_float(weight, f"params.class_weight.pairs[{i}][1]", positive=True)
+    return out
+
+
+def _param_checks() -> dict[str, Any]:
+    """One check per parameter of :class:`LogisticRegression` (``test_model_io`` asserts
+    that these keys are exactly the estimator's ``get_params()``, so they cannot drift)."""
+    from ..models.params import MULTI_CLASS, PENALTIES
+    from ..solvers import PROXIMAL_SOLVERS
+
+    solvers = ("auto", *SMOOTH_SOLVERS, "newton-cholesky", *PROXIMAL_SOLVERS)
+    return {
+        "penalty": _choice("params.penalty", PENALTIES),
+        "C": _number("params.C", positive=True, allow_inf=True),
+        "fit_intercept": lambda v: S.expect_bool(v, "params.fit_intercept"),
+        "solver": _choice("params.solver", solvers),
+        "tol": _number("params.tol", positive=True),
+        "max_iter": _optional(lambda v: S.expect_int(v, "params.max_iter", minimum=0)),
+        "learning_rate": lambda v: v if v == "auto" else _number(
+            "params.learning_rate", positive=True)(v),
+        "random_state": _optional(lambda v: S.expect_int(v, "params.random_state")),
+        "verbose": lambda v: S.expect_int(v, "params.verbose", minimum=0),
+        "record_coef": lambda v: S.expect_bool(v, "params.record_coef"),
+        "multi_class": _choice("params.multi_class", MULTI_CLASS),
+        "l1_ratio": _optional(_number("params.l1_ratio")),
+        "class_weight": _class_weight,
+        "warm_start": lambda v: S.expect_bool(v, "params.warm_start"),
+        "n_jobs": _optional(lambda v: S.expect_int(v, "params.n_jobs")),
+        "inference": _choice("params.inference", ("auto", True, False)),
+    }
+
+
+def _param_doc(params: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        if key == "C" and value == math.inf:
+            value = "inf"  # JSON has no infinity
+        elif key == "class_weight" and isinstance(value, dict):
+            value = {"pairs": [[_plain(k), float(w)] for k, w in value.items()]}
+        elif key == "random_state" and not isinstance(value, int | None):
+            value = None  # a RandomState object is not data
+        elif isinstance(value, float | np.floating) and key != "C":
+            value = float(value)
+        out[key] = _plain(value)
+    return out
+
+
 # ----------------------------------------------------------------------------- save
 def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, Any]:
-    """The JSON-ready document of a fitted binary model (see the module docstring)."""
+    """The JSON-ready document of a fitted model (see the module docstring)."""
     if isinstance(model, TabularModel):
         model, preprocessor = model.estimator, preprocessor or model.preprocessor
     if preprocessor is None:
         preprocessor = getattr(model, "preprocessor_", None)
-    for attr in ("coef_", "intercept_", "classes_"):
-        if not hasattr(model, attr):
-            raise ValueError(f"the model is not fitted (it has no {attr}); fit it first.")
-    coef = np.asarray(model.coef_, dtype=np.float64)
-    intercept = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
-    classes = np.asarray(model.classes_)
-    if classes.size != 2 or coef.ndim != 2 or coef.shape[0] != 1 or intercept.size != 1:
-        raise ValueError("only binary models (coef_ of shape (1, d), two classes) can be saved.")
-    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
-        raise ValueError("the model has NaN or infinite coefficients; it cannot be saved.")
     if "C" not in model.get_params():
         raise ValueError(
             f"{type(model).__name__} models cannot be saved yet: save a LogisticRegression "
             "refitted with the chosen C_ instead."
         )
+    for attr in ("coef_", "intercept_", "classes_"):
+        if not hasattr(model, attr):
+            raise ValueError(f"the model is not fitted (it has no {attr}); fit it first.")
+    coef = model.coef_
+    coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float64)
+    intercept = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
+    classes = np.asarray(model.classes_)
+    rows = 1 if classes.size == 2 else classes.size
+    if coef.ndim != 2 or coef.shape[0] != rows or intercept.size != rows:
+        raise ValueError(f"coef_ must have {rows} row(s) for {classes.size} classes, got "
+                         f"shape {coef.shape}.")
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError("the model has NaN or infinite coefficients; it cannot be saved.")
     names = getattr(model, "feature_names_in_", None)
     if getattr(model, "formula_", None) is not None:
         warnings.warn(
@@ -100,34 +184,25 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
             "columns' names): build new data with logistic.formula_matrix before loading "
             "it elsewhere, or pickle the model.", UserWarning, stacklevel=3,
         )
-    params = {k: v for k, v in model.get_params().items() if k in _PARAM_KEYS}
-    # the penalty the fit used (resolves "auto", and C=inf as no penalty)
-    penalty = getattr(model, "penalty_", params.get("penalty"))
-    if penalty not in ("l2", None):
-        raise ValueError(
-            f"only L2-penalised and unpenalised models can be saved, not penalty={penalty!r}."
-        )
-    params["penalty"] = penalty
-    if penalty is None and not math.isfinite(params.get("C", 1.0)):
-        params["C"] = 1.0  # unused without a penalty; JSON has no infinity
-    if not isinstance(params.get("random_state"), int | None):
-        params["random_state"] = None  # a RandomState object is not data
+    params = _param_doc(model.get_params())
     n_iter = np.asarray(getattr(model, "n_iter_", [0])).reshape(-1)
     objective = getattr(model, "objective_", None)
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "logistic_version": _version(),
-        "params": _plain(params),
+        "params": params,
         "n_features_in": int(coef.shape[1]),
         "feature_names_in": None if names is None else [str(n) for n in names],
         "classes": {"dtype": _dtype_name(classes.dtype), "values": _plain(classes.tolist())},
         "coef": coef.tolist(),
         "intercept": intercept.tolist(),
         "fit": {
-            "solver": str(getattr(model, "solver_", params.get("solver", "auto"))),
+            "solver": str(getattr(model, "solver_", "auto")),
+            "penalty": getattr(model, "penalty_", None),
+            "multi_class": str(getattr(model, "multi_class_", "binary")),
             "converged": bool(getattr(model, "converged_", True)),
-            "n_iter": int(n_iter[0]) if n_iter.size else 0,
+            "n_iter": [int(v) for v in n_iter],
             "objective": None if objective is None else float(objective),
         },
         "preprocessing": None if preprocessor is None else preprocessor.to_dict(),
@@ -140,14 +215,22 @@ def save(model, path: str | os.PathLike, *, preprocessor: TablePreprocessor | No
     """Write a fitted model (a :class:`~logistic.LogisticRegression` or a
     :class:`~logistic.files.tabular.TabularModel`) to ``path`` as JSON.
 
-    The file is written to a temporary name and renamed, so a crash never leaves a
-    half-written model under ``path``.
+    The file is written to a uniquely named temporary file in the target folder and
+    renamed over ``path`` (atomic): a crash, a full disk or a concurrent save never
+    leaves a half-written model under ``path``, and the temporary file is removed when
+    writing fails.
     """
     text = json.dumps(to_dict(model, preprocessor), indent=1, allow_nan=False) + "\n"
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 # ----------------------------------------------------------------------------- load
@@ -235,9 +318,11 @@ def from_dict(doc: Any) -> LogisticRegression:
         raise ValueError(f"not a logistic model file (its 'format' is {doc.get('format')!r}, "
                          f"expected {FORMAT!r}).")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version not in _READABLE_VERSIONS or isinstance(version, bool):
         raise ValueError(f"schema version {version!r} is not supported (this logistic "
-                         f"{_version()} reads version {SCHEMA_VERSION}).")
+                         f"{_version()} reads versions {list(_READABLE_VERSIONS)}).")
+    if version == 1:
+        doc = _upgrade_v1(doc)
     S.expect_keys(doc, "the model", _TOP_KEYS, {"inference"})
     S.expect_str(doc["logistic_version"], "logistic_version")
 
@@ -250,19 +335,40 @@ def from_dict(doc: Any) -> LogisticRegression:
         if len(set(names)) != d:
             raise ValueError("feature_names_in has a repeated name.")
     classes = _check_classes(doc["classes"])
-    rows = S.expect_list(doc["coef"], "coef", 1)
-    coef = np.array([[S.expect_float(v, f"coef[0][{j}]")
-                      for j, v in enumerate(S.expect_list(rows[0], "coef[0]", d))]],
-                    dtype=np.float64).reshape(1, d)
-    (b,) = S.expect_list(doc["intercept"], "intercept", 1)
-    intercept = np.array([S.expect_float(b, "intercept[0]")])
-    if not params["fit_intercept"] and intercept[0] != 0.0:
-        raise ValueError("intercept[0] must be 0 for a model with fit_intercept false.")
+    k = classes.size
+    n_rows = 1 if k == 2 else k
+    rows = S.expect_list(doc["coef"], "coef", n_rows)
+    coef = np.array([[S.expect_float(v, f"coef[{i}][{j}]")
+                      for j, v in enumerate(S.expect_list(row, f"coef[{i}]", d))]
+                     for i, row in enumerate(rows)], dtype=np.float64).reshape(n_rows, d)
+    intercept = np.array([S.expect_float(b, f"intercept[{i}]") for i, b in
+                          enumerate(S.expect_list(doc["intercept"], "intercept", n_rows))])
+    if not params["fit_intercept"] and np.any(intercept != 0.0):
+        raise ValueError("intercept must be 0 for a model with fit_intercept false.")
+    weights = params["class_weight"]
+    if isinstance(weights, dict) and not set(weights) <= set(classes.tolist()):
+        raise ValueError("params.class_weight names a label that is not one of the classes.")
 
-    fit = S.expect_keys(doc["fit"], "fit", {"solver", "converged", "n_iter", "objective"})
-    solver = S.expect_str(fit["solver"], "fit.solver", SMOOTH_SOLVERS)
+    fit = S.expect_keys(doc["fit"], "fit", {"solver", "penalty", "multi_class", "converged",
+                                            "n_iter", "objective"})
+    from ..models.params import resolve_penalty
+    from ..solvers import SOLVERS
+
+    solver = S.expect_str(fit["solver"], "fit.solver", tuple(SOLVERS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit already warned about its parameters
+        penalty = resolve_penalty(params["penalty"], params["l1_ratio"], params["C"])
+    if fit["penalty"] != penalty:
+        raise ValueError(f"fit.penalty {fit['penalty']!r} is not what params give "
+                         f"({penalty!r}).")
+    multi = "binary" if k == 2 else ("ovr" if params["multi_class"] == "ovr" else
+                                     "multinomial")
+    if fit["multi_class"] != multi:
+        raise ValueError(f"fit.multi_class must be {multi!r} for these params and classes.")
     converged = S.expect_bool(fit["converged"], "fit.converged")
-    n_iter = S.expect_int(fit["n_iter"], "fit.n_iter", minimum=0, maximum=2**31 - 1)
+    n_fits = k if multi == "ovr" else 1
+    n_iter = [S.expect_int(v, f"fit.n_iter[{i}]", minimum=0, maximum=2**31 - 1)
+              for i, v in enumerate(S.expect_list(fit["n_iter"], "fit.n_iter", n_fits))]
     objective = S.expect_optional(S.expect_float, fit["objective"], "fit.objective")
 
     pre = None
@@ -280,20 +386,41 @@ def from_dict(doc: Any) -> LogisticRegression:
     if names is not None:
         model.feature_names_in_ = np.asarray(names, dtype=object)
     model.solver_ = solver
-    model.penalty_ = params["penalty"]
+    model.penalty_ = penalty
+    model.multi_class_ = multi
     model.converged_ = converged
-    model.n_iter_ = np.array([n_iter], dtype=np.int32)
+    model.n_iter_ = np.array(n_iter, dtype=np.int32)
     if objective is not None:
         model.objective_ = objective
     if pre is not None:
         model.preprocessor_ = pre
     if doc.get("inference") is not None:
-        model.inference_ = _check_inference(doc["inference"], d + int(params["fit_intercept"]),
-                                            params)
+        if multi == "ovr" or penalty not in (None, "l2", "firth"):
+            raise ValueError("inference is stored only for binary or multinomial fits with "
+                             "penalty None, 'l2' or 'firth'.")
+        p = d + int(params["fit_intercept"])
+        model.inference_ = _check_inference(doc["inference"], p * n_rows, params, penalty, k)
     return model
 
 
-def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
+def _upgrade_v1(doc: Any) -> Any:
+    """A version-1 document (binary, fewer params) in version 2's shape."""
+    S.expect_dict(doc, "the file's top level")
+    doc = dict(doc, schema_version=2)
+    params = dict(LogisticRegression().get_params())
+    params.update(S.expect_dict(doc.get("params"), "params"))
+    doc["params"] = _param_doc(params) | {k: v for k, v in doc["params"].items()}
+    fit = dict(S.expect_dict(doc.get("fit"), "fit"))
+    fit.setdefault("penalty", doc["params"].get("penalty"))
+    fit.setdefault("multi_class", "binary")
+    if isinstance(fit.get("n_iter"), int) and not isinstance(fit.get("n_iter"), bool):
+        fit["n_iter"] = [fit["n_iter"]]
+    doc["fit"] = fit
+    return doc
+
+
+def _check_inference(doc: Any, k: int, params: dict, penalty, n_classes: int
+                     ) -> InferenceState:
     """The stored :class:`InferenceState`, checked: k×k finite matrices and counts."""
     S.expect_keys(doc, "inference", {"information", "meat", "score", "llf", "llnull", "nobs",
                                      "n_rows", "penalty", "C", "fit_intercept", "n_classes",
@@ -312,10 +439,10 @@ def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
     S.expect_float(doc["nobs"], "inference.nobs", positive=True)
     S.expect_float(doc["C"], "inference.C", positive=True)
     S.expect_int(doc["n_rows"], "inference.n_rows", minimum=1)
-    if doc["penalty"] != params["penalty"] or doc["fit_intercept"] != params["fit_intercept"]:
+    if doc["penalty"] != penalty or doc["fit_intercept"] is not params["fit_intercept"]:
         raise ValueError("inference.penalty / fit_intercept disagree with params.")
-    if S.expect_int(doc["n_classes"], "inference.n_classes", minimum=2) != 2:
-        raise ValueError("inference.n_classes must be 2 for a binary model.")
+    if S.expect_int(doc["n_classes"], "inference.n_classes", minimum=2) != n_classes:
+        raise ValueError(f"inference.n_classes must be {n_classes}.")
     sep = doc["separation"]
     if sep is not None:
         S.expect_keys(sep, "inference.separation", {"kind", "directions", "per_column"})
@@ -336,21 +463,9 @@ def _check_inference(doc: Any, k: int, params: dict) -> InferenceState:
 
 
 def _check_params(params: Any) -> dict[str, Any]:
-    S.expect_keys(params, "params", _PARAM_KEYS)
-    out = dict(params)
-    if params["penalty"] is not None:
-        S.expect_str(params["penalty"], "params.penalty", ("l2",))
-    out["C"] = S.expect_float(params["C"], "params.C", positive=True)
-    S.expect_bool(params["fit_intercept"], "params.fit_intercept")
-    S.expect_str(params["solver"], "params.solver", ("auto", *SMOOTH_SOLVERS))
-    out["tol"] = S.expect_float(params["tol"], "params.tol", positive=True)
-    S.expect_optional(S.expect_int, params["max_iter"], "params.max_iter", minimum=1)
-    if params["learning_rate"] != "auto":
-        out["learning_rate"] = S.expect_float(params["learning_rate"], "params.learning_rate",
-                                              positive=True)
-    S.expect_optional(S.expect_int, params["random_state"], "params.random_state")
-    S.expect_int(params["verbose"], "params.verbose", minimum=0)
-    return out
+    checks = _param_checks()
+    S.expect_keys(params, "params", set(checks))
+    return {key: check(params[key]) for key, check in checks.items()}
 
 
 def _check_classes(classes: Any) -> np.ndarray:
@@ -358,7 +473,9 @@ def _check_classes(classes: Any) -> np.ndarray:
     dtype = S.expect_str(classes["dtype"], "classes.dtype")
     if not _CLASS_DTYPE.match(dtype):
         raise ValueError(f"classes.dtype {dtype!r} is not a label type this file format knows.")
-    values = S.expect_list(classes["values"], "classes.values", 2)
+    values = S.expect_list(classes["values"], "classes.values")
+    if len(values) < 2:
+        raise ValueError("classes.values must list at least two labels.")
     kind = np.dtype(dtype).kind
     for i, v in enumerate(values):
         w = f"classes.values[{i}]"
@@ -376,8 +493,8 @@ def _check_classes(classes: Any) -> np.ndarray:
         raise ValueError(f"classes.values do not fit classes.dtype {dtype!r}.") from exc
     if arr.tolist() != values:
         raise ValueError(f"classes.values do not fit classes.dtype {dtype!r}.")
-    if not values[0] < values[1]:
-        raise ValueError("classes.values must be two distinct labels in sorted order.")
+    if not all(a < b for a, b in zip(values, values[1:], strict=False)):
+        raise ValueError("classes.values must be distinct labels in sorted order.")
     return arr
 
 
