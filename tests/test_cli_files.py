@@ -124,7 +124,6 @@ ERRORS = [
     ("binary_csv", ["not a text file"]),
     ("missing_target", ["target column 'left' is not in the data", "columns: tenure_months"]),
     ("single_class", ["target column 'churned' has a single class ('yes')"]),
-    ("three_classes", ["target column 'churned' has 3 classes ('maybe', 'no', 'yes')"]),
     ("nan_features", ["missing values in 2 rows: row 3 (monthly_spend), "
                       "10 (monthly_spend, plan)", "--drop-missing"]),
     ("wrong_delimiter", ["read as a single column", "contains ';'", "--sep"]),

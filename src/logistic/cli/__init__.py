@@ -18,5 +18,25 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: usage errors (unknown option, missing argument) are
+    one line on stderr and exit code 2, like every other user error."""
+    import sys
+
+    import typer
+
+    try:
+        from typer._click.exceptions import UsageError  # typer ≥ 0.20 vendors click
+    except ImportError:  # pragma: no cover - older typer on click
+        from click.exceptions import UsageError
+
+    try:
+        code = app(standalone_mode=False)
+    except UsageError as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("error: aborted.", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..files.model_file import load_tabular, save
+from ..files.model_file import load_tabular, save, to_dict
 from ..files.tables import read_table
 from ..files.tabular import TabularModel, as_labels, missing_rows
 from ..inference.summary import missing_inference_reason
@@ -62,9 +62,18 @@ def fit(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model (JSON).")],
     features: Annotated[str | None, typer.Option(
         help="Comma-separated feature columns (default: all but the target).")] = None,
-    penalty: Annotated[str, typer.Option(help="l2 or none.")] = "l2",
-    C: Annotated[float, typer.Option("--C", "-C", help="Inverse L2 strength.")] = 1.0,
-    solver: Annotated[str, typer.Option(help="auto, newton, lbfgs, newton-cg or gd.")] = "auto",
+    penalty: Annotated[str, typer.Option(
+        help="l2, l1, elasticnet (with --l1-ratio), none or firth (binary).")] = "l2",
+    C: Annotated[float, typer.Option("--C", "-C", help="Inverse penalty strength (inf: none).")
+                 ] = 1.0,
+    l1_ratio: Annotated[float | None, typer.Option(
+        "--l1-ratio", help="Elastic-net mixing in [0, 1] (1 = L1).")] = None,
+    class_weight: Annotated[str | None, typer.Option(
+        "--class-weight", help="balanced: weight classes inversely to their frequency.")
+    ] = None,
+    solver: Annotated[str, typer.Option(
+        help="auto, newton, newton-cholesky, lbfgs, newton-cg, gd or proximal-newton.")
+    ] = "auto",
     max_iter: Annotated[int | None, typer.Option(help="Iteration budget.")] = None,
     standardize: Annotated[bool, typer.Option(
         help="Centre and scale numeric columns (stored in the model).")] = False,
@@ -78,15 +87,26 @@ def fit(
         "--verbose", "-v", help="One line per solver iteration.")] = False,
 ) -> None:
     """Fit a logistic regression on a data file and write the model to --out."""
-    if penalty not in ("l2", "none"):
-        raise UserError(f"--penalty must be 'l2' or 'none', got {penalty!r}.")
+    if penalty not in ("l2", "l1", "elasticnet", "none", "firth"):
+        raise UserError(f"--penalty must be l2, l1, elasticnet, none or firth, got {penalty!r}.")
+    if not (C > 0):  # NaN fails too
+        raise UserError(f"--C must be a positive number (or inf), got {C}.")
+    if l1_ratio is not None and not 0.0 <= l1_ratio <= 1.0:
+        raise UserError(f"--l1-ratio must be in [0, 1], got {l1_ratio}.")
+    if penalty == "elasticnet" and l1_ratio is None:
+        raise UserError("--penalty elasticnet needs --l1-ratio.")
+    if class_weight not in (None, "balanced"):
+        raise UserError(f"--class-weight must be 'balanced', got {class_weight!r}.")
+    if str(data) != "-" and str(out) != "-" and out.resolve() == data.resolve():
+        raise UserError(f"--out {out} is the input data file: refusing to overwrite it.")
     if categorical not in ("auto", "none"):
         raise UserError(f"--categorical must be 'auto' or 'none', got {categorical!r}.")
     if not out.parent.is_dir():
         raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     cols = None if features is None else [c.strip() for c in features.split(",") if c.strip()]
     df = _read(data, sep, decimal)
-    estimator = LogisticRegression(penalty=None if penalty == "none" else "l2", C=C,
+    estimator = LogisticRegression(penalty=None if penalty == "none" else penalty, C=C,
+                                   l1_ratio=l1_ratio, class_weight=class_weight,
                                    solver=solver, max_iter=max_iter, verbose=int(verbose))
     model = TabularModel(estimator, features=cols, categorical=categorical,
                          standardize=standardize)
@@ -97,13 +117,20 @@ def fit(
         model.fit(df, target, drop_missing=drop_missing)
     if model.n_dropped_:
         print(f"note: left out {model.n_dropped_} rows with missing values.", file=sys.stderr)
-    save(model, out)
+    if str(out) == "-":  # the model to standard output, the report line to stderr
+        print(json.dumps(to_dict(model), indent=1, allow_nan=False))
+    else:
+        save(model, out)
     est = model.estimator
     state = "converged" if est.converged_ else "NOT converged"
+    where = "standard output" if str(out) == "-" else out
+    labels = [_plain_label(c) for c in est.classes_]
+    classes = (f"classes {labels[0]!r} / {labels[1]!r} (positive: {labels[1]!r})"
+               if len(labels) == 2 else f"{len(labels)} classes {', '.join(map(repr, labels))}")
     print(f"fit {len(df) - model.n_dropped_} rows x {est.n_features_in_} features "
-          f"({est.solver_}, {int(est.n_iter_[0])} iterations, {state}, objective "
-          f"{est.objective_:.10g}); classes {est.classes_[0]!r} / {est.classes_[1]!r} "
-          f"(positive: {est.classes_[1]!r}); wrote {out}")
+          f"({est.solver_}, {int(np.max(est.n_iter_))} iterations, {state}, objective "
+          f"{est.objective_:.10g}); {classes}; wrote {where}",
+          file=sys.stderr if str(out) == "-" else sys.stdout)
 
 
 # -------------------------------------------------------------------------- predict
@@ -131,13 +158,19 @@ def predict(
     model = load_tabular(model_path)
     X = model.transform(_read(data, sep, decimal), ignore_extra=ignore_extra)
     est = model.estimator
-    z = est.decision_function(X)
-    result = pd.DataFrame({"prediction": est.classes_[(z > cut).astype(int)]})
+    if est.classes_.size > 2:
+        if threshold is not None:
+            raise UserError("--threshold applies to two-class models; this one has "
+                            f"{est.classes_.size} classes.")
+        result = pd.DataFrame({"prediction": est.predict(X)})
+    else:
+        z = est.decision_function(X)
+        result = pd.DataFrame({"prediction": est.classes_[(z > cut).astype(int)]})
     if proba:
         p = est.predict_proba(X)
         for k, label in enumerate(est.classes_):
             result[f"proba_{label}"] = p[:, k]
-    if out is None:
+    if out is None or str(out) == "-":
         result.to_csv(sys.stdout, index=False)
     else:
         result.to_csv(out, index=False)
@@ -177,14 +210,21 @@ def evaluate(
         raise UserError(f"the target column {target!r} has missing values (row {rows[0] + 1} "
                         "first); fix them or pass --drop-missing.")
     X = model.transform(df.drop(columns=[target]), ignore_extra=ignore_extra)
-    y01 = _as_01(df[target], model.classes_, target)
-    metrics = _metrics(model.estimator.decision_function(X), y01)
-    positive = model.classes_[1]
+    y_idx = _as_01(df[target], model.classes_, target)
+    if model.classes_.size > 2:
+        metrics = _metrics_multiclass(model.estimator.predict_proba(X), y_idx)
+        head = {"classes": [_plain_label(c) for c in model.classes_]}
+        title = f"{model_path.name} on {data.name}, {model.classes_.size} classes"
+    else:
+        metrics = _metrics(model.estimator.decision_function(X), y_idx)
+        positive = _plain_label(model.classes_[1])
+        head = {"positive_class": positive}
+        title = f"{model_path.name} on {data.name}, positive class {positive!r}"
     if as_json:
-        print(json.dumps({"positive_class": _plain_label(positive), **metrics}, indent=2))
+        print(json.dumps({**head, **metrics}, indent=2))
         return
     console = _stdout()
-    console.print(f"{model_path.name} on {data.name}, positive class {positive!r}")
+    console.print(title, markup=False)
     table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -204,6 +244,29 @@ def _as_01(col: pd.Series, classes: np.ndarray, name: str) -> np.ndarray:
                         f"{bad[0] + 1}), which is not one of the model's classes "
                         f"({', '.join(known)}).")
     return np.array([known[k] for k in keys], dtype=np.float64)
+
+
+def _metrics_multiclass(P: np.ndarray, y_idx: np.ndarray) -> dict[str, float | int | None]:
+    """Accuracy, macro precision/recall/F1, one-vs-rest ROC-AUC and log-loss."""
+    from sklearn import metrics as M
+
+    y = y_idx.astype(int)
+    pred = np.argmax(P, axis=1)
+    labels = np.arange(P.shape[1])
+    every = np.unique(y).size == P.shape[1]
+    return {
+        "accuracy": float(M.accuracy_score(y, pred)),
+        "precision (macro)": float(M.precision_score(y, pred, labels=labels, average="macro",
+                                                     zero_division=0)),
+        "recall (macro)": float(M.recall_score(y, pred, labels=labels, average="macro",
+                                               zero_division=0)),
+        "F1 (macro)": float(M.f1_score(y, pred, labels=labels, average="macro",
+                                       zero_division=0)),
+        "ROC-AUC (one-vs-rest)": float(M.roc_auc_score(y, P, multi_class="ovr",
+                                                       labels=labels)) if every else None,
+        "log-loss": float(M.log_loss(y, np.clip(P, 1e-300, 1.0), labels=labels)),
+        "n": int(y.size),
+    }
 
 
 def _metrics(z: np.ndarray, y01: np.ndarray) -> dict[str, float | int | None]:
@@ -232,19 +295,27 @@ def _plain_label(label):
 @user_errors
 def summary(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    cov_type: Annotated[str, typer.Option(
+        "--cov-type", help="nonrobust, HC0, HC1 or stata (cluster types need the data).")
+    ] = "nonrobust",
 ) -> None:
     """The model's settings and its coefficient table (with inference when available)."""
+    if cov_type not in ("nonrobust", "HC0", "HC1", "stata"):
+        raise UserError(f"--cov-type must be nonrobust, HC0, HC1 or stata, got {cov_type!r}.")
     model = load_tabular(model_path)
     est, pre = model.estimator, model.preprocessor
     console = _stdout()
-    penalty = "none" if est.penalty_ is None else f"l2, C={est.C:g}"
+    penalty = _penalty_text(est)
+    labels = [_plain_label(c) for c in est.classes_]
     objective = getattr(est, "objective_", None)
+    classes = (f"classes {labels[0]!r} / {labels[1]!r} (coefficients raise the odds of "
+               f"{labels[1]!r})" if len(labels) == 2 else
+               f"{len(labels)} classes {', '.join(map(repr, labels))} ({est.multi_class_})")
     console.print(
-        f"target {pre.target!r}: classes {est.classes_[0]!r} / {est.classes_[1]!r} "
-        f"(coefficients raise the odds of {est.classes_[1]!r})\n"
-        f"penalty {penalty}; solver {est.solver_}, {int(est.n_iter_[0])} iterations, "
+        f"target {pre.target!r}: {classes}\n"
+        f"penalty {penalty}; solver {est.solver_}, {int(np.max(est.n_iter_))} iterations, "
         f"{'converged' if est.converged_ else 'NOT converged'}"
-        + ("" if objective is None else f", objective {objective:.10g}")
+        + ("" if objective is None else f", objective {objective:.10g}"), markup=False,
     )
     scaled = [s["name"] for s in pre.columns_ if s["kind"] == "numeric" and s["scale"] != 1.0]
     if pre.standardize:
@@ -253,30 +324,47 @@ def summary(
     for spec in pre.columns_:
         if spec["kind"] == "categorical":
             console.print(f"{spec['name']}: one-hot, reference category {spec['reference']!r}")
-    inference = _inference(est)
+    inference = _inference(est, cov_type)
     if inference is not None:
         console.print(str(inference), markup=False, highlight=False)
         return
     console.print(f"no standard errors: {missing_inference_reason(est)}", markup=False)
-    table = Table(title="coefficients")
-    for col in ("term", "coefficient", "odds ratio"):
-        table.add_column(col, justify="left" if col == "term" else "right")
     names = getattr(est, "feature_names_in_", None)
     if names is None:
         names = [f"x{j}" for j in range(est.n_features_in_)]
-    if est.fit_intercept:
-        b = float(est.intercept_[0])
-        table.add_row("(intercept)", f"{b:.6g}", f"{math.exp(min(b, 700)):.6g}")
-    for name, w in zip(names, est.coef_.ravel(), strict=True):
-        table.add_row(str(name), f"{w:.6g}", f"{math.exp(min(float(w), 700)):.6g}")
-    console.print(table)
+    coef = np.asarray(est.coef_.toarray() if hasattr(est.coef_, "toarray") else est.coef_)
+    rows = [None] if coef.shape[0] == 1 else [_plain_label(c) for c in est.classes_]
+    for r, label in enumerate(rows):
+        title = "coefficients" if label is None else f"coefficients of class {label!r}"
+        table = Table(title=title)
+        for col in ("term", "coefficient", "odds ratio"):
+            table.add_column(col, justify="left" if col == "term" else "right")
+        if est.fit_intercept:
+            b = float(est.intercept_[r])
+            table.add_row("(intercept)", f"{b:.6g}", f"{math.exp(min(b, 700)):.6g}")
+        for name, w in zip(names, coef[r], strict=True):
+            table.add_row(str(name), f"{w:.6g}", f"{math.exp(min(float(w), 700)):.6g}")
+        console.print(table)
 
 
-def _inference(est):
+def _inference(est, cov_type: str = "nonrobust"):
     """The estimator's own summary (standard errors, p-values) when its file carries the
     fit's inference numbers; otherwise None and the plain table says why."""
     if getattr(est, "inference_", None) is None:
         return None
-    return est.summary()
+    if cov_type != "nonrobust" and est.inference_.meat is None:
+        raise UserError(f"--cov-type {cov_type}: a Firth fit offers nonrobust only.")
+    return est.summary(cov_type=cov_type)
+
+
+def _penalty_text(est) -> str:
+    penalty = est.penalty_
+    if penalty is None:
+        return "none"
+    if penalty == "firth":
+        return "firth"
+    if penalty == "elasticnet":
+        return f"elasticnet, C={est.C:g}, l1_ratio={est.l1_ratio:g}"
+    return f"{penalty}, C={est.C:g}"
 
 

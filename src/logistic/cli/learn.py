@@ -92,26 +92,32 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
 
     idx = np.unique(np.linspace(0, n - 1, min(4, n)).astype(int))  # a few samples, spread out
     rows = "samples " + ", ".join(f"#{i}" for i in idx)
+    console.print("Iterations are numbered as in the loss table below, whose row k is the "
+                  "point after k iterations (row 0: the start): iteration k starts at row "
+                  "k − 1 and lands on row k.\n")
     for s in explain_steps(model, X, y, n_steps):
-        console.print(f"[bold]Iteration {s.k}[/]   w = {_vec(s.w)},  b = {s.b:.4f}")
+        console.print(f"[bold]Iteration {s.k}[/]   (row {s.row_before} → row {s.row_after})   "
+                      f"w = {_vec(s.w)},  b = {s.b:.4f}")
         console.print(f"  z = Xw + b     {rows}: {_vec(s.z[idx])}")
         console.print(f"  σ(z)           {rows}: {_vec(s.p[idx])}"
                       f"   (their labels y: {np.ravel(y[idx]).tolist()})")
-        console.print(f"  loss L = {s.loss:.6f}")
+        console.print(f"  loss L = {s.loss:.6f}   (row {s.row_before} of the loss table)")
         console.print(f"  gradient       ∂L/∂w = {_vec(s.grad_w)},  ∂L/∂b = {s.grad_b:.4f}")
         console.print(f"  update         w ← {_vec(s.w)} − {eta:g}·{_vec(s.grad_w)} = "
                       f"{_vec(s.w_new)}")
         console.print(f"                 b ← {s.b:.4f} − {eta:g}·({s.grad_b:.4f}) = "
                       f"{s.b_new:.4f}")
         agree = np.allclose(s.w_new, s.solver_w, rtol=1e-9, atol=1e-12)
+        console.print(f"  new loss L = {s.loss_new:.6f}   (row {s.row_after} of the loss table)")
         console.print(f"  (the solver's step: w = {_vec(s.solver_w)}, b = {s.solver_b:.4f}"
                       f"{' — the same' if agree else ' — DIFFERENT'})\n")
 
-    loss = model.history_["objective"] / n
+    # the iterations' rows (history_ repeats the best iterate last when the loss climbed)
+    loss = model.history_["objective"][: int(model.n_iter_[0]) + 1] / n
     Z = X @ model.coef_path_.T + model.intercept_path_
     acc = np.mean((Z > 0) == (y == model.classes_[1])[:, None], axis=0)
     every = max(1, int(model.n_iter_[0]) // 10)
-    console.print("[bold]iteration      loss   accuracy[/]")
+    console.print("[bold]iteration      loss   accuracy[/]   (row k: after k iterations)")
     for k in sorted({*range(0, loss.size, every), loss.size - 1}):
         console.print(f"{k:9d}  {loss[k]:8.5f}   {acc[k]:8.3f}")
     trend = "fell" if loss[-1] < loss[0] else "did NOT fall — try a smaller --learning-rate"
@@ -120,10 +126,12 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
                   f"b = {model.intercept_[0]:.4f}.\n")
 
     written = plots.animate_training(model, X, y, out / "training.gif",
-                                     max_frames=frames, feature_names=d.feature_names)
+                                     max_frames=frames, feature_names=d.feature_names,
+                                     progress=True)
     fig = Figure(figsize=(12.6, 7.6), layout="constrained")
+    # the user's η is the "good" panel; η/10 and max(10η, 20/L) flank it
     plots.learning_rate_panel(X, y, feature_names=d.feature_names, axes=fig.subplots(2, 3),
-                              n_iter=max(60, min(iterations, 200)))
+                              n_iter=max(60, min(iterations, 200)), learning_rate=eta)
     fig.suptitle("Gradient descent with three learning rates (mean loss above, boundary below)")
     fig.savefig(out / "learning-rates.png", dpi=80)
     written.append(out / "learning-rates.png")

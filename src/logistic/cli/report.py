@@ -21,6 +21,7 @@ class _Dataset(StrEnum):
 class _Penalty(StrEnum):
     l2 = "l2"
     none = "none"
+    firth = "firth"
 
 
 @app.command()
@@ -34,7 +35,9 @@ def report(
     ] = None,
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
     test_size: Annotated[float, typer.Option(help="Fraction held out for metrics.")] = 0.25,
-    penalty: Annotated[_Penalty, typer.Option(help="L2 penalty or none.")] = _Penalty.l2,
+    penalty: Annotated[
+        _Penalty, typer.Option(help="l2, none or firth (binary only).")
+    ] = _Penalty.l2,
     c: Annotated[float, typer.Option("--C", help="Inverse L2 strength.")] = 1.0,
     solver: Annotated[str, typer.Option(help="auto, gd, lbfgs, newton or newton-cg.")] = "auto",
     standardize: Annotated[
@@ -50,10 +53,12 @@ def report(
     """Fit on DATA (--target COL) or a built-in --dataset; write an HTML report to --out.
 
     The page holds the data summary, solver and convergence, metrics on a held-out
-    split, the loss curve, ROC/PR/calibration curves, the coefficients and the
-    confusion matrix, with every image embedded.
+    split, the loss curve, ROC/PR/calibration curves, the coefficients (with standard
+    errors, intervals and p-values) and the confusion matrix, with every image embedded.
+    Text columns are one-hot encoded as `logistic fit` does; a target with more than two
+    classes gets a multinomial model, per-class curves and a coefficient heat map.
     """
-    from ..pictures.report import build_report, load_builtin, load_table
+    from ..pictures.report import build_report, load_builtin, load_frame
 
     try:
         if model is not None:
@@ -67,14 +72,15 @@ def report(
         if data is not None:
             if target is None:
                 raise ValueError("--target COL is required with a DATA file.")
-            X, y = load_table(data, target)
+            X, y = load_frame(data, target)
             source = f"{data.name} (target {target!r})"
         else:
             X, y, source = load_builtin(dataset.value)
         page = build_report(
             X, y, title=f"Logistic regression report: {data.name if data else dataset.value}",
             source=source, test_size=test_size, random_state=random_state,
-            standardize=standardize, penalty=None if penalty == _Penalty.none else "l2",
+            standardize=standardize,
+            penalty={_Penalty.none: None, _Penalty.l2: "l2", _Penalty.firth: "firth"}[penalty],
             C=c, solver=solver,
         )
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,8 @@ def read_table(path: str | os.PathLike, *, sep: str | None = None,
     DataError
         With a one-line message naming the file and the problem.
     """
+    if str(path) == "-":  # standard input (CSV)
+        return _read_stdin(sep=sep, decimal=decimal)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file.")
@@ -78,6 +80,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({_one_line(exc)}).") from exc
+    nested = [f.name for f in table.schema
+              if pa.types.is_nested(f.type)]
+    if nested:
+        raise DataError(f"{path}: the column {nested[0]!r} holds lists or structs; a "
+                        "feature must be a number, a boolean or text.")
+    names = table.schema.names
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise DataError(f"{path}: the column name {dup!r} appears more than once.")
     return table.to_pandas()
 
 
@@ -95,7 +106,41 @@ def _read_csv(path: Path, *, sep: str | None, decimal: str) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read it as CSV ({_one_line(exc)}).") from exc
     _check_delimiter(df, path, sep)
+    _check_unique_header(pd.read_csv(path, sep=sep, decimal=decimal, header=None, nrows=1),
+                         path)
     return df
+
+
+def _read_stdin(*, sep: str | None, decimal: str) -> pd.DataFrame:
+    import io
+    import sys
+
+    text = sys.stdin.read()
+    if not text.strip():
+        raise DataError("-: standard input is empty (no header line).")
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff("\n".join(text.splitlines()[:200]),
+                                      delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            sep = ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"-: not readable CSV on standard input ({_one_line(exc)}).") from exc
+    _check_unique_header(pd.read_csv(io.StringIO(text), sep=sep, header=None, nrows=1), "-")
+    return df
+
+
+def _check_unique_header(header: pd.DataFrame, path) -> None:
+    """pandas renames a repeated column name to ``name.1`` silently; refuse it instead."""
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"{path}: the column name {name!r} appears more than once; "
+                            "rename the columns so each is unique.")
+        seen.add(name)
 
 
 def _sniff_delimiter(path: Path) -> str:
@@ -105,10 +150,10 @@ def _sniff_delimiter(path: Path) -> str:
             raw = fh.read(_SNIFF_BYTES)
     except OSError as exc:
         raise DataError(f"{path}: cannot open it ({_one_line(exc)}).") from exc
-    if b"\x00" in raw:
-        raise DataError(f"{path}: not a text file (it contains NUL bytes).")
     if path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz", ".zst"):
         return ","  # compressed: let pandas decompress and use the common default
+    if b"\x00" in raw:
+        raise DataError(f"{path}: not a text file (it contains NUL bytes).")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -333,7 +333,8 @@ class TabularModel:
                 raise DataError(_missing_message(df, used, rows))
             df = df.drop(index=df.index[rows])
         y = target_labels(df[target], target)
-        X = self.preprocessor.fit(df).transform(df)
+        # columns outside the chosen features (and the target) are simply not used
+        X = self.preprocessor.fit(df).transform(df, ignore_extra=True)
         X = pd.DataFrame(X, columns=self.preprocessor.feature_names_out_, copy=False)
         self.estimator.fit(X, y, sample_weight=sample_weight)
         return self
@@ -352,7 +353,7 @@ class TabularModel:
         return self.estimator.predict_proba(self.transform(df, **kw))
 
     def predict(self, df: pd.DataFrame, **kw) -> np.ndarray:
-        """Predicted labels (``classes_[1]`` where the margin is positive)."""
+        """Predicted labels (the most probable class of each row)."""
         return self.estimator.predict(self.transform(df, **kw))
 
     @property
@@ -364,7 +365,7 @@ class TabularModel:
 
 
 def target_labels(col: pd.Series, name: str) -> np.ndarray:
-    """The target column as a NumPy array of exactly two labels, their type kept.
+    """The target column as a NumPy array of class labels (two or more), their type kept.
 
     Text stays text (an object array of ``str``), integers stay integers; a float
     column whose values are all whole numbers (pandas reads an integer column with
@@ -376,10 +377,9 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
         shown = classes[0] if classes.size else "nothing"
         raise DataError(f"the target column {name!r} has a single class ({shown!r}); "
                         f"logistic regression needs two.")
-    if classes.size > 2:
-        listed = ", ".join(map(repr, classes[:5].tolist())) + (", ..." if classes.size > 5 else "")
-        raise DataError(f"the target column {name!r} has {classes.size} classes ({listed}); "
-                        f"this logistic regression is binary and needs exactly two.")
+    if classes.size > max(2, y.size // 2):
+        raise DataError(f"the target column {name!r} has {classes.size} distinct values in "
+                        f"{y.size} rows: it looks continuous, not a class label.")
     return y
 
 

@@ -26,8 +26,10 @@ import numpy as np
 
 from ..files.datasets import load_discount_codes, make_blobs
 from ..math.stable import log_loss, sigmoid
+from .plots import learning_rates_around  # noqa: F401  (re-exported: the panel's rates)
 
-__all__ = ["LearningData", "Step", "load_learning_data", "explain_steps", "DATASETS"]
+__all__ = ["LearningData", "Step", "load_learning_data", "explain_steps", "learning_rates_around",
+           "DATASETS"]
 
 DATASETS = ("blobs", "discount")
 
@@ -67,7 +69,13 @@ def load_learning_data(name: str) -> LearningData:
 
 @dataclass
 class Step:
-    """Gradient descent's iteration ``k`` (1-based), worked out from the formulas."""
+    """Gradient descent's iteration ``k`` (1-based), worked out from the formulas.
+
+    Numbered as the loss table of ``logistic learn`` (and ``history_``) numbers its
+    rows, where row ``k`` is the point *after* ``k`` iterations and row 0 the start:
+    iteration ``k`` starts at row ``k - 1`` (``w``, ``b``, ``loss``) and lands on row
+    ``k`` (``w_new``, ``b_new``, ``loss_new``).
+    """
 
     k: int
     w: np.ndarray
@@ -81,6 +89,17 @@ class Step:
     b_new: float
     solver_w: np.ndarray | None
     solver_b: float | None
+    loss_new: float | None = None
+
+    @property
+    def row_before(self) -> int:
+        """The loss table's row this iteration starts from."""
+        return self.k - 1
+
+    @property
+    def row_after(self) -> int:
+        """The loss table's row this iteration lands on."""
+        return self.k
 
 
 def explain_steps(model, X, y, n_steps: int = 3) -> list[Step]:
@@ -109,8 +128,12 @@ def explain_steps(model, X, y, n_steps: int = 3) -> list[Step]:
         loss = float(np.mean(log_loss(y01, z)))
         grad_w = X.T @ (p - y01) / n        # ∂L/∂w
         grad_b = float(np.mean(p - y01))    # ∂L/∂b
+        w_new, b_new = w - eta * grad_w, b - eta * grad_b
+        loss_new = float(np.mean(log_loss(y01, X @ w_new + b_new)))
         steps.append(Step(
             k + 1, w, b, z, p, loss, grad_w, grad_b,
-            w - eta * grad_w, b - eta * grad_b, W[k + 1], float(B[k + 1]),
+            w_new, b_new, W[k + 1], float(B[k + 1]), loss_new,
         ))
     return steps
+
+

@@ -16,7 +16,10 @@ they work headless). They read only a fitted model's public results (``coef_``,
 :func:`calibration_curve`        observed frequency vs predicted probability
 :func:`coefficients`             coefficients, with confidence intervals when the
                                  model has ``summary()`` (inference)
-:func:`confusion_matrix`         counts of true vs predicted classes
+:func:`confusion_matrix`         counts of true vs predicted classes (k × k)
+:func:`roc_curves`               one ROC curve per class, one-vs-rest, with AUCs
+:func:`probability_histogram`    predicted probabilities, one histogram per true class
+:func:`coefficient_heatmap`      the coefficients as a classes × features heat map
 :func:`learning_rate_panel`      gradient descent with a too-small, a good and a
                                  too-large learning rate, side by side
 :func:`animate_training`         a GIF (and MP4) of the boundary moving as the loss falls
@@ -29,6 +32,14 @@ the line :math:`x_2 = -(b + w_1 x_1)/w_2` (drawn with ``x_1`` as the free variab
 the contour of probability :math:`p` is the parallel line
 :math:`w\cdot x + b = \operatorname{logit}(p)`. For one feature the boundary is the
 point :math:`x = -b/w`, drawn as a vertical line beside the fitted sigmoid.
+
+Styling and more than two classes. Each picture function takes ``label=`` (the legend
+entry of its main artist; for the curves it prefixes the AUC / AP shown there) and
+``**kwargs`` passed to its main matplotlib call (the curve's ``plot``, the boundary
+line or contours, the matrix's ``imshow``, the coefficients' ``errorbar``). With more
+than two classes the ROC, precision–recall and calibration curves are drawn per class,
+one-vs-rest; the decision boundary colours the plane by the predicted class (1 or 2
+features); :func:`coefficients` refuses (use :func:`coefficient_heatmap`).
 """
 
 from __future__ import annotations
@@ -56,6 +67,10 @@ __all__ = [
     "calibration_curve",
     "coefficients",
     "confusion_matrix",
+    "roc_curves",
+    "probability_histogram",
+    "coefficient_heatmap",
+    "coefficient_table",
     "learning_rate_panel",
     "default_learning_rates",
     "animate_training",
@@ -86,8 +101,37 @@ def _positive_scores(model, X, y):
     return (y == classes[1]).astype(int), model.predict_proba(X)[:, 1]
 
 
+def _class_colors(k: int) -> list:
+    """Blue/red for two classes (RdBu ends), the ``tab10`` colours for more."""
+    if k <= 2:
+        return list(_CLASS_COLORS[:k])
+    cmap = plt.get_cmap("tab10")
+    return [cmap(i % 10) for i in range(k)]
+
+
+def _is_multiclass(model) -> bool:
+    return len(_require(model, "classes_", "fit the model first.")) > 2
+
+
+def _one_vs_rest(model, X, y):
+    """``(classes, Y, P)``: 0/1 indicators (n, k) of each class and P(class | x) (n, k)."""
+    classes = _require(model, "classes_", "fit the model first.")
+    y = np.asarray(y)
+    Y = (y[:, None] == np.asarray(classes)[None, :]).astype(int)
+    return classes, Y, np.asarray(model.predict_proba(X), dtype=float)
+
+
+def _styled(defaults: dict, kwargs: dict) -> dict:
+    """The defaults overridden by the caller's matplotlib keyword arguments."""
+    out = {**defaults, **kwargs}
+    if "c" in kwargs:
+        out.pop("color", None)
+    return out
+
+
 # --------------------------------------------------------------------- training
-def loss_curve(model, ax: Axes | None = None, *, per_sample: int | None = None) -> Axes:
+def loss_curve(model, ax: Axes | None = None, *, per_sample: int | None = None,
+               label: str | None = None, **kwargs) -> Axes:
     """The objective after each iteration (row 0 of ``history_`` = the start).
 
     Parameters
@@ -95,15 +139,31 @@ def loss_curve(model, ax: Axes | None = None, *, per_sample: int | None = None) 
     model : a fitted :class:`~logistic.LogisticRegression`.
     per_sample : if given (the number of training samples), plot the objective divided
         by it — the mean loss of the tutorials — instead of scikit-learn's sum.
+    label : legend entry of the curve (a legend is drawn when given). A one-vs-rest
+        model has one curve per class, labelled by class.
+    kwargs : passed to ``Axes.plot`` (e.g. ``color``, ``lw``).
     """
     hist = _require(model, "history_", "fit the model first.")
-    f = np.asarray(hist["objective"], dtype=float)
     ylabel = "objective (sum of log-losses + penalty)"
     if per_sample:
-        f = f / per_sample
         ylabel = "mean loss"
     ax = _axes(ax)
-    ax.plot(np.arange(f.size), f, marker="o" if f.size <= 30 else None, ms=3, color="#444")
+    per_class = isinstance(hist, list | tuple)  # one-vs-rest: one history per class
+    runs = hist if per_class else [hist]
+    colors = _class_colors(len(runs)) if per_class else ["#444"]
+    for k, h in enumerate(runs):
+        f = np.asarray(h["objective"], dtype=float)
+        if per_sample:
+            f = f / per_sample
+        name = label
+        if per_class:
+            cls = model.classes_[k]
+            name = f"{label}: class {cls}" if label else f"class {cls} vs rest"
+        style = _styled({"marker": "o" if f.size <= 30 else None, "ms": 3,
+                         "color": colors[k]}, kwargs)
+        ax.plot(np.arange(f.size), f, label=name, **style)
+    if label is not None or per_class:
+        ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("iteration")
     ax.set_ylabel(ylabel)
     ax.set_title(f"Loss during training ({getattr(model, 'solver_', '?')})")
@@ -111,19 +171,38 @@ def loss_curve(model, ax: Axes | None = None, *, per_sample: int | None = None) 
     return ax
 
 
-def accuracy_curve(model, X, y, ax: Axes | None = None) -> Axes:
+def accuracy_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
+                   **kwargs) -> Axes:
     """Accuracy on ``(X, y)`` of the coefficients after each iteration.
 
-    Needs the coefficient path: fit with ``record_coef=True``.
+    Needs the coefficient path: fit with ``record_coef=True``. For a multinomial model
+    the prediction is the class of the largest margin; a one-vs-rest model (whose k
+    binary fits take different numbers of iterations) is refused. ``label`` is the
+    curve's legend entry; ``kwargs`` go to ``Axes.plot``.
     """
     P = _require(model, "coef_path_", "fit with record_coef=True to record the path.")
     b = model.intercept_path_
-    y01 = (np.asarray(y) == model.classes_[1]).astype(int)
-    Z = np.asarray(X, dtype=float) @ P.T + b  # (n_samples, n_iter + 1)
-    acc = np.mean((Z > 0) == y01[:, None], axis=0)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if isinstance(P, list | tuple):
+        raise ValueError("accuracy_curve: a one-vs-rest model's k binary fits have paths of "
+                         "different lengths, so there is no accuracy per iteration; fit "
+                         "multi_class='multinomial'.")
+    P = np.asarray(P)
+    if P.ndim == 3:  # multinomial: (n_iter + 1, k, d), intercepts (n_iter + 1, k)
+        Z = np.einsum("nd,tkd->tnk", X, P) + np.asarray(b)[:, None, :]
+        pred = np.asarray(model.classes_)[Z.argmax(axis=2)]  # (n_iter + 1, n_samples)
+        acc = np.mean(pred == y[None, :], axis=1)
+    else:
+        y01 = (y == model.classes_[1]).astype(int)
+        Z = X @ P.T + b  # (n_samples, n_iter + 1)
+        acc = np.mean((Z > 0) == y01[:, None], axis=0)
     ax = _axes(ax)
-    ax.plot(np.arange(acc.size), acc, color="#1b7837", marker="o" if acc.size <= 30 else None,
-            ms=3)
+    style = _styled({"color": "#1b7837", "marker": "o" if acc.size <= 30 else None, "ms": 3},
+                    kwargs)
+    ax.plot(np.arange(acc.size), acc, label=label, **style)
+    if label is not None:
+        ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("iteration")
     ax.set_ylabel("accuracy")
     ax.set_ylim(min(0.0, acc.min()) - 0.02, 1.02)
@@ -239,6 +318,8 @@ def decision_boundary(
     intercept: float | None = None,
     feature_names=None,
     grid: int = 150,
+    label: str | None = None,
+    **kwargs,
 ) -> Axes:
     """Data, probability contours and the boundary :math:`w\\cdot x + b = 0`.
 
@@ -246,27 +327,126 @@ def decision_boundary(
     p = 0.1, 0.25, 0.75, 0.9 and the boundary line. With one feature: the labels
     against the feature, the fitted sigmoid and the boundary point as a vertical line.
 
+    With more than two classes: for two features the plane coloured by the predicted
+    class (paler where its probability is lower) and the boundaries between the
+    classes' regions; for one feature each class's probability curve, the data drawn
+    below them and the points where the predicted class changes.
+
     Parameters
     ----------
     model : a fitted model (its ``classes_``, ``coef_`` and ``intercept_`` are used).
     X : array of shape (n_samples, 1 or 2).
     y : labels (values of ``model.classes_``).
     coef, intercept : draw these coefficients instead of the model's (e.g. one row of
-        ``coef_path_``).
+        ``coef_path_``; shapes (k, d) and (k,) for more than two classes).
+    label : legend entry of the boundary.
+    kwargs : passed to the boundary's artist (``Line2D`` properties for two classes and
+        for one feature, ``Axes.contour`` arguments such as ``colors`` or ``linewidths``
+        for more than two classes in the plane).
     """
     ax = _axes(ax)
     classes = _require(model, "classes_", "fit the model first.")
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    names = _feature_names(model, X.shape[1], feature_names)
+    if len(classes) > 2:
+        W = np.asarray(model.coef_ if coef is None else coef, dtype=float)
+        b = np.asarray(model.intercept_ if intercept is None else intercept, dtype=float)
+        _multiclass_boundary(ax, model, X, np.asarray(y), W, b.ravel(), names, grid=grid,
+                             label=label, **kwargs)
+        return ax
     y01 = (np.asarray(y) == classes[1]).astype(int)
     w = np.ravel(model.coef_ if coef is None else coef)
     b = float(model.intercept_[0] if intercept is None else intercept)
-    drawing = _BoundaryDrawing(ax, X, y01, classes, _feature_names(model, X.shape[1],
-                                                                     feature_names), grid=grid)
+    drawing = _BoundaryDrawing(ax, X, y01, classes, names, grid=grid)
     drawing.update(w, b)
+    if kwargs:
+        drawing.line.set(**kwargs)
+    if label is not None:
+        drawing.line.set_label(label)
+    if kwargs or label is not None:
+        ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.set_title("Decision boundary and P(class 1)")
     return ax
+
+
+def _class_probabilities(model, Z: np.ndarray) -> np.ndarray:
+    """P(class | x) from margins ``Z`` (n, k): softmax, or normalised sigmoids for OvR."""
+    if getattr(model, "multi_class_", "multinomial") == "ovr":
+        P = sigmoid(Z)
+        return P / P.sum(axis=1, keepdims=True)
+    Z = Z - Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _multiclass_boundary(ax: Axes, model, X, y, W, b, names, *, grid: int, label, **kwargs):
+    """The k-class picture of :func:`decision_boundary` (1 or 2 features)."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+
+    classes = np.asarray(model.classes_)
+    k, d = len(classes), X.shape[1]
+    if d not in (1, 2):
+        raise ValueError(f"a decision boundary can be drawn for 1 or 2 features, X has {d}.")
+    if W.shape != (k, d) or b.shape != (k,):
+        raise ValueError(f"coef and intercept must have shapes ({k}, {d}) and ({k},) for "
+                         f"{k} classes, got {W.shape} and {b.shape}.")
+    colors = _class_colors(k)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad, hi + pad
+    line_label = "boundary" if label is None else label
+    if d == 2:
+        gx, gy = np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid)
+        gxx, gyy = np.meshgrid(gx, gy)
+        G = np.c_[gxx.ravel(), gyy.ravel()]
+        P = _class_probabilities(model, G @ W.T + b)
+        top = P.argmax(axis=1)
+        strength = (P.max(axis=1) - 1 / k) / (1 - 1 / k)  # 0 where undecided, 1 where sure
+        rgb = np.array([to_rgb(c) for c in colors])[top]
+        alpha = 0.12 + 0.33 * strength
+        image = (1 - alpha[:, None]) + alpha[:, None] * rgb  # over white
+        ax.imshow(image.reshape(grid, grid, 3), extent=(lo[0], hi[0], lo[1], hi[1]),
+                  origin="lower", aspect="auto", interpolation="nearest", zorder=0)
+        style = _styled({"colors": "black", "linewidths": 1.5}, kwargs)
+        ax.contour(gxx, gyy, top.reshape(grid, grid), levels=np.arange(k - 1) + 0.5,
+                   zorder=2, **style)
+        for cls, color in zip(classes, colors, strict=True):
+            m = y == cls
+            ax.scatter(X[m, 0], X[m, 1], s=18, color=color, edgecolors="white",
+                       linewidths=0.5, label=f"class {cls}", zorder=3)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+        proxy_color = style.get("colors", "black")
+        proxy_color = proxy_color if isinstance(proxy_color, str) else "black"
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(Line2D([], [], color=proxy_color, lw=1.5))
+        labels.append(line_label)
+        ax.legend(handles, labels, loc="best", fontsize=8, framealpha=0.85)
+        ax.set_title("Decision regions (predicted class)")
+        return
+    gx = np.linspace(lo[0], hi[0], 400)
+    P = _class_probabilities(model, gx[:, None] @ W.T + b)
+    for c, (cls, color) in enumerate(zip(classes, colors, strict=True)):
+        ax.plot(gx, P[:, c], color=color, lw=2, label=f"P(class {cls})")
+        m = y == cls
+        ax.scatter(X[m, 0], np.full(m.sum(), -0.05 - 0.04 * c), s=14, color=color,
+                   edgecolors="white", linewidths=0.5, zorder=3)
+    top = P.argmax(axis=1)
+    change = np.flatnonzero(np.diff(top)) if gx.size > 1 else np.array([], dtype=int)
+    style = _styled({"color": "black", "lw": 1.5, "ls": "--"}, kwargs)
+    for j, i in enumerate(change):
+        ax.axvline(0.5 * (gx[i] + gx[i + 1]), label=line_label if j == 0 else None, **style)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(-0.1 - 0.04 * k, 1.05)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel("probability  /  data")
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    ax.set_title("Class probabilities and boundaries")
 
 
 # ------------------------------------------------------------------- evaluation
@@ -283,30 +463,93 @@ def _unit_square(ax: Axes, xlabel: str, ylabel: str, title: str, *, legend: str)
     return ax
 
 
-def roc_curve(model, X, y, ax: Axes | None = None) -> Axes:
-    """ROC curve (:func:`sklearn.metrics.roc_curve` of ``predict_proba``), AUC in the legend."""
+def _prefixed(label: str | None, default: str, stat: str) -> str:
+    """``"label (stat)"``, or ``"default (stat)"`` without a label."""
+    return f"{default if label is None else label} ({stat})"
+
+
+def roc_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
+              **kwargs) -> Axes:
+    """ROC curve (:func:`sklearn.metrics.roc_curve` of ``predict_proba``), AUC in the legend.
+
+    ``label`` names the curve (the AUC is appended; default "model"), ``kwargs`` go to
+    ``Axes.plot``. With more than two classes: :func:`roc_curves` (one per class).
+    """
+    if _is_multiclass(model):
+        return roc_curves(model, X, y, ax, label=label, **kwargs)
     y01, p = _positive_scores(model, X, y)
     fpr, tpr, _ = _metrics.roc_curve(y01, p)
     auc = _metrics.auc(fpr, tpr)
     ax = _axes(ax)
-    ax.plot(fpr, tpr, color="#b2182b", lw=2, label=f"model (AUC = {auc:.3f})")
+    ax.plot(fpr, tpr, label=_prefixed(label, "model", f"AUC = {auc:.3f}"),
+            **_styled({"color": "#b2182b", "lw": 2}, kwargs))
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="chance")
     return _unit_square(ax, "false positive rate", "true positive rate", "ROC curve",
                         legend="lower right")
 
 
-def precision_recall_curve(model, X, y, ax: Axes | None = None) -> Axes:
-    """Precision against recall, average precision in the legend, prevalence as baseline."""
-    y01, p = _positive_scores(model, X, y)
-    precision, recall, _ = _metrics.precision_recall_curve(y01, p)
-    ap = _metrics.average_precision_score(y01, p)
+def roc_curves(model, X, y, ax: Axes | None = None, *, label: str | None = None,
+               **kwargs) -> Axes:
+    """One ROC curve per class, one-vs-rest (class c against all others), AUCs in the legend.
+
+    The title gives the macro-average AUC (the mean of the per-class AUCs, as
+    ``roc_auc_score(multi_class="ovr", average="macro")``). Works for two classes too
+    (two mirror-image curves). ``label`` prefixes each class's legend entry;
+    ``kwargs`` go to every curve's ``Axes.plot`` (a ``color`` there colours them all).
+    """
+    classes, Y, P = _one_vs_rest(model, X, y)
     ax = _axes(ax)
-    ax.plot(recall, precision, color="#2166ac", lw=2, drawstyle="steps-post",
-            label=f"model (AP = {ap:.3f})")
-    ax.axhline(y01.mean(), color="#999", ls="--", lw=1, label=f"prevalence ({y01.mean():.2f})")
+    aucs = []
+    for c, (cls, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
+        if Y[:, c].min() == Y[:, c].max():
+            continue  # the class is absent (or alone) in y: no curve
+        fpr, tpr, _ = _metrics.roc_curve(Y[:, c], P[:, c])
+        auc = _metrics.auc(fpr, tpr)
+        aucs.append(auc)
+        name = f"class {cls}" if label is None else f"{label}: class {cls}"
+        ax.plot(fpr, tpr, label=f"{name} (AUC = {auc:.3f})",
+                **_styled({"color": color, "lw": 2}, kwargs))
+    if not aucs:
+        raise ValueError("roc_curves: y must contain at least two of the model's classes.")
+    ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="chance")
+    return _unit_square(ax, "false positive rate", "true positive rate",
+                        f"ROC one-vs-rest (macro AUC = {np.mean(aucs):.3f})",
+                        legend="lower right")
+
+
+def precision_recall_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
+                           **kwargs) -> Axes:
+    """Precision against recall, average precision in the legend, prevalence as baseline.
+
+    With more than two classes: one curve per class, one-vs-rest. ``label`` names the
+    curve (the AP is appended), ``kwargs`` go to ``Axes.plot``.
+    """
+    ax = _axes(ax)
+    if _is_multiclass(model):
+        classes, Y, P = _one_vs_rest(model, X, y)
+        colors = _class_colors(len(classes))
+        for c, cls in enumerate(classes):
+            if Y[:, c].max() == 0:
+                continue
+            precision, recall, _ = _metrics.precision_recall_curve(Y[:, c], P[:, c])
+            ap = _metrics.average_precision_score(Y[:, c], P[:, c])
+            name = f"class {cls}" if label is None else f"{label}: class {cls}"
+            ax.plot(recall, precision, label=f"{name} (AP = {ap:.3f})",
+                    **_styled({"color": colors[c], "lw": 2, "drawstyle": "steps-post"},
+                              kwargs))
+        title = "Precision–recall, one-vs-rest"
+    else:
+        y01, p = _positive_scores(model, X, y)
+        precision, recall, _ = _metrics.precision_recall_curve(y01, p)
+        ap = _metrics.average_precision_score(y01, p)
+        ax.plot(recall, precision, label=_prefixed(label, "model", f"AP = {ap:.3f}"),
+                **_styled({"color": "#2166ac", "lw": 2, "drawstyle": "steps-post"}, kwargs))
+        ax.axhline(y01.mean(), color="#999", ls="--", lw=1,
+                   label=f"prevalence ({y01.mean():.2f})")
+        title = "Precision–recall curve"
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.set_title("Precision–recall curve")
+    ax.set_title(title)
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.legend(loc="lower left", fontsize=8)
@@ -315,37 +558,104 @@ def precision_recall_curve(model, X, y, ax: Axes | None = None) -> Axes:
 
 
 def calibration_curve(
-    model, X, y, ax: Axes | None = None, *, n_bins: int = 10, strategy: str = "uniform"
+    model, X, y, ax: Axes | None = None, *, n_bins: int = 10, strategy: str = "uniform",
+    label: str | None = None, **kwargs,
 ) -> Axes:
     """Observed frequency of class 1 against mean predicted probability, per bin.
 
     A well-calibrated model lies on the diagonal. Bins with no samples are left out
-    (:func:`sklearn.calibration.calibration_curve`).
+    (:func:`sklearn.calibration.calibration_curve`). With more than two classes: one
+    curve per class c, P(c) against the frequency of c (one-vs-rest). ``label`` names
+    the curve (default "model"), ``kwargs`` go to ``Axes.plot``.
     """
-    y01, p = _positive_scores(model, X, y)
-    frac, mean_pred = _calibration_curve(y01, p, n_bins=n_bins, strategy=strategy)
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="perfectly calibrated")
-    ax.plot(mean_pred, frac, marker="o", color="#762a83", lw=1.5, label="model")
+    if _is_multiclass(model):
+        classes, Y, P = _one_vs_rest(model, X, y)
+        colors = _class_colors(len(classes))
+        for c, cls in enumerate(classes):
+            if Y[:, c].min() == Y[:, c].max():
+                continue
+            frac, mean_pred = _calibration_curve(Y[:, c], P[:, c], n_bins=n_bins,
+                                                 strategy=strategy)
+            name = f"class {cls}" if label is None else f"{label}: class {cls}"
+            ax.plot(mean_pred, frac, label=name,
+                    **_styled({"marker": "o", "color": colors[c], "lw": 1.5}, kwargs))
+        return _unit_square(ax, "mean predicted probability of the class",
+                            "fraction of the class", "Calibration, one-vs-rest",
+                            legend="upper left")
+    y01, p = _positive_scores(model, X, y)
+    frac, mean_pred = _calibration_curve(y01, p, n_bins=n_bins, strategy=strategy)
+    ax.plot(mean_pred, frac, label="model" if label is None else label,
+            **_styled({"marker": "o", "color": "#762a83", "lw": 1.5}, kwargs))
     return _unit_square(ax, "mean predicted probability", "fraction of class 1",
                         "Calibration curve", legend="upper left")
 
 
-def confusion_matrix(model, X, y, ax: Axes | None = None) -> Axes:
-    """Counts of (true class, predicted class), annotated in each cell."""
+def probability_histogram(
+    model, X, y, ax: Axes | None = None, *, cls=None, bins: int = 20,
+    label: str | None = None, **kwargs,
+) -> Axes:
+    """Histograms of the predicted probability of class ``cls``, one per true class.
+
+    Good separation shows the true class's histogram piled up near 1 and the others'
+    near 0. ``cls`` defaults to ``classes_[1]`` (the positive class) for a binary model;
+    for more than two classes draw one panel per class (``cls=c`` for each c). ``label``
+    prefixes the legend entries; ``kwargs`` go to ``Axes.hist`` (e.g. ``alpha``,
+    ``histtype``).
+    """
+    classes, Y, P = _one_vs_rest(model, X, y)
+    if cls is None:
+        if len(classes) > 2:
+            raise ValueError("probability_histogram: with more than two classes give cls= "
+                             "(one panel per class), e.g. cls=model.classes_[0].")
+        cls = classes[1]
+    hits = np.flatnonzero(np.asarray(classes) == cls)
+    if hits.size == 0:
+        raise ValueError(f"probability_histogram: {cls!r} is not one of the model's classes "
+                         f"{list(classes)}.")
+    j = int(hits[0])
+    ax = _axes(ax)
+    edges = np.linspace(0.0, 1.0, int(bins) + 1)
+    for c, (true, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
+        m = Y[:, c] == 1
+        if not m.any():
+            continue
+        name = f"true class {true}" if label is None else f"{label}: true class {true}"
+        ax.hist(P[m, j], bins=edges, label=name,
+                **_styled({"color": color, "alpha": 0.45, "histtype": "stepfilled",
+                           "edgecolor": color}, kwargs))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"predicted P(class {cls})")
+    ax.set_ylabel("samples")
+    ax.set_title(f"P({cls}) by true class")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def confusion_matrix(model, X, y, ax: Axes | None = None, *, label: str | None = None,
+                     **kwargs) -> Axes:
+    """Counts of (true class, predicted class), annotated in each cell; k × k for k classes.
+
+    ``kwargs`` go to ``Axes.imshow`` (e.g. ``cmap``); ``label`` is the image's label
+    and is added to the title.
+    """
     classes = _require(model, "classes_", "fit the model first.")
     cm = _metrics.confusion_matrix(np.asarray(y), model.predict(X), labels=classes)
-    ax = _axes(ax, figsize=(4, 3.6))
-    ax.imshow(cm, cmap="Blues", vmin=0)
+    k = len(classes)
+    ax = _axes(ax, figsize=(4 + 0.5 * max(0, k - 2), 3.6 + 0.5 * max(0, k - 2)))
+    ax.imshow(cm, label=label, **_styled({"cmap": "Blues", "vmin": 0}, kwargs))
+    size = 12 if k <= 4 else max(6, 12 - (k - 4))
     for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=12,
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=size,
                 color="white" if v > cm.max() / 2 else "black")
     ticks = [str(c) for c in classes]
-    ax.set_xticks([0, 1], ticks)
-    ax.set_yticks([0, 1], ticks)
+    ax.set_xticks(np.arange(k), ticks, rotation=45 if k > 4 else 0)
+    ax.set_yticks(np.arange(k), ticks)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    ax.set_title("Confusion matrix")
+    ax.set_title("Confusion matrix" if label is None else f"Confusion matrix: {label}")
     return ax
 
 
@@ -357,6 +667,11 @@ def coefficient_table(model, alpha: float = 0.05, feature_names=None):
     ``conf_int(alpha)``), its estimates and ``(1 - alpha)`` intervals are used, in its
     order and with its names when it has them; otherwise the bare coefficients.
     """
+    if np.shape(model.coef_)[0] > 1:
+        raise ValueError(
+            f"the model has {np.shape(model.coef_)[0]} rows of coefficients (one per class): "
+            "a coefficient table or plot is for a binary model; draw coefficient_heatmap, "
+            "or read model.summary() for the multinomial table.")
     d = np.ravel(model.coef_).size
     names = _feature_names(model, d, feature_names)
     fit_intercept = bool(getattr(model, "fit_intercept", True))
@@ -380,24 +695,34 @@ def coefficient_table(model, alpha: float = 0.05, feature_names=None):
 
 
 def coefficients(
-    model, ax: Axes | None = None, *, alpha: float = 0.05, feature_names=None
+    model, ax: Axes | None = None, *, alpha: float = 0.05, feature_names=None,
+    label: str | None = None, **kwargs,
 ) -> Axes:
     """The coefficients as points, with ``(1 - alpha)`` confidence intervals when available.
 
     Intervals come from the model's ``summary().conf_int(alpha)`` when the model offers
-    inference; otherwise only the estimates are drawn (and the title says so).
+    inference; otherwise only the estimates are drawn (and the title says so). ``label``
+    is the legend entry of the points (a legend is drawn when given); ``kwargs`` go to
+    ``Axes.errorbar`` (``Axes.plot`` without intervals). A model with more than two
+    classes is refused with a ValueError: draw :func:`coefficient_heatmap`.
     """
     _require(model, "coef_", "fit the model first.")
     names, est, ci = coefficient_table(model, alpha, feature_names)
     ax = _axes(ax, figsize=(5.5, max(2.5, 0.28 * len(names) + 1.2)))
     pos = np.arange(len(names))[::-1]
     if ci is not None:
-        ax.errorbar(est, pos, xerr=np.abs(ci.T - est), fmt="o", color="#2166ac", ecolor="#777",
-                    capsize=3, ms=4)
+        ax.errorbar(est, pos, xerr=np.abs(ci.T - est), label=label,
+                    **_styled({"fmt": "o", "color": "#2166ac", "ecolor": "#777",
+                               "capsize": 3, "ms": 4}, kwargs))
         ax.set_title(f"Coefficients with {100 * (1 - alpha):g}% confidence intervals")
     else:
-        ax.plot(est, pos, "o", color="#2166ac", ms=4)
+        style = _styled({"marker": "o", "ls": "none", "color": "#2166ac", "ms": 4}, kwargs)
+        for key in ("fmt", "ecolor", "capsize", "elinewidth"):  # errorbar-only arguments
+            style.pop(key, None)
+        ax.plot(est, pos, label=label, **style)
         ax.set_title("Coefficients (no inference available)")
+    if label is not None:
+        ax.legend(loc="best", fontsize=8)
     ax.axvline(0, color="#999", lw=1)
     ax.set_yticks(pos, names, fontsize=8)
     ax.set_xlabel("coefficient (change in log-odds)")
@@ -405,7 +730,71 @@ def coefficients(
     return ax
 
 
+def coefficient_heatmap(
+    model, ax: Axes | None = None, *, feature_names=None, intercept: bool = False,
+    annotate: bool | None = None, label: str | None = None, colorbar: bool = True, **kwargs,
+) -> Axes:
+    """The coefficients as a heat map: one row per class, one column per feature.
+
+    A multinomial model's row c holds :math:`w_c` of the symmetric softmax
+    parametrisation (scikit-learn's ``coef_``, centred over the classes); a one-vs-rest
+    model's row c the coefficients of class c against the rest; a binary model has one
+    row (``classes_[1]``). The colours are symmetric about zero (red positive, blue
+    negative). ``intercept=True`` adds the intercepts as the first column;
+    ``annotate`` writes each value in its cell (default: when there are at most 150
+    cells). ``kwargs`` go to ``Axes.imshow`` (e.g. ``cmap``); ``label`` is the image's
+    label and goes into the title.
+    """
+    W = _require(model, "coef_", "fit the model first.")
+    W = np.atleast_2d(np.asarray(W.toarray() if hasattr(W, "toarray") else W, dtype=float))
+    classes = np.asarray(model.classes_)
+    names = _feature_names(model, W.shape[1], feature_names)
+    if intercept:
+        W = np.c_[np.asarray(model.intercept_, dtype=float).reshape(-1, 1), W]
+        names = ["intercept", *names]
+    rows = [str(c) for c in classes] if W.shape[0] == classes.size else [str(classes[-1])]
+    k, d = W.shape
+    ax = _axes(ax, figsize=(min(14, 2.5 + 0.55 * d), 1.6 + 0.45 * k))
+    vmax = float(np.max(np.abs(W))) if W.size and np.max(np.abs(W)) > 0 else 1.0
+    image = ax.imshow(W, label=label, **_styled({"cmap": "RdBu_r", "vmin": -vmax,
+                                                 "vmax": vmax, "aspect": "auto"}, kwargs))
+    if annotate is None:
+        annotate = k * d <= 150
+    if annotate:
+        for (i, j), v in np.ndenumerate(W):
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(v) > 0.6 * vmax else "black")
+    ax.set_xticks(np.arange(d), names, rotation=45 if d > 3 else 0,
+                  ha="right" if d > 3 else "center", fontsize=8)
+    ax.set_yticks(np.arange(k), [f"class {r}" for r in rows], fontsize=8)
+    ax.set_xlabel("feature")
+    ax.set_ylabel("class")
+    title = "Coefficients (log-odds), classes × features"
+    ax.set_title(title if label is None else f"{title}: {label}")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.85, label="coefficient")
+    return ax
+
+
 # ----------------------------------------------------------------- learning rate
+def learning_rates_around(eta: float, X) -> tuple[float, float, float]:
+    """Too small, good and too large learning rates for the panel, from the user's ``eta``.
+
+    The user's rate is the "good" one, as given. Too small is ``eta / 10``: ten times
+    slower, visibly crawling in the same number of iterations. Too large is
+    ``max(10·eta, 20/L)`` with :math:`L` the largest curvature of the mean loss (at
+    θ = 0, see :func:`logistic.pictures.plots.default_learning_rates`): ten times the
+    user's rate, but at least :math:`20/L`, because the curvature near the minimum is
+    smaller than at 0, so merely exceeding :math:`2/L` — or ten times a small rate —
+    need not make the loss oscillate.
+    """
+    eta = float(eta)
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"the learning rate must be a positive number, got {eta}.")
+    _, one_over_L, _ = default_learning_rates(X)
+    return eta / 10.0, eta, max(10.0 * eta, 20.0 * one_over_L)
+
+
 def default_learning_rates(X) -> tuple[float, float, float]:
     """Too small, good and too large for gradient descent on the mean loss of ``X``.
 
@@ -438,14 +827,20 @@ def learning_rate_panel(
     n_iter: int = 60,
     axes=None,
     feature_names=None,
+    learning_rate: float | None = None,
     **model_params,
 ):
     """Gradient descent with three learning rates side by side: losses on top, boundaries below.
 
     Fits ``LogisticRegression(solver="gd", learning_rate=η, max_iter=n_iter,
-    penalty=None)`` (override with ``model_params``) for each η in ``rates``
-    (default :func:`default_learning_rates`) and draws the mean loss per iteration and
-    the final boundary.
+    penalty=None)`` (override with ``model_params``) for each η in ``rates`` and draws
+    the mean loss per iteration and the final boundary. The loss panels share their
+    y axis, so the three runs compare at a glance; legends name only what is drawn (a
+    boundary that leaves the picture, or does not exist yet, is left out).
+
+    rates : the learning rates; default: with ``learning_rate`` (the user's rate, the
+        "good" one) :func:`logistic.pictures.learn.learning_rates_around` — η/10, η
+        and max(10η, 20/L) — else :func:`default_learning_rates`.
 
     Returns
     -------
@@ -458,11 +853,47 @@ def learning_rate_panel(
     from ..models.estimator import LogisticRegression
 
     X = np.asarray(X, dtype=float)
-    rates = default_learning_rates(X) if rates is None else tuple(rates)
+    if rates is not None:
+        rates = tuple(rates)
+    elif learning_rate is not None:
+        rates = learning_rates_around(learning_rate, X)
+    else:
+        rates = default_learning_rates(X)
     labels = ("too small", "good", "too large") if len(rates) == 3 else [""] * len(rates)
     if axes is None:
         _, axes = plt.subplots(2, len(rates), figsize=(4.2 * len(rates), 7.2),
                                layout="constrained", squeeze=False)
+    axes = np.asarray(axes)
+    for ax in axes[0, 1:]:  # one loss scale for all the runs
+        if not ax.get_shared_y_axes().joined(axes[0, 0], ax):
+            ax.sharey(axes[0, 0])
+
+    def drawn(artist, ax) -> bool:
+        """Whether ``artist`` shows something inside ``ax``'s view."""
+        if hasattr(artist, "get_offsets"):  # scatter
+            return len(artist.get_offsets()) > 0 and artist.get_visible()
+        if not hasattr(artist, "get_xydata") or not artist.get_visible():
+            return True  # patches, images: drawn
+        xy = np.asarray(artist.get_xydata(), dtype=float)
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if xy.size == 0:
+            return False
+        if len(xy) > 1:  # points along the segments, to catch a line crossing the view
+            t = np.linspace(0.0, 1.0, 64)[:, None, None]
+            xy = (xy[:-1][None] * (1 - t) + xy[1:][None] * t).reshape(-1, 2)
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        return bool(np.any(inside))
+
+    def legend_of_drawn(ax) -> None:
+        if ax.get_legend() is None:
+            return
+        handles, names = ax.get_legend_handles_labels()
+        keep = [(h, n) for h, n in zip(handles, names, strict=True) if drawn(h, ax)]
+        ax.get_legend().remove()
+        if keep:
+            ax.legend(*zip(*keep, strict=True), loc="best", fontsize=8, framealpha=0.85)
+
     params = {"penalty": None, "tol": 1e-15, **model_params}
     for j, (eta, label) in enumerate(zip(rates, labels, strict=True)):
         model = LogisticRegression(solver="gd", learning_rate=float(eta), max_iter=n_iter,
@@ -471,9 +902,16 @@ def learning_rate_panel(
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
         ax = loss_curve(model, axes[0, j], per_sample=X.shape[0])
+        line = ax.get_lines()[-1]  # the iterations only: a too-large rate's history ends
+        rows = int(model.n_iter_[0]) + 1  # with a repeat of its best (returned) iterate
+        line.set_data(line.get_xdata()[:rows], line.get_ydata()[:rows])
         ax.set_title(f"η = {eta:.3g} ({label})" if label else f"η = {eta:.3g}")
         decision_boundary(model, X, y, axes[1, j], feature_names=feature_names)
         axes[1, j].set_title(f"boundary after {int(model.n_iter_[0])} iterations")
+        legend_of_drawn(axes[1, j])
+    for ax in axes[0]:
+        ax.relim()
+        ax.autoscale_view()
     return axes
 
 
@@ -499,6 +937,8 @@ def animate_training(
     mp4: bool | None = None,
     feature_names=None,
     dpi: int = 80,
+    hold: float = 1.0,
+    progress: bool | None = None,
 ) -> list[Path]:
     """Write a GIF of the boundary moving beside the falling loss, one frame per iterate.
 
@@ -513,11 +953,17 @@ def animate_training(
     max_frames : at most this many frames, spread evenly over the run (None: no cap).
     fps : frames per second.
     mp4 : also write an MP4 with ffmpeg; None means "when ffmpeg is on PATH".
+    hold : seconds the GIF's last frame stays on screen before it loops (one frame of
+        that duration; the MP4, which does not loop, keeps one frame per iterate).
+    progress : print "writing …: frame i/n" lines on stderr (about ten per file) while
+        the frames are drawn; None means "when stderr is a terminal".
 
     Returns
     -------
     The paths written (the GIF first).
     """
+    import sys
+
     from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 
     if not hasattr(model, "coef_path_"):
@@ -551,15 +997,36 @@ def animate_training(
     draw(int(frames[-1]))  # lay the figure out once, for the widest titles and ticks ...
     fig.draw_without_rendering()
     fig.set_layout_engine("none")  # ... then keep it: per-frame layout would triple the cost
-    anim = FuncAnimation(fig, draw, frames=list(frames), blit=False, repeat=False)
+    # hold the last frame: repeated for `hold` seconds (Pillow merges identical
+    # consecutive GIF frames into one frame of the summed duration)
+    n_hold = max(0, int(round(hold * fps)) - 1)
+    held = [*frames.tolist(), *[int(frames[-1])] * n_hold]
+    if progress is None:
+        progress = sys.stderr.isatty()
+
+    def reporter(name: str):
+        if not progress:
+            return None
+        def report(i: int, n: int) -> None:  # about ten lines per file
+            if i == 0 or (i + 1) % max(1, n // 10) == 0 or i + 1 == n:
+                print(f"writing {name}: frame {i + 1}/{n}", file=sys.stderr, flush=True)
+
+        return report
+
+    anim = FuncAnimation(fig, draw, frames=held, blit=False, repeat=False,
+                         cache_frame_data=False)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    anim.save(path, writer=PillowWriter(fps=fps), dpi=dpi)
+    anim.save(path, writer=PillowWriter(fps=fps), dpi=dpi,
+              progress_callback=reporter(path.name))
     written = [path]
     if mp4 is None:
         mp4 = shutil.which("ffmpeg") is not None and FFMpegWriter.isAvailable()
     if mp4:
         mp4_path = path.with_suffix(".mp4")
-        anim.save(mp4_path, writer=FFMpegWriter(fps=fps), dpi=dpi)
+        anim = FuncAnimation(fig, draw, frames=frames.tolist(), blit=False, repeat=False,
+                             cache_frame_data=False)
+        anim.save(mp4_path, writer=FFMpegWriter(fps=fps), dpi=dpi,
+                  progress_callback=reporter(mp4_path.name))
         written.append(mp4_path)
     return written

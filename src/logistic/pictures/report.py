@@ -1,7 +1,9 @@
 """``logistic report``: one self-contained HTML page about a fitted model.
 
-:func:`build_report` splits the data (stratified, ``test_size`` held out), standardises
-the features on the training part (optional), fits a
+:func:`build_report` splits the data (stratified, ``test_size`` held out), encodes the
+columns as ``logistic fit`` does (:class:`~logistic.files.tabular.TablePreprocessor`:
+text columns one-hot with the first category as reference, numeric columns
+standardised on the training part when ``standardize``), fits a
 :class:`~logistic.LogisticRegression` and writes one HTML page — every picture a
 base64-embedded PNG, no other files — with these sections, in order:
 
@@ -9,14 +11,20 @@ base64-embedded PNG, no other files — with these sections, in order:
 2. solver and convergence (iterations, converged, objective, gradient norm, time),
 3. metrics on the held-out split (and on the training part beside them),
 4. the loss curve,
-5. ROC, precision–recall and calibration curves (held-out split),
-6. the coefficients (with confidence intervals and p-values when the model offers
-   inference through ``summary()``),
-7. the confusion matrix (held-out split),
+5. ROC, precision–recall and calibration curves (held-out split; one curve per class,
+   one-vs-rest, and per-class probability histograms for more than two classes),
+6. the coefficients: for a binary model the table with standard errors, confidence
+   intervals and p-values (the report fits with ``inference=True`` so unpenalised,
+   L2 and Firth fits always have them) and the plot of the intervals; for more than
+   two classes a classes × features heat map, the coefficient table and the
+   multinomial inference table (relative to the first class) when it exists,
+7. the confusion matrix (held-out split; k × k),
 8. the decision boundary, when there are one or two features.
 
-Data come from a CSV/Parquet file (:func:`load_table`) or a built-in data set
-(:func:`load_builtin`).
+Data come from a CSV/Parquet file (:func:`load_frame`, text columns kept;
+:func:`load_table`, numeric binary data only) or a built-in data set
+(:func:`load_builtin`). :func:`build_model_report` scores a saved model on a table
+instead (nothing fitted, every row scored).
 """
 
 from __future__ import annotations
@@ -35,15 +43,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn import metrics
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from .._version import __version__
+from ..files.tabular import TablePreprocessor
 from ..models.estimator import LogisticRegression
 from . import plots
 
 __all__ = [
     "BUILTIN",
     "SECTIONS",
+    "load_frame",
     "load_table",
     "load_builtin",
     "build_report",
@@ -93,7 +102,9 @@ def load_table(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     X = df.drop(columns=[target])
     bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     if bad:
-        raise ValueError(f"non-numeric feature columns {bad}; encode them as numbers first.")
+        raise ValueError(f"non-numeric feature columns {bad}; encode them as numbers first "
+                         "(or read the file with load_frame: build_report one-hot encodes "
+                         "text columns).")
     if X.shape[1] == 0:
         raise ValueError(f"{path.name} has no feature columns besides {target!r}.")
     missing = [str(c) for c in df.columns if df[c].isna().any()]
@@ -103,6 +114,38 @@ def load_table(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     if n_classes != 2:
         raise ValueError(f"target {target!r} has {n_classes} distinct values; it needs exactly 2.")
     return X.astype(np.float64), y
+
+
+def load_frame(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a CSV or Parquet file; return its feature columns (text kept) and ``target``.
+
+    Unlike :func:`load_table` the features may hold text (:func:`build_report` one-hot
+    encodes them as ``logistic fit`` does) and the target may have two or more classes.
+    Raises ValueError (a :class:`~logistic.files.tables.DataError`) naming the problem:
+    missing file or target column, no feature columns, missing values, fewer than two
+    classes.
+    """
+    from ..files.tables import read_table
+    from ..files.tabular import as_labels
+
+    path = Path(path)
+    df = read_table(path)
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+    if target not in columns:
+        cols = ", ".join(columns[:20])
+        raise ValueError(f"{path.name} has no column {target!r}; its columns are: {cols}.")
+    X = df.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise ValueError(f"{path.name} has no feature columns besides {target!r}.")
+    missing = [c for c in columns if df[c].isna().any()]
+    if missing:
+        raise ValueError(f"missing values in columns {missing}; drop or impute them first.")
+    y = pd.Series(as_labels(df[target]), name=target)
+    n_classes = y.nunique()
+    if n_classes < 2:
+        raise ValueError(f"target {target!r} has {n_classes} distinct value; it needs 2 or more.")
+    return X, y
 
 
 def load_builtin(name: str) -> tuple[pd.DataFrame, pd.Series, str]:
@@ -170,6 +213,8 @@ def _section(sid: str, body: str, note: str = "") -> str:
 
 
 def _scores(model, X, y) -> dict[str, float]:
+    if len(model.classes_) > 2:
+        return _multiclass_scores(model, X, y)
     y01 = (np.asarray(y) == model.classes_[1]).astype(int)
     p = model.predict_proba(X)[:, 1]
     pred = (p > 0.5).astype(int)
@@ -178,9 +223,37 @@ def _scores(model, X, y) -> dict[str, float]:
         "precision": metrics.precision_score(y01, pred, zero_division=0),
         "recall": metrics.recall_score(y01, pred, zero_division=0),
         "F1": metrics.f1_score(y01, pred, zero_division=0),
-        "ROC-AUC": metrics.roc_auc_score(y01, p),
+        "ROC-AUC": _auc(y01, p),
         "log-loss": metrics.log_loss(y01, p, labels=[0, 1]),
         "Brier score": metrics.brier_score_loss(y01, p),
+    }
+
+
+def _auc(y, p, **kw) -> float:
+    """ROC-AUC, NaN where it does not exist (a class missing from ``y``)."""
+    try:
+        return float(metrics.roc_auc_score(y, p, **kw))
+    except ValueError:
+        return float("nan")
+
+
+def _multiclass_scores(model, X, y) -> dict[str, float]:
+    classes = model.classes_
+    y = np.asarray(y)
+    P = model.predict_proba(X)
+    pred = model.predict(X)
+    Y = (y[:, None] == classes[None, :]).astype(float)
+    return {
+        "accuracy": metrics.accuracy_score(y, pred),
+        "macro precision": metrics.precision_score(y, pred, labels=classes, average="macro",
+                                                   zero_division=0),
+        "macro recall": metrics.recall_score(y, pred, labels=classes, average="macro",
+                                             zero_division=0),
+        "macro F1": metrics.f1_score(y, pred, labels=classes, average="macro", zero_division=0),
+        "ROC-AUC (one-vs-rest, macro)": _auc(y, P, multi_class="ovr", average="macro",
+                                             labels=classes),
+        "log-loss": metrics.log_loss(y, P, labels=classes),
+        "Brier score (multiclass)": float(np.mean(np.sum((P - Y) ** 2, axis=1))),
     }
 
 
@@ -230,18 +303,25 @@ def build_report(
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be in (0, 1), got {test_size}.")
     classes, counts = np.unique(y, return_counts=True)
-    if classes.size != 2:
-        raise ValueError(f"the target has {classes.size} classes; the report needs exactly 2.")
+    if classes.size < 2:
+        raise ValueError(f"the target has {classes.size} class; the report needs 2 or more.")
     if counts.min() < 2:
         raise ValueError("each class needs at least 2 samples for a stratified split.")
 
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
-    if standardize:
-        scaler = StandardScaler().fit(X_tr)
-        X_tr = pd.DataFrame(scaler.transform(X_tr), columns=X.columns)
-        X_te = pd.DataFrame(scaler.transform(X_te), columns=X.columns)
+    pre = _preprocessor(X, X_tr, standardize)
+    names = pre.feature_names_out_
+    if not names:
+        raise ValueError("no feature columns are left after encoding (every text column "
+                         "has a single category).")
+    X_tr = pd.DataFrame(pre.transform(X_tr), columns=names)
+    X_te = pd.DataFrame(pre.transform(X_te), columns=names)
+    # the data summary shows the encoded, unstandardised features of every row
+    X_all = pd.DataFrame(_unscaled(pre).transform(X), columns=names)
+    # the report wants the coefficient table: keep inference even for large L2 fits
+    model_params.setdefault("inference", True)
     model = LogisticRegression(**model_params)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -251,17 +331,51 @@ def build_report(
     fit_warnings = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
     parts = [
-        _data_section(X, y, classes, counts, source, len(X_tr), len(X_te), standardize),
+        _data_section(X_all, y, classes, counts, source, len(X_tr), len(X_te), standardize,
+                      encoding=_encoding_note(pre)),
         _solver_section(model, seconds, fit_warnings),
         _metrics_section(model, X_tr, y_tr, X_te, y_te),
         _loss_section(model),
         _curves_section(model, X_te, y_te),
-        _coef_section(model, alpha, standardize),
+        _coef_section(model, alpha, standardize, categorical=_has_categorical(pre)),
         _confusion_section(model, X_te, y_te),
     ]
-    if X.shape[1] <= 2:
+    if X_tr.shape[1] <= 2:
         parts.append(_boundary_section(model, X_te, y_te))
     return _page(title, source, parts)
+
+
+def _preprocessor(X: pd.DataFrame, X_tr: pd.DataFrame, standardize: bool) -> TablePreprocessor:
+    """``logistic fit``'s encoding: numeric centres and scales from the training rows,
+    the categories of text columns from every row (so the held-out rows never hold a
+    category the encoding has not seen)."""
+    pre = TablePreprocessor(categorical="auto", standardize=standardize).fit(X_tr)
+    every = TablePreprocessor(categorical="auto").fit(X)
+    pre.columns_ = [a if a["kind"] == "numeric" else b
+                    for a, b in zip(pre.columns_, every.columns_, strict=True)]
+    return pre
+
+
+def _unscaled(pre: TablePreprocessor) -> TablePreprocessor:
+    """The same encoding without centring or scaling (for the data summary)."""
+    raw = TablePreprocessor(pre.feature_names_in_, categorical=pre.categorical)
+    raw.columns_ = [{**c, "center": 0.0, "scale": 1.0} if c["kind"] == "numeric" else c
+                    for c in pre.columns_]
+    return raw
+
+
+def _has_categorical(pre) -> bool:
+    return any(c["kind"] == "categorical" for c in getattr(pre, "columns_", []))
+
+
+def _encoding_note(pre) -> str:
+    """One line per one-hot encoded column: its indicator columns and reference."""
+    lines = [
+        f"{html.escape(c['name'])}: one-hot, {len(c['categories']) - 1} indicator "
+        f"column(s), reference category {html.escape(repr(c['reference']))}"
+        for c in getattr(pre, "columns_", []) if c["kind"] == "categorical"
+    ]
+    return "; ".join(lines)
 
 
 def build_model_report(
@@ -272,7 +386,9 @@ def build_model_report(
     Nothing is fitted: the model file's preprocessing encodes ``df``, every row is
     scored, and the page shows the data, the stored solver and convergence, the
     metrics, the curves, the coefficients and the confusion matrix (no loss curve:
-    model files keep no history).
+    model files keep no history). Every picture and table says it is of all rows
+    scored (not a held-out split), and whether the features are standardised is read
+    from the model file's preprocessing.
     """
     if target not in df.columns:
         raise ValueError(f"the target column {target!r} is not in the data.")
@@ -286,18 +402,42 @@ def build_model_report(
         )
     y = pd.Series(np.asarray(y), name=target)
     classes, counts = np.unique(y, return_counts=True)
+    pre = tabular.preprocessor
+    standardized = _is_standardized(pre)
+    where = "On every row of the data, scored by the loaded model (no train/test split)."
+    if len(model.classes_) > 2:
+        metrics_note = f"{len(model.classes_)} classes; predictions are the most probable class."
+    else:
+        metrics_note = f"Positive class: {html.escape(str(model.classes_[1]))}."
     parts = [
-        _data_section(X, y, classes, counts, source, len(X), 0, False,
-                      split="all rows scored by the loaded model (no fitting)"),
+        _data_section(X, y, classes, counts, source, len(X), 0, standardized,
+                      split="all rows scored by the loaded model (no fitting)",
+                      encoding=_encoding_note(pre),
+                      stats_note="Statistics of the features as the model sees them "
+                                 "(encoded" + (", standardised)." if standardized else ").")),
         _solver_section(model, None, []),
-        _section("metrics", _table(["metric", "data"], [[k, v] for k, v in
-                                                          _scores(model, X, y).items()]),
-                 note=f"Positive class: {html.escape(str(model.classes_[1]))}."),
-        _curves_section(model, X, y),
-        _coef_section(model, alpha, False),
-        _confusion_section(model, X, y),
+        _section("metrics", _table(["metric", "all rows"], [[k, v] for k, v in
+                                                              _scores(model, X, y).items()]),
+                 note=f"{metrics_note} {where}"),
+        _curves_section(model, X, y, where=where),
+        _coef_section(model, alpha, standardized, categorical=_has_categorical(pre)),
+        _confusion_section(model, X, y, where=where),
     ]
+    if X.shape[1] <= 2:
+        parts.append(_boundary_section(model, X, y, where="Every row scored, over the "
+                                                          "fitted probability."))
     return _page("Logistic regression report: loaded model", source, parts)
+
+
+def _is_standardized(pre) -> bool:
+    """Whether the model's preprocessing standardises: its ``standardize`` flag, or any
+    numeric column stored with a centre or scale other than 0 and 1."""
+    if pre is None:
+        return False
+    if bool(getattr(pre, "standardize", False)):
+        return True
+    return any(c["kind"] == "numeric" and (c["center"] != 0.0 or c["scale"] != 1.0)
+               for c in getattr(pre, "columns_", []))
 
 
 def _page(title: str, source: str, parts: list[str]) -> str:
@@ -323,7 +463,7 @@ def write_report(path: str | Path, X, y, **kwargs) -> Path:
 
 # ---------------------------------------------------------------------- sections
 def _data_section(X, y, classes, counts, source, n_train, n_test, standardize,
-                  split: str | None = None) -> str:
+                  split: str | None = None, encoding: str = "", stats_note: str = "") -> str:
     overview = _kv([  # the source is in the page's subtitle
         ["rows", X.shape[0]],
         ["features", X.shape[1]],
@@ -340,7 +480,19 @@ def _data_section(X, y, classes, counts, source, n_train, n_test, standardize,
     ])
     more = (f'<p class="note">First 40 of {X.shape[1]} features shown.</p>'
             if X.shape[1] > 40 else "")
+    if encoding:
+        more += f'<p class="note">Text columns, encoded as logistic fit does: {encoding}.</p>'
+    if stats_note:
+        more += f'<p class="note">{html.escape(stats_note)}</p>'
     return _section("data-summary", f'<div class="row">{overview}{stats}</div>{more}')
+
+
+def _histories(model) -> list[dict]:
+    """The fit's histories: one, or one per class for one-vs-rest."""
+    h = getattr(model, "history_", None)
+    if h is None:
+        return []
+    return list(h) if isinstance(h, list | tuple) else [h]
 
 
 def _solver_section(model, seconds, fit_warnings) -> str:
@@ -349,14 +501,18 @@ def _solver_section(model, seconds, fit_warnings) -> str:
         ["solver", model.solver_],
         ["penalty", f"L2, C = {model.C:g}" if model.penalty_ == "l2" else "none"],
         ["fit intercept", bool(model.fit_intercept)],
-        ["iterations", int(model.n_iter_[0])],
+        ["iterations", int(model.n_iter_[0]) if np.size(model.n_iter_) == 1
+         else ", ".join(str(int(n)) for n in model.n_iter_) + " (one-vs-rest, per class)"],
         ["converged", bool(model.converged_)],
     ]
+    if len(model.classes_) > 2:
+        rows.insert(1, ["classes", f"{len(model.classes_)} "
+                                   f"({getattr(model, 'multi_class_', 'multinomial')})"])
     if getattr(model, "objective_", None) is not None:
         rows.append(["final objective", float(model.objective_)])
     if seconds is not None:
         rows += [
-            ["final gradient norm", float(model.history_["grad_norm"][-1])],
+            ["final gradient norm", max(float(h["grad_norm"][-1]) for h in _histories(model))],
             ["passes over the data", int(getattr(model, "n_passes_", -1))],
             ["fit time (s)", seconds],
         ]
@@ -367,20 +523,28 @@ def _solver_section(model, seconds, fit_warnings) -> str:
 def _metrics_section(model, X_tr, y_tr, X_te, y_te) -> str:
     tr, te = _scores(model, X_tr, y_tr), _scores(model, X_te, y_te)
     rows = [[k, te[k], tr[k]] for k in te]
-    return _section(
-        "metrics", _table(["metric", "held-out", "train"], rows),
-        note=f"Positive class: {html.escape(str(model.classes_[1]))}; "
-             "predictions at probability ½.",
-    )
+    if len(model.classes_) > 2:
+        note = (f"{len(model.classes_)} classes; predictions are the most probable class; "
+                "precision, recall and F1 are unweighted means over the classes.")
+    else:
+        note = (f"Positive class: {html.escape(str(model.classes_[1]))}; "
+                "predictions at probability ½.")
+    return _section("metrics", _table(["metric", "held-out", "train"], rows), note=note)
 
 
 def _loss_section(model) -> str:
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     plots.loss_curve(model, ax1)
-    g = np.asarray(model.history_["grad_norm"], dtype=float)
-    ax2.semilogy(np.arange(g.size), np.maximum(g, 1e-300), marker="o" if g.size <= 30 else None,
-                 ms=3, color="#444")
+    hists = _histories(model)
+    for k, h in enumerate(hists):
+        g = np.asarray(h["grad_norm"], dtype=float)
+        ax2.semilogy(np.arange(g.size), np.maximum(g, 1e-300),
+                     marker="o" if g.size <= 30 else None, ms=3,
+                     color="#444" if len(hists) == 1 else f"C{k}",
+                     label=None if len(hists) == 1 else f"class {model.classes_[k]}")
+    if len(hists) > 1:
+        ax2.legend(fontsize=8)
     ax2.set_xlabel("iteration")
     ax2.set_ylabel("gradient norm (log scale)")
     ax2.set_title("Gradient norm")
@@ -388,19 +552,68 @@ def _loss_section(model) -> str:
     return _section("loss-curve", _img(fig, "loss curve"))
 
 
-def _curves_section(model, X_te, y_te) -> str:
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    a, b, c = fig.subplots(1, 3)
-    plots.roc_curve(model, X_te, y_te, a)
-    plots.precision_recall_curve(model, X_te, y_te, b)
+_HELD_OUT = "On the held-out split."
+
+
+def _curves_section(model, X_te, y_te, where: str = _HELD_OUT) -> str:
+    k = len(model.classes_)
     # quantile bins with ~20+ samples each: uniform bins on a small test set are mostly noise
-    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile",
-                            n_bins=int(np.clip(len(y_te) // 20, 3, 10)))
-    return _section("roc-pr-calibration", _img(fig, "ROC, precision-recall and calibration"),
-                    note="On the held-out split.")
+    n_bins = int(np.clip(len(y_te) // (20 if k == 2 else 10), 3, 10))
+    if k == 2:
+        fig = Figure(figsize=(12, 4), layout="constrained")
+        a, b, c = fig.subplots(1, 3)
+        plots.roc_curve(model, X_te, y_te, a)
+        plots.precision_recall_curve(model, X_te, y_te, b)
+        plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins)
+        return _section("roc-pr-calibration",
+                        _img(fig, "ROC, precision-recall and calibration"), note=where)
+    fig = Figure(figsize=(12, 4.2), layout="constrained")
+    a, b, c = fig.subplots(1, 3)
+    plots.roc_curves(model, X_te, y_te, a)
+    plots.precision_recall_curve(model, X_te, y_te, b)
+    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins)
+    body = _img(fig, "per-class ROC (one-vs-rest), precision-recall and calibration")
+    shown = model.classes_[:8]
+    cols = min(4, len(shown))
+    rows = -(-len(shown) // cols)
+    hist_fig = Figure(figsize=(3.2 * cols, 2.8 * rows), layout="constrained")
+    axes = np.atleast_1d(hist_fig.subplots(rows, cols)).ravel()
+    for ax, cls in zip(axes, shown, strict=False):
+        plots.probability_histogram(model, X_te, y_te, ax, cls=cls, bins=15)
+    for ax in axes[len(shown):]:
+        ax.set_visible(False)
+    body += _img(hist_fig, "predicted probability histograms per class")
+    note = (f"{where} One curve per class, that class against the rest (one-vs-rest); "
+            "below, each class's predicted probability, one histogram per true class"
+            + (f" (first 8 of {k} classes)." if k > 8 else "."))
+    return _section("roc-pr-calibration", body, note=note)
 
 
-def _coef_section(model, alpha, standardize) -> str:
+def _unit_note(standardize: bool, categorical: bool) -> str:
+    unit = "per standard deviation of the feature" if standardize else "per unit of the feature"
+    note = f"Change in log-odds {unit}"
+    if categorical:
+        note += " (one-hot columns: of that category against the reference category)"
+    return note + "."
+
+
+def _coef_section(model, alpha, standardize, categorical: bool = False) -> str:
+    """The coefficients section; warnings of the inference (e.g. separation) shown in it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if len(model.classes_) > 2:
+            section = _multiclass_coef_section(model, alpha, standardize, categorical)
+        else:
+            section = _binary_coef_section(model, alpha, standardize, categorical)
+    shown = list(dict.fromkeys(str(w.message) for w in caught
+                               if issubclass(w.category, UserWarning)))
+    if shown:
+        warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in shown)
+        section = section.replace("</section>", warn + "</section>")
+    return section
+
+
+def _binary_coef_section(model, alpha, standardize, categorical) -> str:
     names, est, ci = plots.coefficient_table(model, alpha)
     header, cols = ["parameter", "estimate"], [est]
     if ci is not None:
@@ -414,30 +627,85 @@ def _coef_section(model, alpha, standardize) -> str:
     rows = [[n, *[float(c[i]) for c in cols]] for i, n in enumerate(names)]
     fig = Figure(figsize=(6, max(2.5, 0.26 * len(names) + 1.2)), layout="constrained")
     plots.coefficients(model, fig.subplots(), alpha=alpha)
-    unit = "per standard deviation of the feature" if standardize else "per unit of the feature"
-    note = f"Change in log-odds {unit}."
+    note = _unit_note(standardize, categorical)
     if ci is None:
-        note += " No inference available for this model: estimates only."
+        note += " No inference available for this model: estimates only"
+        reason = getattr(model, "inference_skipped_", None)
+        note += f" ({html.escape(str(reason))})." if reason else "."
     body = f'<div class="row">{_table(header, rows)}{_img(fig, "coefficients")}</div>'
     return _section("coefficients", body, note=note)
 
 
-def _confusion_section(model, X_te, y_te) -> str:
+def _multiclass_coef_section(model, alpha, standardize, categorical) -> str:
+    classes = [str(c) for c in model.classes_]
+    W = np.asarray(model.coef_.toarray() if hasattr(model.coef_, "toarray") else model.coef_,
+                   dtype=float)
+    names = plots._feature_names(model, W.shape[1])
+    fig = Figure(figsize=(min(14, 3.5 + 0.6 * (W.shape[1] + 1)), 1.8 + 0.45 * len(classes)),
+                 layout="constrained")
+    plots.coefficient_heatmap(model, fig.subplots(), intercept=bool(model.fit_intercept))
+    b = np.asarray(model.intercept_, dtype=float).ravel()
+    rows = ([["intercept", *b.tolist()]] if model.fit_intercept else [])
+    rows += [[n, *W[:, j].tolist()] for j, n in enumerate(names)]
+    layout = getattr(model, "multi_class_", "multinomial")
+    coef_table = _table(["parameter", *[f"class {c}" for c in classes]], rows)
+    body = f'{_img(fig, "coefficient heat map")}<div class="row">{coef_table}</div>'
+    note = _unit_note(standardize, categorical) + (
+        " One row of coefficients per class: class c against the rest (one-vs-rest)."
+        if layout == "ovr" else
+        " One row per class of the softmax model, centred over the classes (scikit-learn's "
+        "coef_): only differences between classes are identified.")
+    inference = _multinomial_inference_table(model, alpha)
+    if inference:
+        body += (f"<h3>Inference, each class against class {html.escape(classes[0])}</h3>"
+                 + inference)
+    else:
+        note += " No inference table for this model."
+    return _section("coefficients", body, note=note)
+
+
+def _multinomial_inference_table(model, alpha) -> str:
+    """The multinomial table (log-odds against the first class) with SEs, CIs, p-values."""
+    if getattr(model, "inference_", None) is None:
+        return ""
+    try:
+        s = model.summary()
+        ci = s.conf_int(alpha)
+    except (ValueError, TypeError, AttributeError):
+        return ""
+    params, bse, z, pv = (getattr(s, a, None) for a in ("params", "bse", "zvalues", "pvalues"))
+    if not all(isinstance(v, pd.DataFrame) for v in (params, bse, z, pv)):
+        return ""
+    level = f"{100 * (1 - alpha):g}%"
+    rows = []
+    for cls in params.columns:
+        for name in params.index:
+            lo, hi = ci.loc[(cls, name)]
+            rows.append([f"class {cls}: {name}", float(params.loc[name, cls]), float(lo),
+                         float(hi), float(bse.loc[name, cls]), float(z.loc[name, cls]),
+                         float(pv.loc[name, cls])])
+    return _table(["parameter", "estimate", f"{level} CI low", f"{level} CI high",
+                   "std. error", "z", "p-value"], rows)
+
+
+def _confusion_section(model, X_te, y_te, where: str = _HELD_OUT) -> str:
     labels = model.classes_
     cm = metrics.confusion_matrix(np.asarray(y_te), model.predict(X_te), labels=labels)
-    rows = [[f"true {labels[i]}", *cm[i].tolist()] for i in range(2)]
+    rows = [[f"true {labels[i]}", *cm[i].tolist()] for i in range(len(labels))]
     table = _table(["", *[f"predicted {c}" for c in labels]], rows)
-    fig = Figure(figsize=(3.6, 3.2), layout="constrained")
+    k = len(labels)
+    fig = Figure(figsize=(3.6 + 0.5 * max(0, k - 2), 3.2 + 0.5 * max(0, k - 2)),
+                 layout="constrained")
     plots.confusion_matrix(model, X_te, y_te, fig.subplots())
     return _section("confusion-matrix", f'<div class="row">{table}{_img(fig, "confusion")}</div>',
-                    note="On the held-out split.")
+                    note=where)
 
 
-def _boundary_section(model, X_te, y_te) -> str:
+def _boundary_section(model, X_te, y_te,
+                      where: str = "Held-out points over the fitted probability.") -> str:
     fig = Figure(figsize=(5.5, 4.2), layout="constrained")
     plots.decision_boundary(model, np.asarray(X_te), y_te, fig.subplots())
-    return _section("decision-boundary", _img(fig, "decision boundary"),
-                    note="Held-out points over the fitted probability.")
+    return _section("decision-boundary", _img(fig, "decision boundary"), note=where)
 
 
 _PAGE = """<!DOCTYPE html>

@@ -38,7 +38,9 @@ def gap_estimate(g: np.ndarray, p: np.ndarray) -> float:
 class History:
     """Per-iteration record: objective, gradient 2-norm, seconds since the start.
 
-    Row 0 is the starting point; row k is after iteration k.
+    Row 0 is the starting point; row k is after iteration k. The last row is always the
+    returned point's (gradient descent returning an earlier, better iterate appends
+    that iterate's row).
     """
 
     objective: list[float] = field(default_factory=list)

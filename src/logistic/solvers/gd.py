@@ -17,7 +17,9 @@ by :math:`\\tfrac12\\eta\\|g\\|^2`, :math:`\\eta` is halved (backtracking).
 
 A fixed float learning rate is used as given, with no safety net — too large a rate
 makes the loss oscillate or grow, which is worth seeing once (``history_`` shows every
-step; the iterate with the lowest objective is the one returned).
+step; the iterate with the lowest objective is the one returned, and then ``history_``
+ends with one more row, that iterate's, so that its last row always describes the
+returned point).
 
 What ``converged`` means here. The run stops when the decrease the next step would
 bring, :math:`\\tfrac12\\eta\\|g\\|^2`, is at most ``tol·|f|`` — a gradient-norm
@@ -89,12 +91,14 @@ def gradient_descent(
     theta = np.array(theta0, dtype=np.float64)
     f, g = problem.loss_grad(theta)
     history.record(f, g)
-    best = (f, theta)  # a too-large fixed rate can climb: the best iterate is returned
+    best = (f, theta, g)  # a too-large fixed rate can climb: the best iterate is returned
 
     def result(n_iter: int, converged: bool, message: str) -> SolverResult:
-        f_best, theta_best = best
+        f_best, theta_best, g_best = best
         if f_best < f:
             message += "; returned the best iterate, not the last"
+            # one more row, so that history's last row describes the returned point
+            history.record(f_best, g_best)
         return SolverResult(theta_best, f_best, n_iter, converged, history, message)
 
     for it in range(1, max_iter + 1):
@@ -112,7 +116,7 @@ def gradient_descent(
             return result(it - 1, False, "diverged: learning rate too large")
         theta, f, g = theta_new, f_new, g_new
         if f < best[0]:
-            best = (f, theta)
+            best = (f, theta, g)
         history.record(f, g)
         if notify(callback, it, theta, f, g):
             return result(it, False, "stopped by callback")

@@ -10,7 +10,8 @@ For :math:`n \\gg d`. Each iteration
    singular, as for collinear features without a penalty);
 3. estimates the gap by the Newton decrement :math:`\\tfrac12 \\lambda^2 =
    -\\tfrac12 g\\cdot p`; once it is below ``tol·|f|`` the step is taken (checked by
-   one loss evaluation) and the solver stops — the step after a converged decrement
+   one loss-and-gradient evaluation, so that the history's last row is the returned
+   point's objective and gradient norm) and the solver stops — the step after a converged decrement
    is exact to second order, so no further Hessian is needed;
 4. otherwise takes the largest :math:`t\\in\\{1, ½, ¼, …\\}` with
    :math:`f(\\theta + tp) \\le f(\\theta) + 10^{-4}\\,t\\,g\\cdot p`, evaluating loss
@@ -74,10 +75,12 @@ def newton(
     for it in range(1, max_iter + 1):
         p = newton_direction(problem.hessian(theta), g)
         if gap_estimate(g, p) <= tol * abs(f):
-            step = backtrack(problem.loss, theta, f, g, p, rtol=rtol)
+            # the last step's trials also return the gradient, so that history's last
+            # row describes the returned point (no extra pass: loss_grad is one pass)
+            step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
             if step is not None:
-                theta, f = step[1], step[2]
-            history.record(f, g)  # gradient at the last factorised point
+                _, theta, (f, g) = step
+            history.record(f, g)
             notify(callback, it, theta, f, g)
             return SolverResult(theta, f, it, True, history, "Newton decrement below tol")
         step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)

@@ -11,7 +11,8 @@ products :math:`Hv` (one pass each). The inner solve stops when
 The gap estimate :math:`G = -\\tfrac12 g\\cdot p` then predicts the gap *after* the
 step as about :math:`G\\max(\\eta_k^2, G)` — an inexact solve leaves a fraction
 :math:`\\eta_k^2` of the decrease, the quadratic model errs at second order — so the
-solver takes that last step (checked by one loss evaluation) and stops without a
+solver takes that last step (checked by one loss-and-gradient evaluation, the
+gradient recorded in the history) and stops without a
 further gradient and CG solve once the prediction is below ``tol·|f|``.
 With ``precondition=True`` CG is preconditioned by a Cholesky factor of the Hessian
 at an earlier iterate, rebuilt only when CG slows down: one ``n·d²`` Gram product
@@ -135,9 +136,10 @@ def newton_cg(
         # after this step the gap is about rel_gap·max(η², rel_gap): the inexact solve
         # leaves η² of it, the quadratic model's error is of second order.
         if rel_gap * max(AFTER_STEP_SAFETY * forcing**2, rel_gap) <= tol or rel_gap <= tol:
-            step = backtrack(problem.loss, theta, f, g, p, rtol=f_rtol)
+            # loss and gradient at the trials: history's last row is the returned point
+            step = backtrack(problem.loss_grad, theta, f, g, p, rtol=f_rtol)
             if step is not None:
-                theta, f = step[1], step[2]
+                _, theta, (f, g) = step
             history.record(f, g)
             notify(callback, it, theta, f, g)
             return SolverResult(theta, f, it, True, history, "Newton decrement below tol")
