@@ -91,3 +91,37 @@ def test_concurrent_saves_use_distinct_temporary_names(tmp_path):
         t.join()
     loaded = logistic.load(tmp_path / "m.json")  # one of the two, whole
     assert loaded.C in (0.1, 10.0) and os.listdir(tmp_path) == ["m.json"]
+
+
+def test_cv_parameters_are_the_estimators():
+    from logistic import LogisticRegressionCV
+
+    assert set(model_file._cv_param_checks()) == set(LogisticRegressionCV().get_params())
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("params", [
+    {}, {"l1_ratios": [0.2, 0.8]}, {"use_legacy_attributes": False}, {"refit": False},
+    {"Cs": [0.1, 1.0], "class_weight": "balanced", "fit_intercept": False},
+])
+def test_cross_validated_models_round_trip(tmp_path, k, params):
+    from logistic import LogisticRegressionCV
+
+    X, y = _data(k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LogisticRegressionCV(Cs=params.pop("Cs", 3), cv=3, **params).fit(X, y)
+    path = tmp_path / "cv.json"
+    logistic.save(model, path)
+    loaded = logistic.load(path)
+    assert type(loaded) is LogisticRegressionCV
+    assert model_file.to_dict(loaded) == json.loads(path.read_text())
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert np.array_equal(np.asarray(loaded.C_), np.asarray(model.C_))
+    scores = model.scores_
+    got = loaded.scores_
+    if isinstance(scores, dict):
+        assert all(np.array_equal(got[c], v) for c, v in scores.items())
+    else:
+        assert np.array_equal(got, scores)
+    assert np.array_equal(loaded.n_iter_, model.n_iter_)

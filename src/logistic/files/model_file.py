@@ -137,6 +137,117 @@ def _param_checks() -> dict[str, Any]:
     }
 
 
+def _cv_param_checks() -> dict[str, Any]:
+    """One check per parameter of :class:`LogisticRegressionCV` (asserted equal to its
+    ``get_params()`` by ``test_model_files_every_model``)."""
+    base = _param_checks()
+
+    def floats(where):
+        def check(v):
+            if isinstance(v, int) and not isinstance(v, bool):
+                return S.expect_int(v, where, minimum=1)
+            return [S.expect_float(x, f"{where}[{i}]", positive=True)
+                    for i, x in enumerate(S.expect_list(v, where))]
+        return check
+
+    def ratios(v):
+        if v is None:
+            return None
+        return [S.expect_float(x, f"params.l1_ratios[{i}]")
+                for i, x in enumerate(S.expect_list(v, "params.l1_ratios"))]
+
+    return {
+        "Cs": floats("params.Cs"),
+        "l1_ratios": ratios,
+        "cv": _optional(lambda v: S.expect_int(v, "params.cv", minimum=2)),
+        "scoring": _optional(lambda v: S.expect_str(v, "params.scoring")),
+        "refit": lambda v: S.expect_bool(v, "params.refit"),
+        "use_legacy_attributes": lambda v: S.expect_bool(v, "params.use_legacy_attributes"),
+        **{k: base[k] for k in ("penalty", "fit_intercept", "solver", "tol", "max_iter",
+                                "class_weight", "random_state", "verbose", "n_jobs")},
+    }
+
+
+def _cv_param_doc(params: dict[str, Any]) -> dict[str, Any]:
+    for key in ("cv", "scoring"):
+        value = params[key]
+        ok = value is None or (key == "cv" and isinstance(value, int)
+                               and not isinstance(value, bool)) or (
+            key == "scoring" and isinstance(value, str))
+        if not ok:
+            raise ValueError(f"a LogisticRegressionCV with {key}={value!r} cannot be saved: "
+                             f"only an int cv and a named scoring are data.")
+    out = _param_doc({k: v for k, v in params.items() if k not in ("Cs", "l1_ratios")})
+    Cs, ratios = params["Cs"], params["l1_ratios"]
+    out["Cs"] = int(Cs) if isinstance(Cs, int | np.integer) else [float(c) for c in Cs]
+    out["l1_ratios"] = None if ratios is None else [float(r) for r in np.atleast_1d(ratios)]
+    return out
+
+
+def _array_doc(a) -> dict[str, Any]:
+    a = np.asarray(a, dtype=np.float64)
+    return {"shape": list(a.shape),
+            "values": [None if np.isnan(v) else float(v) for v in a.ravel()]}
+
+
+def _check_array(doc: Any, where: str) -> np.ndarray:
+    S.expect_keys(doc, where, {"shape", "values"})
+    shape = [S.expect_int(n, f"{where}.shape[{i}]", minimum=0, maximum=10**7)
+             for i, n in enumerate(S.expect_list(doc["shape"], f"{where}.shape"))]
+    if len(shape) > 6:
+        raise ValueError(f"{where}.shape has too many dimensions.")
+    values = S.expect_list(doc["values"], f"{where}.values", int(np.prod(shape)))
+    flat = [np.nan if v is None else S.expect_float(v, f"{where}.values[{i}]")
+            for i, v in enumerate(values)]
+    return np.array(flat, dtype=np.float64).reshape(shape)
+
+
+def _cv_doc(model) -> dict[str, Any]:
+    """A cross-validated model's grid, choice and scores."""
+    def per_class(value):
+        if isinstance(value, dict):
+            return {"by_class": [[_plain(k), _array_doc(v)] for k, v in value.items()]}
+        return {"array": _array_doc(value)}
+
+    return {
+        "Cs_": _array_doc(model.Cs_), "l1_ratios_": _array_doc(model.l1_ratios_),
+        "C_": _array_doc(model.C_), "l1_ratio_": _array_doc(model.l1_ratio_),
+        "scalar_choice": not isinstance(model.C_, np.ndarray),
+        "scores_": per_class(model.scores_), "coefs_paths_": per_class(model.coefs_paths_),
+        "n_iter_": _array_doc(model.n_iter_),
+    }
+
+
+def _check_cv(doc: Any, classes: np.ndarray) -> dict[str, Any]:
+    S.expect_keys(doc, "cv", {"Cs_", "l1_ratios_", "C_", "l1_ratio_", "scalar_choice",
+                              "scores_", "coefs_paths_", "n_iter_"})
+    out = {k: _check_array(doc[k], f"cv.{k}") for k in ("Cs_", "l1_ratios_", "C_",
+                                                         "l1_ratio_", "n_iter_")}
+    scalar = S.expect_bool(doc["scalar_choice"], "cv.scalar_choice")
+    if scalar:
+        if out["C_"].shape != () or out["l1_ratio_"].shape != ():
+            raise ValueError("cv.C_ and cv.l1_ratio_ must be scalars with scalar_choice.")
+        out["C_"], out["l1_ratio_"] = float(out["C_"]), float(out["l1_ratio_"])
+    if not np.all(np.isin(np.ravel(out["C_"]), out["Cs_"])):
+        raise ValueError("cv.C_ is not one of cv.Cs_.")
+    labels = set(classes.tolist())
+    for key in ("scores_", "coefs_paths_"):
+        entry = doc[key]
+        if isinstance(entry, dict) and "by_class" in entry:
+            S.expect_keys(entry, f"cv.{key}", {"by_class"})
+            table = {}
+            for i, pair in enumerate(S.expect_list(entry["by_class"], f"cv.{key}.by_class")):
+                label, arr = S.expect_list(pair, f"cv.{key}.by_class[{i}]", 2)
+                if label not in labels or label in table:
+                    raise ValueError(f"cv.{key}.by_class[{i}] names no class or repeats one.")
+                table[label] = _check_array(arr, f"cv.{key}.by_class[{i}][1]")
+            out[key] = {classes[classes.tolist().index(k)]: v for k, v in table.items()}
+        else:
+            S.expect_keys(entry, f"cv.{key}", {"array"})
+            out[key] = _check_array(entry["array"], f"cv.{key}.array")
+    return out
+
+
 def _param_doc(params: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in params.items():
@@ -159,11 +270,7 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
         model, preprocessor = model.estimator, preprocessor or model.preprocessor
     if preprocessor is None:
         preprocessor = getattr(model, "preprocessor_", None)
-    if "C" not in model.get_params():
-        raise ValueError(
-            f"{type(model).__name__} models cannot be saved yet: save a LogisticRegression "
-            "refitted with the chosen C_ instead."
-        )
+    cv = hasattr(model, "Cs") and hasattr(model, "l1_ratios")  # a LogisticRegressionCV
     for attr in ("coef_", "intercept_", "classes_"):
         if not hasattr(model, attr):
             raise ValueError(f"the model is not fitted (it has no {attr}); fit it first.")
@@ -184,8 +291,10 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
             "columns' names): build new data with logistic.formula_matrix before loading "
             "it elsewhere, or pickle the model.", UserWarning, stacklevel=3,
         )
-    params = _param_doc(model.get_params())
+    params = _cv_param_doc(model.get_params()) if cv else _param_doc(model.get_params())
     n_iter = np.asarray(getattr(model, "n_iter_", [0])).reshape(-1)
+    if cv:
+        n_iter = np.zeros(0, dtype=int)  # the folds' iterations are in cv.n_iter_
     objective = getattr(model, "objective_", None)
     return {
         "format": FORMAT,
@@ -207,6 +316,7 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
         },
         "preprocessing": None if preprocessor is None else preprocessor.to_dict(),
         "inference": _inference_doc(model),
+        **({"estimator": "LogisticRegressionCV", "cv": _cv_doc(model)} if cv else {}),
     }
 
 
@@ -323,10 +433,22 @@ def from_dict(doc: Any) -> LogisticRegression:
                          f"{_version()} reads versions {list(_READABLE_VERSIONS)}).")
     if version == 1:
         doc = _upgrade_v1(doc)
-    S.expect_keys(doc, "the model", _TOP_KEYS, {"inference"})
+    S.expect_keys(doc, "the model", _TOP_KEYS, {"inference", "estimator", "cv"})
     S.expect_str(doc["logistic_version"], "logistic_version")
+    cv = "estimator" in doc
+    if cv and (doc["estimator"] != "LogisticRegressionCV" or "cv" not in doc):
+        raise ValueError("estimator must be 'LogisticRegressionCV' (with its cv entry).")
+    if "cv" in doc and not cv:
+        raise ValueError("the model has a cv entry but no estimator 'LogisticRegressionCV'.")
 
-    params = _check_params(doc["params"])
+    if cv:
+        cv_params = _check_cv_params(doc["params"])
+        params = {**LogisticRegression().get_params(),
+                  **{k: cv_params[k] for k in ("penalty", "fit_intercept", "solver", "tol",
+                                               "max_iter", "class_weight", "random_state",
+                                               "verbose", "n_jobs")}}
+    else:
+        params = _check_params(doc["params"])
     d = S.expect_int(doc["n_features_in"], "n_features_in", minimum=0)
     names = doc["feature_names_in"]
     if names is not None:
@@ -354,10 +476,14 @@ def from_dict(doc: Any) -> LogisticRegression:
     from ..models.params import resolve_penalty
     from ..solvers import SOLVERS
 
-    solver = S.expect_str(fit["solver"], "fit.solver", tuple(SOLVERS))
+    solver = S.expect_str(fit["solver"], "fit.solver", (*SOLVERS, "auto"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit already warned about its parameters
-        penalty = resolve_penalty(params["penalty"], params["l1_ratio"], params["C"])
+        if cv:
+            penalty = "elasticnet" if cv_params["l1_ratios"] is not None else resolve_penalty(
+                params["penalty"], None, 1.0)
+        else:
+            penalty = resolve_penalty(params["penalty"], params["l1_ratio"], params["C"])
     if fit["penalty"] != penalty:
         raise ValueError(f"fit.penalty {fit['penalty']!r} is not what params give "
                          f"({penalty!r}).")
@@ -366,7 +492,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     if fit["multi_class"] != multi:
         raise ValueError(f"fit.multi_class must be {multi!r} for these params and classes.")
     converged = S.expect_bool(fit["converged"], "fit.converged")
-    n_fits = k if multi == "ovr" else 1
+    n_fits = 0 if cv else (k if multi == "ovr" else 1)
     n_iter = [S.expect_int(v, f"fit.n_iter[{i}]", minimum=0, maximum=2**31 - 1)
               for i, v in enumerate(S.expect_list(fit["n_iter"], "fit.n_iter", n_fits))]
     objective = S.expect_optional(S.expect_float, fit["objective"], "fit.objective")
@@ -378,7 +504,14 @@ def from_dict(doc: Any) -> LogisticRegression:
             raise ValueError("feature_names_in does not match the columns the preprocessing "
                              "produces.")
 
-    model = LogisticRegression(**params)
+    if cv:
+        from ..models.cv import LogisticRegressionCV
+
+        model = LogisticRegressionCV(**cv_params)
+        for key, value in _check_cv(doc["cv"], classes).items():
+            setattr(model, key, value)
+    else:
+        model = LogisticRegression(**params)
     model.coef_ = coef
     model.intercept_ = intercept
     model.classes_ = classes
@@ -389,7 +522,8 @@ def from_dict(doc: Any) -> LogisticRegression:
     model.penalty_ = penalty
     model.multi_class_ = multi
     model.converged_ = converged
-    model.n_iter_ = np.array(n_iter, dtype=np.int32)
+    if not cv:
+        model.n_iter_ = np.array(n_iter, dtype=np.int32)
     if objective is not None:
         model.objective_ = objective
     if pre is not None:
@@ -460,6 +594,12 @@ def _check_inference(doc: Any, k: int, params: dict, penalty, n_classes: int
             for j, v in enumerate(S.expect_list(margins[key], f"inference.margins.{key}", k)):
                 S.expect_float(v, f"inference.margins.{key}[{j}]")
     return InferenceState.from_dict(doc)
+
+
+def _check_cv_params(params: Any) -> dict[str, Any]:
+    checks = _cv_param_checks()
+    S.expect_keys(params, "params", set(checks))
+    return {key: check(params[key]) for key, check in checks.items()}
 
 
 def _check_params(params: Any) -> dict[str, Any]:
