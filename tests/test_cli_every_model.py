@@ -71,6 +71,13 @@ def test_fit_summary_evaluate_predict(tables, kind, fmt):
     n_classes = 2 if target == "churned" else 3
     assert len(frame) == 240 and frame.shape[1] == 1 + n_classes
     assert other not in frame.columns
+    html = d / f"{kind}-{fmt}.html"
+    _invoke("report", data, "--model", model, "--target", target, "--out", html,
+            "--ignore-extra")
+    page = html.read_text()
+    assert "Coefficients" in page and ("held-out" not in page)
+    if kind in ("binary", "firth"):
+        assert "std. error" in page and "p-value" in page
 
 
 def test_stdin_stdout_and_version(tables):

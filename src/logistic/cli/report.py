@@ -48,6 +48,9 @@ def report(
         Path | None,
         typer.Option(help="A model file (logistic fit --out): evaluate it on DATA, no fitting."),
     ] = None,
+    ignore_extra: Annotated[bool, typer.Option(
+        "--ignore-extra", help="With --model: ignore columns the model was not fit on.")
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Fit on DATA (--target COL) or a built-in --dataset; write an HTML report to --out.
@@ -62,7 +65,7 @@ def report(
 
     try:
         if model is not None:
-            page = _loaded_model_page(model, data, target)
+            page = _loaded_model_page(model, data, target, ignore_extra)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
             print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
@@ -93,7 +96,8 @@ def report(
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
 
 
-def _loaded_model_page(model_path: Path, data: Path | None, target: str | None) -> str:
+def _loaded_model_page(model_path: Path, data: Path | None, target: str | None,
+                       ignore_extra: bool = False) -> str:
     """The report of a model file scored on a DATA file (target from the file by default)."""
     from ..files.model_file import load_tabular
     from ..files.tables import read_table
@@ -107,5 +111,6 @@ def _loaded_model_page(model_path: Path, data: Path | None, target: str | None) 
         raise ValueError("the model file names no target column: give --target COL.")
     df = read_table(data)
     return build_model_report(
-        tabular, df, target, source=f"{model_path.name} on {data.name} (target {target!r})"
+        tabular, df, target, source=f"{model_path.name} on {data.name} (target {target!r})",
+        ignore_extra=ignore_extra,
     )

@@ -379,7 +379,8 @@ def _encoding_note(pre) -> str:
 
 
 def build_model_report(
-    tabular, df: pd.DataFrame, target: str, *, source: str = "", alpha: float = 0.05
+    tabular, df: pd.DataFrame, target: str, *, source: str = "", alpha: float = 0.05,
+    ignore_extra: bool = False,
 ) -> str:
     """Evaluate a loaded model (:func:`logistic.files.load_tabular`) on ``df``; HTML page.
 
@@ -393,7 +394,7 @@ def build_model_report(
     if target not in df.columns:
         raise ValueError(f"the target column {target!r} is not in the data.")
     y = df[target]
-    X = tabular.transform(df.drop(columns=[target]))
+    X = tabular.transform(df.drop(columns=[target]), ignore_extra=ignore_extra)
     model = tabular.estimator
     unknown = sorted(set(np.unique(y).tolist()) - set(model.classes_.tolist()), key=str)
     if unknown:
