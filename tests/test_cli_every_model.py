@@ -44,6 +44,7 @@ KINDS = {
     "3-class": ("tier", []),
     "l1": ("tier", ["--penalty", "l1", "--C", "0.5"]),
     "firth": ("churned", ["--penalty", "firth"]),
+    "cv": ("tier", ["--cv", "3"]),
 }
 
 
@@ -60,7 +61,7 @@ def test_fit_summary_evaluate_predict(tables, kind, fmt):
                 *extra)
     assert "wrote" in r.stdout and "np." not in r.stdout
     s = _invoke("summary", model).stdout
-    if kind in ("binary", "firth", "3-class"):
+    if kind in ("binary", "firth", "3-class", "cv"):
         assert "P>|z|" in s and "std err" in s  # inference travels in the file
     else:
         assert "no standard errors" in s and "coefficients of class" in s

@@ -17,7 +17,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from contextlib import nullcontext
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..files.model_file import load_tabular, save, to_dict
@@ -33,6 +37,7 @@ from ..files.tabular import TabularModel, as_labels, missing_rows
 from ..inference.summary import missing_inference_reason
 from ..math.stable import log_loss
 from ..models.estimator import LogisticRegression
+from ..models.progress import reporting
 from ._errors import UserError, user_errors, warnings_as_lines
 from .app import app
 
@@ -54,6 +59,74 @@ def _read(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ fit
+#: ``fit`` shows its progress only once the fit has run this long (seconds) ...
+PROGRESS_AFTER_S = 1.0
+#: ... and, when stderr is not a terminal, one plain line at most this often.
+PROGRESS_EVERY_S = 2.0
+
+
+class _FitProgress:
+    """The reporter behind ``fit``'s progress: a live rich display on a terminal, plain
+    throttled ``fit: iteration ...`` lines on stderr otherwise; nothing before
+    :data:`PROGRESS_AFTER_S`."""
+
+    def __init__(self, err: Console, label: str):
+        self.t0 = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        self.last_line = -math.inf
+        self.live: Progress | None = None
+        self.timer: threading.Timer | None = None
+        self.lock = threading.Lock()
+        self.closed = False
+        if self.tty:
+            self.live = Progress(SpinnerColumn("dots"), TextColumn("{task.description}"),
+                                 TimeElapsedColumn(), console=err, transient=True)
+            self.task = self.live.add_task(f"fitting {label} ...", total=None)
+            # a timer, so that a long first iteration still shows the display
+            self.timer = threading.Timer(PROGRESS_AFTER_S, self._start)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _start(self) -> None:
+        with self.lock:
+            if not self.closed and self.live is not None:
+                self.live.start()
+
+    def __call__(self, it: int, objective: float, grad_norm: float) -> None:
+        if self.live is not None:
+            self.live.update(self.task, description=f"fit: iteration {it}  objective "
+                                                    f"{objective:.10g}  |grad| {grad_norm:.2e}")
+            return
+        now = time.monotonic()
+        if now - self.t0 < PROGRESS_AFTER_S or now - self.last_line < PROGRESS_EVERY_S:
+            return
+        self.last_line = now
+        print(f"fit: iteration {it}, objective {objective:.10g}, |grad| {grad_norm:.3e}",
+              file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.live is not None and self.live.live.is_started:
+                self.live.stop()
+
+
+@contextmanager
+def _fit_progress(err: Console, label: str, estimator) -> Iterator[None]:
+    """Report the fit's iterations to :class:`_FitProgress` (the estimator runs with
+    ``verbose=1`` inside, its printer replaced by the reporter; 0 again after)."""
+    progress = _FitProgress(err, label)
+    estimator.set_params(verbose=1)
+    try:
+        with reporting(progress):
+            yield
+    finally:
+        progress.close()
+        estimator.set_params(verbose=0)
+
+
 @app.command()
 @user_errors
 def fit(
@@ -71,6 +144,9 @@ def fit(
     class_weight: Annotated[str | None, typer.Option(
         "--class-weight", help="balanced: weight classes inversely to their frequency.")
     ] = None,
+    cv: Annotated[int | None, typer.Option(
+        "--cv", help="Choose C (and with --l1-ratio the mixing) by K-fold cross-validation "
+                     "(LogisticRegressionCV over 10 values of C).")] = None,
     solver: Annotated[str, typer.Option(
         help="auto, newton, newton-cholesky, lbfgs, newton-cg, gd or proximal-newton.")
     ] = "auto",
@@ -105,15 +181,28 @@ def fit(
         raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     cols = None if features is None else [c.strip() for c in features.split(",") if c.strip()]
     df = _read(data, sep, decimal)
-    estimator = LogisticRegression(penalty=None if penalty == "none" else penalty, C=C,
-                                   l1_ratio=l1_ratio, class_weight=class_weight,
-                                   solver=solver, max_iter=max_iter, verbose=int(verbose))
+    if cv is not None:
+        if cv < 2:
+            raise UserError(f"--cv must be at least 2 folds, got {cv}.")
+        if penalty in ("none", "firth"):
+            raise UserError(f"--cv chooses C: it needs a penalty, not --penalty {penalty}.")
+        from ..models.cv import LogisticRegressionCV
+
+        estimator = LogisticRegressionCV(
+            cv=cv, penalty=penalty if l1_ratio is None else "elasticnet",
+            l1_ratios=None if l1_ratio is None else [l1_ratio], class_weight=class_weight,
+            solver=solver, max_iter=max_iter, verbose=int(verbose))
+    else:
+        estimator = LogisticRegression(penalty=None if penalty == "none" else penalty, C=C,
+                                       l1_ratio=l1_ratio, class_weight=class_weight,
+                                       solver=solver, max_iter=max_iter, verbose=int(verbose))
     model = TabularModel(estimator, features=cols, categorical=categorical,
                          standardize=standardize)
     err = Console(stderr=True, highlight=False)
-    spinner = nullcontext() if verbose else err.status(
-        f"fitting on {len(df)} rows of {data.name} ...", spinner="dots")
-    with warnings_as_lines(), spinner:
+    # --verbose prints one line per iteration instead of the progress display
+    progress = nullcontext() if verbose else _fit_progress(
+        err, f"{len(df)} rows of {data.name}", estimator)
+    with warnings_as_lines(), progress:
         model.fit(df, target, drop_missing=drop_missing)
     if model.n_dropped_:
         print(f"note: left out {model.n_dropped_} rows with missing values.", file=sys.stderr)
@@ -359,6 +448,12 @@ def _inference(est, cov_type: str = "nonrobust"):
 
 def _penalty_text(est) -> str:
     penalty = est.penalty_
+    if hasattr(est, "C_"):  # cross-validated: the chosen values
+        C = float(np.ravel(est.C_)[0])
+        mix = float(np.ravel(est.l1_ratio_)[0])
+        chosen = f"C={C:g} chosen by {len(est.Cs_)}-value cross-validation"
+        return (f"{penalty}, {chosen}" + (f", l1_ratio={mix:g}" if penalty == "elasticnet"
+                                          else ""))
     if penalty is None:
         return "none"
     if penalty == "firth":

@@ -648,8 +648,8 @@ def missing_inference_reason(model) -> str:
     if getattr(model, "multi_class_", "") == "ovr":
         return "A one-vs-rest model's per-class fits are not one likelihood: no table."
     if "inference" not in model.get_params():
-        return (f"{type(model).__name__} keeps no inference numbers: pass the training "
-                "data, model.summary(X, y).")
+        return (f"{type(model).__name__} keeps inference numbers only for a small "
+                "unpenalised or L2 refit: pass the training data, model.summary(X, y).")
     skipped = getattr(model, "inference_skipped_", None)
     if skipped is not None:
         return f"No inference numbers: {skipped}"

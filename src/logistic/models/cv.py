@@ -23,8 +23,9 @@ from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .estimator import LogisticRegression
-from .fitting import FitOptions, fit_model
+from ..problems.binary import CurvatureOverflowError
+from .estimator import INFERENCE_AUTO_WORK, LogisticRegression
+from .fitting import FitOptions, fit_model, fit_state
 from .params import (
     check_l1_ratio,
     check_max_iter,
@@ -239,7 +240,9 @@ class LogisticRegressionCV(LogisticRegression):
         self.l1_ratio_ = np.full(n_rows, self.l1_ratios_[best_r])
         if self.refit:
             options = replace(base, C=float(Cs[best_c]), l1_ratio=ratios[best_r])
-            self._store_fit(fit_model(X, y_idx, s_all, n_classes=k, options=options), X.dtype)
+            fit = fit_model(X, y_idx, s_all, n_classes=k, options=options)
+            self._store_fit(fit, X.dtype)
+            self._keep_inference(fit, X, y_idx, s_all, options, k)
         else:
             best = paths[:, best_c, best_r].mean(axis=0)
             self.coef_ = best[:, :d].astype(X.dtype)
@@ -257,6 +260,20 @@ class LogisticRegressionCV(LogisticRegression):
             self.scores_ = np.moveaxis(scores, 2, 1)  # (folds, l1, Cs)
             self.n_iter_ = np.moveaxis(n_iter, 2, 1)
         return self
+
+    def _keep_inference(self, fit, X, y_idx, s, options, k) -> None:
+        """The refit's inference numbers, as ``LogisticRegression(inference="auto")``
+        keeps them (unpenalised or L2 and small enough; see ``INFERENCE_AUTO_WORK``)."""
+        for stale in ("inference_", "inference_skipped_"):
+            if hasattr(self, stale):
+                delattr(self, stale)
+        p = (X.shape[1] + 1) * (1 if k == 2 else k)
+        if options.penalty not in (None, "l2") or X.shape[0] * p * p > INFERENCE_AUTO_WORK:
+            return
+        try:
+            self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
+        except CurvatureOverflowError as exc:
+            self.inference_skipped_ = str(exc)
 
     def _scoring_model(self, classes, coef, intercept, d) -> LogisticRegression:
         """A fitted LogisticRegression holding one path point, for the scorer."""

@@ -496,14 +496,34 @@ def _histories(model) -> list[dict]:
     return list(h) if isinstance(h, list | tuple) else [h]
 
 
+def _penalty_label(model) -> str:
+    penalty = getattr(model, "penalty_", None)
+    C = float(np.ravel(getattr(model, "C_", getattr(model, "C", 1.0)))[0])
+    chosen = " (chosen by cross-validation)" if hasattr(model, "C_") else ""
+    if penalty in ("l2", "l1"):
+        return f"{penalty.upper()}, C = {C:g}{chosen}"
+    if penalty == "elasticnet":
+        mix = float(np.ravel(getattr(model, "l1_ratio_", getattr(model, "l1_ratio", 0.0)))[0])
+        return f"elastic-net, C = {C:g}, l1_ratio = {mix:g}{chosen}"
+    return "Firth" if penalty == "firth" else "none"
+
+
+def _iterations_label(model) -> str:
+    n_iter = np.asarray(model.n_iter_)
+    if hasattr(model, "Cs_"):  # cross-validation: (…, folds, Cs[, l1]) per fold and C
+        return f"at most {int(n_iter.max())} per fold and C (cross-validation)"
+    if n_iter.size == 1:
+        return str(int(n_iter.ravel()[0]))
+    return ", ".join(str(int(n)) for n in n_iter.ravel()) + " (one-vs-rest, per class)"
+
+
 def _solver_section(model, seconds, fit_warnings) -> str:
     """Solver and convergence; ``seconds=None`` for a loaded model (no history, no timing)."""
     rows = [
         ["solver", model.solver_],
-        ["penalty", f"L2, C = {model.C:g}" if model.penalty_ == "l2" else "none"],
+        ["penalty", _penalty_label(model)],
         ["fit intercept", bool(model.fit_intercept)],
-        ["iterations", int(model.n_iter_[0]) if np.size(model.n_iter_) == 1
-         else ", ".join(str(int(n)) for n in model.n_iter_) + " (one-vs-rest, per class)"],
+        ["iterations", _iterations_label(model)],
         ["converged", bool(model.converged_)],
     ]
     if len(model.classes_) > 2:
