@@ -125,3 +125,13 @@ def test_usage_errors_are_one_line_from_the_console_script():
                            "fit", "--bogus"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_C_inf_fits_and_writes_a_readable_file(tables):
+    d, files = tables
+    out = d / "inf.json"
+    _invoke("fit", files["csv"], "--target", "churned", "--features", "x1,x2", "--C", "inf",
+            "--out", out)
+    doc = json.loads(out.read_text())
+    assert doc["params"]["C"] == "inf" and doc["fit"]["penalty"] is None
+    assert "Logit (MLE)" in _invoke("summary", out).stdout
