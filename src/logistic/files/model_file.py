@@ -4,16 +4,21 @@
 
     {
       "format": "logistic-model",
-      "schema_version": 1,
+      "schema_version": 2,               (version-1 files, binary L2/none, still load)
       "logistic_version": "0.1.0",
-      "params":   {"penalty": "l2", "C": 1.0, "fit_intercept": true, ...},
+      "params":   {every parameter of the estimator: "penalty", "C" (a number or "inf"),
+                   "l1_ratio", "class_weight" (null | "balanced" | {"pairs": [[label, w]]}),
+                   "multi_class", "inference", ...},
       "n_features_in": 3,
       "feature_names_in": ["age", "plan=pro", ...] | null,
       "classes":  {"dtype": "int64" | "float64" | "bool" | "object" | "<U3", "values": [...]},
-      "coef":      [[w_1, ..., w_d]],
-      "intercept": [b],
-      "fit":      {"solver": "newton", "converged": true, "n_iter": 7, "objective": 41.2},
-      "preprocessing": null | {TablePreprocessor.to_dict()}
+      "coef":      [[w_1, ..., w_d]] (one row, or one per class for k > 2),
+      "intercept": [b] (one per row),
+      "fit":      {"solver": "newton", "penalty": "l2", "multi_class": "binary",
+                   "converged": true, "n_iter": [7], "objective": 41.2},
+      "preprocessing": null | {TablePreprocessor.to_dict()},
+      "inference": null | {InferenceState.to_dict()},      (optional)
+      "estimator": "LogisticRegressionCV", "cv": {...}    (only for a CV model)
     }
 
 Why this shape:
@@ -30,11 +35,13 @@ Why this shape:
 - **Self-contained.** The preprocessing (columns, one-hot categories, standardisation)
   travels with the coefficients, so the command line can predict from a data file.
 
-A loaded model is a :class:`~logistic.LogisticRegression` with the fitted attributes
-set (``coef_``, ``intercept_``, ``classes_``, ``n_features_in_``,
-``feature_names_in_`` when stored, ``solver_``, ``converged_``, ``n_iter_``,
-``objective_``) and, when the file has preprocessing, ``preprocessor_``. Its
-``history_`` is not stored.
+A loaded model is a :class:`~logistic.LogisticRegression` (or
+:class:`~logistic.LogisticRegressionCV`) with the fitted attributes set (``coef_``,
+``intercept_``, ``classes_``, ``n_features_in_``, ``feature_names_in_`` when stored,
+``solver_``, ``penalty_``, ``multi_class_``, ``converged_``, ``n_iter_``,
+``objective_``, ``inference_``; a CV model's grid, choice and scores) and, when the file
+has preprocessing, ``preprocessor_``. Its ``history_`` is not stored. The parameter
+checks are keyed by the estimators' ``get_params()`` (a test asserts the two agree).
 """
 
 from __future__ import annotations
