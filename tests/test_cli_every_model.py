@@ -135,3 +135,22 @@ def test_C_inf_fits_and_writes_a_readable_file(tables):
     doc = json.loads(out.read_text())
     assert doc["params"]["C"] == "inf" and doc["fit"]["penalty"] is None
     assert "Logit (MLE)" in _invoke("summary", out).stdout
+
+
+def test_no_command_overwrites_its_inputs_or_writes_to_a_folder(tables, tmp_path):
+    """Audit: predict and report wrote over the data (or the model) named by --out."""
+    d, files = tables
+    data = tmp_path / "t.csv"
+    data.write_text(files["csv"].read_text())
+    model = tmp_path / "m.json"
+    _invoke("fit", data, "--target", "churned", "--features", "x1,x2", "--out", model)
+    before = (data.read_text(), model.read_text())
+    for args in (["predict", model, data, "--out", data], ["predict", model, data, "--out", model],
+                 ["report", data, "--target", "churned", "--out", data],
+                 ["report", data, "--model", model, "--target", "churned", "--out", model,
+                  "--ignore-extra"]):
+        r = _invoke(*args, code=2)
+        assert "refusing to overwrite" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (data.read_text(), model.read_text()) == before
+    r = _invoke("fit", data, "--target", "churned", "--out", tmp_path, code=2)
+    assert "is a folder" in r.stderr

@@ -243,7 +243,7 @@ def test_report_cli(tmp_path):
     assert "<th>penalty</th><td>none</td>" in page and "shop.csv (target &#x27;code&#x27;)" in page
     res = _run_in_process("report", str(tmp_path / "shop.csv"), "--out", str(out))
     assert res.exit_code == 2
-    assert res.stderr.strip() == "logistic report: error: --target COL is required with a " \
+    assert res.stderr.strip() == "error: --target COL is required with a " \
                                  "DATA file."
 
 

@@ -52,6 +52,18 @@ def _stdout() -> Console:
     return Console(width=max(Console().width, 100), highlight=False)
 
 
+def check_out(out: Path | None, *inputs: Path) -> None:
+    """Refuse an ``--out`` that is a folder or one of the command's input files."""
+    if out is None or str(out) == "-":
+        return
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; give a file name.")
+    for path in inputs:
+        if str(path) != "-" and out.resolve() == Path(path).resolve():
+            raise UserError(f"--out {out} is an input file of this command: refusing to "
+                            "overwrite it.")
+
+
 def _read(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
     if sep is not None:
         sep = {"tab": "\t", "\\t": "\t"}.get(sep, sep)
@@ -175,6 +187,7 @@ def fit(
         raise UserError(f"--class-weight must be 'balanced', got {class_weight!r}.")
     if str(data) != "-" and str(out) != "-" and out.resolve() == data.resolve():
         raise UserError(f"--out {out} is the input data file: refusing to overwrite it.")
+    check_out(out, data)
     if categorical not in ("auto", "none"):
         raise UserError(f"--categorical must be 'auto' or 'none', got {categorical!r}.")
     if not out.parent.is_dir():
@@ -244,6 +257,7 @@ def predict(
         if not 0.0 < threshold < 1.0:
             raise UserError(f"--threshold must be strictly between 0 and 1, got {threshold}.")
         cut = math.log(threshold) - math.log1p(-threshold)  # logit: p > T  <=>  z > logit(T)
+    check_out(out, model_path, data)
     model = load_tabular(model_path)
     X = model.transform(_read(data, sep, decimal), ignore_extra=ignore_extra)
     est = model.estimator

@@ -62,8 +62,11 @@ def report(
     classes gets a multinomial model, per-class curves and a coefficient heat map.
     """
     from ..pictures.report import build_report, load_builtin, load_frame
+    from ._errors import UserError
+    from .files import check_out
 
     try:
+        check_out(out, *(p for p in (data, model) if p is not None))
         if model is not None:
             page = _loaded_model_page(model, data, target, ignore_extra)
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,10 +91,10 @@ def report(
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page, encoding="utf-8")
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, UserError) as exc:
         if debug:
             raise
-        print(f"logistic report: error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
 

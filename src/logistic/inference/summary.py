@@ -735,7 +735,8 @@ def _format(r: LogitResults) -> str:
         lines.append(f"{'Covariance:':<18}{left[1][1]}")
         left[1] = ("", "")
     for (a, b), (c, e) in zip(left, right, strict=True):
-        lines.append(f"{a:<18}{b:<22}{c:<20}{e:>{width - 60}}")
+        b = f"{b:<22}" if len(b) < 22 else f"{b} "  # a long model name keeps a space
+        lines.append(f"{a:<18}{b}{c:<20}{e:>{width - 18 - len(b) - 20}}")
     lines.append("=" * width)
     lo, hi = f"[{r.alpha / 2:g}", f"{1 - r.alpha / 2:g}]"
     lines.append(f"{'':<{name_w}}{'coef':>10}{'std err':>10}{'z':>9}{'P>|z|':>8}"
