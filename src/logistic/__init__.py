@@ -23,16 +23,34 @@ they only re-export.
 """
 
 from ._version import __version__
-from .files import load, load_tabular, read_table, save
-from .inference import SeparationWarning
-from .math.stable import log_loss, log_sigmoid, sigmoid, softplus
-from .models import (
-    LogisticRegression,
-    LogisticRegressionCV,
-    formula_matrix,
-    from_formula,
-    regularization_path,
-)
+
+#: public name → the module that defines it; imported on first use (PEP 562), so that
+#: ``import logistic`` costs milliseconds and pulls in scikit-learn, SciPy and pandas
+#: only when an estimator, a file function or a table is actually used
+_PUBLIC = {
+    "load": ".files", "load_tabular": ".files", "read_table": ".files", "save": ".files",
+    "SeparationWarning": ".inference",
+    "log_loss": ".math.stable", "log_sigmoid": ".math.stable", "sigmoid": ".math.stable",
+    "softplus": ".math.stable",
+    "LogisticRegression": ".models", "LogisticRegressionCV": ".models",
+    "formula_matrix": ".models", "from_formula": ".models",
+    "regularization_path": ".models",
+}
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        import importlib
+
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module 'logistic' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_PUBLIC])
+
 
 __all__ = [
     "LogisticRegression",
