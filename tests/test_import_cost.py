@@ -23,3 +23,12 @@ def test_public_names_resolve_on_first_use():
     for name in logistic.__all__:
         assert getattr(logistic, name) is not None
     assert set(logistic.__all__) <= set(dir(logistic))
+
+
+def test_cli_help_loads_no_heavy_dependency():
+    """``logistic --help`` and ``--version`` build the command table only."""
+    code = ("import sys; from logistic.cli import app; print(','.join(sorted("
+            f"{{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"the CLI's import loaded {out}"

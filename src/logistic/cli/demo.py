@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..pictures.demo import run_demo
 from .app import app
 
 
 @app.command()
 def demo() -> None:
     """Fit gradient descent, our default solver and scikit-learn on breast cancer; one table."""
+    from ..pictures.demo import run_demo  # scikit-learn's peers: imported when run
+
     rows = run_demo()
     table = Table(title="Breast cancer (569 × 30, standardised, stratified 80/20 split, L2, C=1)")
     for col in ("solver", "iter", "seconds", "train objective", "accuracy", "precision",

@@ -14,6 +14,7 @@ traceback); see :mod:`logistic.cli._errors`.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
@@ -25,21 +26,45 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..files.model_file import load_tabular, save, to_dict
-from ..files.tables import read_table
-from ..files.tabular import TabularModel, as_labels, missing_rows
-from ..inference.summary import missing_inference_reason
-from ..math.stable import log_loss
-from ..models.estimator import LogisticRegression
-from ..models.progress import reporting
 from ._errors import UserError, user_errors, warnings_as_lines
 from .app import app
+
+
+class _Lazy:
+    """A module (or one of its names) imported on first use: ``logistic --help`` and
+    ``--version`` then start without pandas, SciPy and scikit-learn."""
+
+    def __init__(self, module: str, name: str | None = None):
+        self._module, self._name = module, name
+
+    def _target(self):
+        module = importlib.import_module(self._module, __package__)
+        return module if self._name is None else getattr(module, self._name)
+
+    def __getattr__(self, attr):
+        return getattr(self._target(), attr)
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
+
+
+pd = _Lazy("pandas")
+load_tabular = _Lazy("..files.model_file", "load_tabular")
+save = _Lazy("..files.model_file", "save")
+to_dict = _Lazy("..files.model_file", "to_dict")
+read_table = _Lazy("..files.tables", "read_table")
+TabularModel = _Lazy("..files.tabular", "TabularModel")
+as_labels = _Lazy("..files.tabular", "as_labels")
+missing_rows = _Lazy("..files.tabular", "missing_rows")
+missing_inference_reason = _Lazy("..inference.summary", "missing_inference_reason")
+log_loss = _Lazy("..math.stable", "log_loss")
+LogisticRegression = _Lazy("..models.estimator", "LogisticRegression")
+reporting = _Lazy("..models.progress", "reporting")
 
 _SepOpt = Annotated[str | None, typer.Option(
     "--sep", help="CSV delimiter (default: sniffed among , ; TAB |).")]

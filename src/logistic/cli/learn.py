@@ -12,7 +12,6 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
-from sklearn.exceptions import ConvergenceWarning
 
 from .app import app
 
@@ -87,6 +86,8 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
     model = LogisticRegression(penalty=None, solver="gd", learning_rate=eta,
                                max_iter=iterations, tol=1e-15, record_coef=True)
     with warnings.catch_warnings():
+        from sklearn.exceptions import ConvergenceWarning
+
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
 
