@@ -9,11 +9,16 @@ import sys
 HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "numba", "statsmodels", "pyarrow")
 
 
+def _heavy_modules_after(statement: str) -> str:
+    """The heavy top-level packages a fresh interpreter has loaded after ``statement``."""
+    code = (f"import sys; {statement}; print(','.join(sorted("
+            f"{{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def test_import_logistic_loads_no_heavy_dependency():
-    code = ("import sys, logistic; print(','.join(sorted({m.split('.')[0] for m in "
-            f"sys.modules}} & set({HEAVY!r}))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = _heavy_modules_after("import logistic")
     assert out == "", f"import logistic loaded {out}"
 
 
@@ -27,8 +32,5 @@ def test_public_names_resolve_on_first_use():
 
 def test_cli_help_loads_no_heavy_dependency():
     """``logistic --help`` and ``--version`` build the command table only."""
-    code = ("import sys; from logistic.cli import app; print(','.join(sorted("
-            f"{{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = _heavy_modules_after("from logistic.cli import app")
     assert out == "", f"the CLI's import loaded {out}"

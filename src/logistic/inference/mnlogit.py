@@ -33,10 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._stats import FitStatistics
+
 __all__ = ["MNLogitResults", "multinomial_results"]
 
 
-class MNLogitResults:
+class MNLogitResults(FitStatistics):
     """Multinomial results: per-class tables against the reference (first) class.
 
     ``params``, ``bse``, ``zvalues``, ``pvalues`` are DataFrames with one row per
@@ -68,26 +70,6 @@ class MNLogitResults:
         k_params = len(cols) * p
         self.df_model = float(len(cols) * (p - 1)) if "const" in self.names else float(k_params)
         self.df_resid = self.nobs - k_params
-
-    @property
-    def llr(self) -> float:
-        return 2.0 * (self.llf - self.llnull)
-
-    @property
-    def llr_pvalue(self) -> float:
-        return float(stats.chi2.sf(self.llr, self.df_model))
-
-    @property
-    def prsquared(self) -> float:
-        return 1.0 - self.llf / self.llnull
-
-    @property
-    def aic(self) -> float:
-        return -2.0 * self.llf + 2.0 * self.params.size
-
-    @property
-    def bic(self) -> float:
-        return -2.0 * self.llf + math.log(self.nobs) * self.params.size
 
     def cov_params(self) -> pd.DataFrame:
         index = pd.MultiIndex.from_product([self.params.columns, self.names])

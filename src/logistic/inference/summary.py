@@ -65,6 +65,7 @@ from ..math import inference as obji
 from ..problems import FirthProblem
 from ..problems.multinomial import one_hot
 from . import effects, firth
+from ._stats import FitStatistics
 from .effects import latex_table
 from .mnlogit import multinomial_results
 from .separation import SeparationWarning, detect_separation
@@ -167,7 +168,7 @@ def _meat(backend, w, b, fit_intercept, clusters):
 
 
 # ------------------------------------------------------------------- results
-class LogitResults:
+class LogitResults(FitStatistics):
     """Results of :func:`summary`: estimates, their covariance, tests and fit statistics.
 
     Parameters are ordered as in statsmodels with ``add_constant``: ``const`` first (when
@@ -212,29 +213,7 @@ class LogitResults:
             return np.r_[k - 1, 0 : k - 1]
         return np.arange(k)
 
-    # -- fit statistics (statsmodels' definitions) --------------------------------
-    @property
-    def llr(self) -> float:
-        """Likelihood-ratio statistic against the intercept-only model, 2(llf − llnull)."""
-        return -2.0 * (self.llnull - self.llf)
-
-    @property
-    def llr_pvalue(self) -> float:
-        """:math:`P(\\chi^2_{df\\_model} > llr)`."""
-        return float(stats.chi2.sf(self.llr, self.df_model))
-
-    @property
-    def prsquared(self) -> float:
-        """McFadden's pseudo R², 1 − llf/llnull."""
-        return 1.0 - self.llf / self.llnull
-
-    @property
-    def aic(self) -> float:
-        return -2.0 * self.llf + 2.0 * (self.df_model + 1)
-
-    @property
-    def bic(self) -> float:
-        return -2.0 * self.llf + math.log(self.nobs) * (self.df_model + 1)
+    # fit statistics (llr, llr_pvalue, prsquared, aic, bic): FitStatistics
 
     # -- intervals --------------------------------------------------------------
     def cov_params(self) -> pd.DataFrame:
@@ -494,19 +473,8 @@ def summary(
     elif X is None or y is None:
         raise ValueError("Pass both X and y (the data to evaluate on), or neither.")
     else:
-        X, y = validate_data(
-            model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        if not np.all(np.isin(y, model.classes_)):
-            raise ValueError(
-                f"y has labels outside the model's classes {model.classes_.tolist()}."
-            )
+        X, y, s = _checked_data(model, X, y, sample_weight)
         y01 = (y == model.classes_[1]).astype(np.float64)
-        s = None
-        if sample_weight is not None:
-            s = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                     ensure_non_negative=True)
         clusters = _check_cov_type(cov_type, groups, X.shape[0], penalty)
         backend = make_backend(X, y01, s)
         separation = None
@@ -531,6 +499,20 @@ def summary(
                               backend=backend, clusters=clusters, firth_state=firth_state)
 
 
+def _checked_data(model, X, y, sample_weight):
+    """``(X, y, s)`` validated against the fitted ``model`` (labels among its classes,
+    non-negative weights or None)."""
+    X, y = validate_data(
+        model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+        reset=False,
+    )
+    if not np.all(np.isin(y, model.classes_)):
+        raise ValueError(f"y has labels outside the model's classes {model.classes_.tolist()}.")
+    s = None if sample_weight is None else _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    return X, y, s
+
+
 def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups, penalty):
     """The multinomial branch of :func:`summary` (see :mod:`logistic.inference.mnlogit`)."""
     if groups is not None:
@@ -542,17 +524,8 @@ def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups,
     elif X is None or y is None:
         raise ValueError("Pass both X and y (the data to evaluate on), or neither.")
     else:
-        X, y = validate_data(
-            model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        if not np.all(np.isin(y, model.classes_)):
-            raise ValueError(
-                f"y has labels outside the model's classes {model.classes_.tolist()}."
-            )
+        X, y, s = _checked_data(model, X, y, sample_weight)
         y_idx = np.searchsorted(model.classes_, y)
-        s = None if sample_weight is None else _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         backend = make_backend(X, one_hot(y_idx, model.classes_.size), s)
         state = multinomial_state(backend, model.coef_, model.intercept_, penalty=penalty,
                                   C=_fitted_C(model), fit_intercept=bool(model.fit_intercept),
