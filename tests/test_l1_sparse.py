@@ -111,7 +111,7 @@ def test_column_model_minimiser_equals_cd_on_the_explicit_hessian(fit_intercept)
     delta, q = model.minimise(ws, g, tol=1e-18, eta=0.0, seed=1)
     H = P.hessian_subset(theta, None)
     lam = P.l1_weights
-    ref, _ = cd_quadratic(H, g, theta, lam, tol=1e-22, max_sweeps=10_000)
+    ref, *_ = cd_quadratic(H, g, theta, lam, tol=1e-22, max_sweeps=10_000)
 
     def q_of(dl):
         return g @ dl + 0.5 * dl @ H @ dl + lam @ (np.abs(theta + dl) - np.abs(theta))
@@ -148,7 +148,7 @@ def test_column_model_with_conjugate_gradients_on_correlated_columns(cg, fit_int
         ws = np.arange(P.n_params)
         delta, q = model.minimise(ws, g, tol=1e-18, eta=0.0, seed=1, cg=cg)
         H = P.hessian_subset(theta, None)
-        ref, _ = cd_quadratic(H, g, theta, lam, tol=1e-24, max_sweeps=20_000)
+        ref, *_ = cd_quadratic(H, g, theta, lam, tol=1e-24, max_sweeps=20_000)
 
         def q_of(dl, H=H, g=g, theta=theta):
             return g @ dl + 0.5 * dl @ H @ dl + lam @ (np.abs(theta + dl) - np.abs(theta))

@@ -11,6 +11,7 @@ multinomial fit, between the passes' BLAS calls); at 2000×2000 two threads win.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -32,11 +33,23 @@ def one_blas_thread():
     return _controller().limit(limits=1, user_api="blas")
 
 
+_inside = threading.local()
+
+
 @contextlib.contextmanager
 def factor_threads(order: int) -> Iterator[None]:
-    """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`."""
-    if order > SMALL_FACTOR:
+    """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`.
+
+    Nested uses cost nothing: inside an outer ``factor_threads`` (a loop of many small
+    solves wraps itself once) the limit is already in force, and threadpoolctl's
+    query of the loaded libraries, about 0.1 ms, is not repeated per solve.
+    """
+    if order > SMALL_FACTOR or getattr(_inside, "depth", 0):
         yield
         return
     with one_blas_thread():
-        yield
+        _inside.depth = 1
+        try:
+            yield
+        finally:
+            _inside.depth = 0

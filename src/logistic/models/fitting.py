@@ -183,6 +183,9 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
         return L1Problem(problem, l1=0.0), extra  # a smooth problem: proximal Newton = Newton
     if isinstance(problem, MultinomialProblem) and solver == "newton" and options.solver == "auto":
         _maybe_subsample_hessian(problem)
+    if (isinstance(problem, L1Problem) and isinstance(problem.smooth, MultinomialProblem)
+            and options.solver == "auto"):  # its k(k+1)/2 Gram products dominate too
+        _maybe_subsample_hessian(problem.smooth)
     standardize, precondition = presentation(problem, solver, sparse)
     if precondition:
         extra["precondition"] = True

@@ -210,7 +210,8 @@ class MultinomialProblem:
         solver moves along it by :meth:`logistic.problems.L1Problem.recenter`); without
         one, deflating makes the inner solve exact.
 
-        One pass, reading only the feature columns that ``idx`` touches.
+        One pass, reading only the feature columns that ``idx`` touches (of the row
+        subsample, when :meth:`subsample_hessian` gave one).
         """
         W, b = self.split(theta)
         d = self.n_features
@@ -219,10 +220,15 @@ class MultinomialProblem:
         else:
             idx = np.asarray(idx)
             cols = np.unique(idx[idx < self.n_coef] % d)
-        self.passes += 1
+        backend, ratio = self.backend, 1.0
+        if self.hessian_backend is None:
+            self.passes += 1
+        else:  # the curvature of a row subsample (see subsample_hessian)
+            backend, ratio = self.hessian_backend, self._hessian_ratio
         with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
-            blocks = self.backend.reduce(mobj.block_hess_columns_at, W, b, cols)
-        H = require_finite(self._assemble(*blocks, cols, idx), self.backend, "Hessian")
+            blocks = backend.reduce(mobj.block_hess_columns_at, W, b, cols)
+        H = require_finite(self._assemble(*blocks, cols, idx, ratio=ratio), self.backend,
+                           "Hessian")
         if deflate:
             H = self._deflate(H, np.arange(self.n_params) if idx is None else idx, coef=True)
         return H

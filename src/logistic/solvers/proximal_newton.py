@@ -59,6 +59,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Callback, History, SolverResult, notify
+from ..math.blas import factor_threads
 from ._linalg import cho_solve, ridge_cholesky
 
 __all__ = ["proximal_newton", "min_norm_subgradient", "soft_threshold", "cd_quadratic"]
@@ -72,6 +73,7 @@ _ARMIJO = 1e-4
 #: tenfold (ill-conditioned data, where an inexact model step gains little).
 INEXACT_ETA = 0.05
 _EPS = np.finfo(np.float64).eps
+WS_MARGIN = 100
 
 
 def soft_threshold(a, lam):
@@ -94,15 +96,26 @@ def cd_quadratic(
     tol: float,
     max_sweeps: int = 1000,
     active_sweeps: int = 10,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, bool]:
     r"""Minimise :math:`q(\delta)` over δ by cyclic coordinate descent.
 
     Each round is one sweep over every coordinate, an exact solve on the support it
     found (returned if consistent), then up to ``active_sweeps`` sweeps over the
     support. Stops when a full sweep moves the model by less than ``tol`` (measured
     by :math:`\sum_j H_{jj}\Delta_j^2`) or after ``max_sweeps`` sweeps. Returns
-    ``(delta, sweeps)``.
+    ``(delta, sweeps, exact)``; ``exact`` says the support solve found the model's
+    minimiser.
+
+    Unpenalised coordinates (intercepts: :math:`\lambda_j = 0`) are first eliminated
+    exactly (:func:`_eliminate_free`): the model is minimised over them in closed form,
+    which leaves coordinate descent the Schur complement of their block — the Hessian
+    of *centred* columns. Uncentred columns (a large mean beside a small spread) are
+    nearly collinear with the intercept, and coordinate descent on them crawls.
     """
+    free = lam == 0
+    if free.any() and not free.all():
+        return _eliminate_free(H, g, theta, lam, free, tol=tol, max_sweeps=max_sweeps,
+                               active_sweeps=active_sweeps)
     m = g.size
     H = np.ascontiguousarray(H)
     u = theta.astype(np.float64).copy()
@@ -132,7 +145,7 @@ def cd_quadratic(
         sweeps += 1
         exact = _support_solve(H, g, theta, lam, u)
         if exact is not None:
-            return exact - theta, sweeps
+            return exact - theta, sweeps, True
         if moved <= tol:
             break
         active = np.flatnonzero((u != 0) | (lam == 0)).tolist()
@@ -140,7 +153,40 @@ def cd_quadratic(
             sweeps += 1
             if sweep(active) <= tol:
                 break
-    return u - theta, sweeps
+    return u - theta, sweeps, False
+
+
+def _eliminate_free(H, g, theta, lam, free, **kw) -> tuple[np.ndarray, int, bool]:
+    r"""Minimise :math:`q` over the unpenalised coordinates U in closed form, then the
+    rest P by :func:`cd_quadratic` on the reduced model.
+
+    For fixed :math:`\delta_P` the model is a quadratic in :math:`\delta_U`, minimised at
+    :math:`\delta_U = -H_{UU}^{+}(g_U + H_{UP}\delta_P)`; substituting leaves
+
+    .. math::
+
+        \tilde q(\delta_P) = \tilde g^\top\delta_P + \tfrac12\delta_P^\top S\,\delta_P
+            + \textstyle\sum_{j\in P}\lambda_j(|\theta_j+\delta_j| - |\theta_j|),
+        \qquad S = H_{PP} - H_{PU}H_{UU}^{+}H_{UP},\quad
+        \tilde g = g_P - H_{PU}H_{UU}^{+}g_U.
+
+    :math:`H_{UU}^{+}` is the pseudo-inverse (a multinomial model's intercepts have a
+    null direction, the common shift, along which :math:`g_U` has no component).
+    """
+    P, U = np.flatnonzero(~free), np.flatnonzero(free)
+    H_UU, H_UP = H[np.ix_(U, U)], H[np.ix_(U, P)]
+    vals, vecs = np.linalg.eigh(H_UU)
+    keep = vals > 1e-12 * max(float(vals.max(initial=0.0)), _EPS)
+    inv_UU = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+    K = inv_UU @ H_UP  # H_UU⁺ H_UP
+    S = H[np.ix_(P, P)] - H_UP.T @ K
+    S = 0.5 * (S + S.T)
+    g_P = g[P] - K.T @ g[U]
+    delta_P, sweeps, exact = cd_quadratic(S, g_P, theta[P], lam[P], **kw)
+    delta = np.empty_like(g, dtype=np.float64)
+    delta[P] = delta_P
+    delta[U] = -inv_UU @ (g[U] + H_UP @ delta_P)
+    return delta, sweeps, exact
 
 
 def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
@@ -149,9 +195,13 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
     Minimise on the support :math:`A` with the signs :math:`\sigma` of ``u`` (a
     Cholesky solve); if a coordinate would change sign, move only up to the first sign
     change and drop that coordinate (the model decreases monotonically); once the
-    candidate is sign-consistent, add the worst violator of :math:`|r_j|\le\lambda_j`
-    off the support, with the sign that decreases the model, and repeat. Returns None
-    if no optimal support is found within ``max_rounds`` (default ``2·m + 10``).
+    candidate is sign-consistent, add the violators of :math:`|r_j|\le\lambda_j`
+    off the support, with the signs that decrease the model, and repeat. Violators
+    join together (a support of hundreds then settles in tens of solves, not hundreds)
+    until one that just joined must leave again at once; from then on only the worst
+    violator joins per round, the classical rule, under which the method cannot cycle.
+    Returns None if no optimal support is found within ``max_rounds`` (default
+    ``2·m + 10``).
     """
     m = u.size
     u = u.copy()
@@ -160,7 +210,18 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
     Htheta = H @ theta
     pen = lam > 0
     slack = 1e-9 * (float(np.max(lam)) if m else 0.0)
-    for _ in range(max_rounds or 2 * m + 10):
+    together = True  # violators join together (until one must leave at once)
+    joined = np.zeros(m, dtype=bool)
+    with factor_threads(m):  # once for all rounds' factorisations
+        return _active_set_rounds(H, g, lam, u, inA, sigma, Htheta, pen, slack, together,
+                                  joined, max_rounds or 2 * m + 10)
+
+
+def _active_set_rounds(H, g, lam, u, inA, sigma, Htheta, pen, slack, together, joined,
+                       rounds):
+    """The rounds of :func:`_support_solve` (its state passed in)."""
+    m = u.size
+    for _ in range(rounds):
         A = np.flatnonzero(inA)
         cand = np.zeros(m)
         if A.size:
@@ -178,7 +239,10 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
                 t = float(np.min(ratios))
                 u = u + t * (cand - u)
                 hit = bad[ratios <= t * (1 + 1e-12)]
+                if t == 0.0 and joined[hit].any():
+                    together = False
                 u[hit], inA[hit], sigma[hit] = 0.0, False, 0.0
+                joined[:] = False
                 continue
         u = cand
         r = g + H @ cand - Htheta  # model gradient at the candidate (smooth part)
@@ -186,7 +250,9 @@ def _support_solve(H, g, theta, lam, u, max_rounds: int | None = None):
         j = int(np.argmax(excess)) if m else 0
         if m == 0 or excess[j] <= slack:
             return cand
-        inA[j], sigma[j] = True, -np.sign(r[j])
+        new = np.flatnonzero(excess > slack) if together else np.array([j])
+        joined[:] = False
+        inA[new], sigma[new], joined[new] = True, -np.sign(r[new]), True
     return None
 
 
@@ -221,7 +287,7 @@ def proximal_newton(
     tol: float = 1e-10,
     max_iter: int = 200,
     max_sweeps: int = 1000,
-    ws_margin: int = 100,
+    ws_margin: int = WS_MARGIN,
     callback: Callback | None = None,
 ) -> SolverResult:
     """Minimise ``problem`` (smooth part + L1) by proximal Newton from ``theta0``.
@@ -262,18 +328,20 @@ def proximal_newton(
         n_support = int(np.count_nonzero(theta))
         max_new = theta.size if model is not None else max(ws_margin, n_support)
         ws, left_out = _working_set(theta, g, lam, max_new=max_new)
+        # the inner solve's forcing term η_k: what share of the model's decrease
+        # may be left undone (see INEXACT_ETA)
+        eta_k = eta
+        if q_last is not None:  # forcing term → 0: superlinear, not linear at rate η
+            eta = eta_k = min(eta, np.sqrt(-q_last / abs(F)))
+        if q_before is not None and q_before < 0 and q_last < 0:
+            q_next = q_last * q_last / q_before  # the decrement this model should find
+            if q_next * q_next / -q_last <= 100 * tol * abs(F):  # likely the last model:
+                # solve it tightly enough that the extrapolated stop may accept it
+                eta_k = min(eta_k, 0.1 * tol * abs(F) / -q_next)
         if model is not None:  # coordinate descent on the data's columns
             # its tol is what may be left of the model's decrease: a tenth of the outer
             # tol suffices (the model is re-solved at the next point anyway)
             column_tol = max(0.1 * tol * abs(F), 64 * _EPS * abs(F))
-            eta_k = eta
-            if q_last is not None:  # forcing term → 0: superlinear, not linear at rate η
-                eta = eta_k = min(eta, np.sqrt(-q_last / abs(F)))
-            if q_before is not None and q_before < 0 and q_last < 0:
-                q_next = q_last * q_last / q_before  # the decrement this model should find
-                if q_next * q_next / -q_last <= 100 * tol * abs(F):  # likely the last model:
-                    # solve it tightly enough that the extrapolated stop may accept it
-                    eta_k = min(eta_k, 0.1 * tol * abs(F) / -q_next)
             delta_w, q = model.minimise(ws, g, tol=column_tol, eta=eta_k, seed=it)
             left_in_model = eta_k * -q
         else:  # coordinate descent on the working set's Hessian
@@ -281,16 +349,17 @@ def proximal_newton(
             H = problem.hessian_subset(theta, None if full else ws)
             g_w, th_w, lam_w = g[ws], theta[ws], lam[ws]
             inner_tol = max(1e-3 * tol * abs(F), 64 * _EPS * abs(F))
-            delta_w, _ = cd_quadratic(H, g_w, th_w, lam_w, tol=inner_tol, max_sweeps=max_sweeps)
-            left_in_model = 0.0  # solved exactly (the support solve)
+            delta_w, _, exact = cd_quadratic(H, g_w, th_w, lam_w, tol=inner_tol,
+                                             max_sweeps=max_sweeps)
             q = (
                 float(g_w @ delta_w)
                 + 0.5 * float(delta_w @ H @ delta_w)
                 + float(lam_w @ (np.abs(th_w + delta_w) - np.abs(th_w)))
             )
+            left_in_model = 0.0 if exact else eta_k * -q  # the support solve is exact
         delta = np.zeros_like(theta)
         delta[ws] = delta_w
-        done = -q <= tol * abs(F) and left_out == 0
+        done = -q <= tol * abs(F) and left_out == 0 and 10 * left_in_model <= tol * abs(F)
         step = _line_search(evaluate, penalty, theta, F, delta, q)
         if step is None:
             converged = done or -q <= 1e2 * tol * abs(F) and left_out == 0
