@@ -10,8 +10,8 @@ columns. Multinomial members are dense ``make_classification`` draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp

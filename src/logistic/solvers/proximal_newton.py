@@ -58,8 +58,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Callback, History, SolverResult, notify
 from ..math.blas import factor_threads
+from ._base import Callback, History, SolverResult, notify
 from ._linalg import cho_solve, ridge_cholesky
 
 __all__ = ["proximal_newton", "min_norm_subgradient", "soft_threshold", "cd_quadratic"]
