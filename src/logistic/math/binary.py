@@ -194,13 +194,43 @@ def block_loss_grad_hess(X, y, s, w, b):
 def block_gram_trace(X, y, s) -> tuple[Any, Any]:
     """Partial :math:`\\sum_i s_i \\|x_i\\|^2` and :math:`\\sum_i s_i` (for step-size bounds)."""
     xp = array_namespace(y)
-    if sp.issparse(X):
-        sq = xp.asarray(X.multiply(X).sum(axis=1)).reshape(-1).astype("float64")
-    else:
-        sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
-    if s is None:  # y may be 1-D labels or a one-hot (n, k) matrix
+    if sp.issparse(X):  # y may be 1-D labels or a one-hot (n, k) matrix
+        total = float(np.sum(sparse_square_sums(X, s)))
+        return total, (float(y.shape[0]) if s is None else xp.sum(s))
+    sq = xp.astype(xp.sum(X * X, axis=1), xp.float64)
+    if s is None:
         return xp.sum(sq), float(y.shape[0])
     return xp.sum(sq * s), xp.sum(s)
+
+
+#: Stored entries of a sparse matrix handled at a time by :func:`sparse_square_sums`
+#: (its temporaries: about 32 bytes each, 8 MB).
+SPARSE_CHUNK = 1 << 18
+
+
+def sparse_square_sums(X, s=None, unit=None) -> np.ndarray:
+    r"""Per column j, :math:`\sum_i s_i (x_{ij}/u_j)^2` of a CSR/CSC matrix, in float64.
+
+    Reads the stored entries in chunks of :data:`SPARSE_CHUNK`, so the temporaries
+    stay a few MB whatever the size of X (``X.multiply(X)`` would copy every non-zero).
+    """
+    X = X if X.format in ("csr", "csc") else X.tocsr()
+    d = X.shape[1]
+    out = np.zeros(d)
+    indptr, indices, data = X.indptr, X.indices, X.data
+    for p0 in range(0, X.nnz, SPARSE_CHUNK):
+        p1 = min(p0 + SPARSE_CHUNK, X.nnz)
+        major = np.searchsorted(indptr, np.arange(p0, p1), side="right") - 1
+        minor = indices[p0:p1]
+        row, col = (major, minor) if X.format == "csr" else (minor, major)
+        v = data[p0:p1].astype(np.float64)
+        if unit is not None:
+            v /= unit[col]
+        v *= v
+        if s is not None:
+            v *= s[row]
+        out += np.bincount(col, weights=v, minlength=d)
+    return out
 
 
 def block_column_moments(X, y, s, unit=None) -> tuple[Any, Any, Any]:
@@ -212,11 +242,10 @@ def block_column_moments(X, y, s, unit=None) -> tuple[Any, Any, Any]:
     xp = array_namespace(y)
     if sp.issparse(X):
         sw = np.ones(y.shape[0]) if s is None else s  # y may be one-hot (n, k)
+        first = np.asarray(X.T @ sw, dtype=np.float64)
         if unit is not None:
-            X = sp.csr_matrix(X.multiply(1.0 / unit))
-        first = X.T @ sw
-        second = X.multiply(X).T @ sw
-        return first, second, xp.sum(sw)
+            first = first / unit
+        return first, sparse_square_sums(X, s, unit), xp.sum(sw)
     Xf = xp.astype(X, xp.float64, copy=unit is not None)
     if unit is not None:
         Xf /= unit
