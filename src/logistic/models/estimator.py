@@ -33,8 +33,10 @@ from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
 from .params import (
     MULTI_CLASS,
+    check_learning_rate,
     check_max_iter,
     check_positive,
+    check_sgd_params,
     check_tol,
     resolve_penalty,
     resolve_solver_name,
@@ -71,7 +73,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         no penalty, however ``penalty`` is spelled.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {"auto", "gd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, default="auto"
+    solver : {"auto", "gd", "sgd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, \
+default="auto"
         (``"newton-cholesky"``, scikit-learn's name, is ``"newton"``.)
         ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
         and Newton-CG otherwise (see :mod:`logistic.models.choice`); for
@@ -80,17 +83,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         (see :mod:`logistic.models.choice`).
     tol : float, default=1e-10
         Stop when the solver's estimate of the relative objective gap
-        :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
-        next step would bring is). The default makes every solver but ``"gd"`` reach
+        :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"`` and ``"sgd"``: when the
+        decrease a full gradient step would bring is; ``"sgd"`` tests it once per epoch). The default makes every solver but ``"gd"`` reach
         a relative gap of 1e-8 or better.
     max_iter : int ≥ 0 or None, default=None
-        Iteration budget; None uses the solver's default (gd 10000, lbfgs 1000,
+        Iteration budget (epochs for ``"sgd"``); None uses the solver's default
+        (gd 10000, sgd 100, lbfgs 1000,
         newton 100, newton-cg 200, proximal-newton 200). ``0`` returns the starting
         point (with a ConvergenceWarning).
-    learning_rate : float or "auto", default="auto"
+    learning_rate : float, "auto", or for "sgd" "constant", "invscaling", "adaptive"
         Step size of ``"gd"`` on the *mean* loss (as in the tutorials); ``"auto"`` uses
-        1/L (L the gradient's Lipschitz constant) with backtracking. Ignored by the
-        other solvers.
+        1/L (L the gradient's Lipschitz constant) with backtracking. For ``"sgd"`` the
+        step schedule (``"auto"`` is ``"adaptive"``; a float is a constant step; see
+        :mod:`logistic.solvers.sgd`). Ignored by the other solvers.
     random_state : int, RandomState or None, default=None
         Seeds the row subsample on which ``"newton"`` estimates curvature for tall
         data (more than 32768 rows). The optimum does not depend on it.
@@ -119,6 +124,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Threads over the row blocks of each pass (None: one; on two cores a pass is
         memory-bound and BLAS already uses both, see :mod:`logistic.data.memory`).
+
+    batch_size : int ≥ 1 or None, default=None
+        Rows per step of ``solver="sgd"`` (None: 64). Ignored by the other solvers.
+    eta0 : float or "auto", default="auto"
+        First step size of ``"sgd"``'s schedule (``"auto"``: the inverse of the average
+        per-row curvature bound). Ignored by the other solvers.
+    average : bool, default=True
+        ``"sgd"`` returns the Polyak–Ruppert average of its iterates (see
+        :mod:`logistic.solvers.sgd`). Ignored by the other solvers.
 
     Attributes
     ----------
@@ -169,7 +183,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         warm_start: bool = False,
         n_jobs: int | None = None,
         inference: bool | str = "auto",
+        batch_size: int | None = None,
+        eta0: float | str = "auto",
+        average: bool = True,
     ):
+        self.batch_size = batch_size
+        self.eta0 = eta0
+        self.average = average
         self.inference = inference
         self.penalty = penalty
         self.C = C
@@ -274,15 +294,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}."
             )
-        lr = self.learning_rate
-        if not (
-            lr == "auto"
-            if isinstance(lr, str)
-            else isinstance(lr, numbers.Real) and not isinstance(lr, bool) and 0 < lr < np.inf
-        ):
-            raise ValueError(
-                f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
-            )
+        check_learning_rate(self.learning_rate, solver)
+        batch_size = check_sgd_params(self.batch_size, self.eta0, self.average)
         if self.n_jobs is not None and (
             not isinstance(self.n_jobs, numbers.Integral) or isinstance(self.n_jobs, bool)
         ):
@@ -294,6 +307,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             solver=solver,
             tol=check_tol(self.tol),
             max_iter=check_max_iter(self.max_iter),
+            batch_size=batch_size,
             n_jobs=None if self.n_jobs is None else max(1, int(self.n_jobs)),
         )
 
