@@ -487,7 +487,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     from ..models.params import resolve_penalty
     from ..solvers import SOLVERS
 
-    solver = S.expect_str(fit["solver"], "fit.solver", (*SOLVERS, "auto"))
+    solver = S.expect_str(fit["solver"], "fit.solver", (*SOLVERS, "auto", "streaming-newton"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit already warned about its parameters
         if cv:
