@@ -84,7 +84,8 @@ default="auto"
     tol : float, default=1e-10
         Stop when the solver's estimate of the relative objective gap
         :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"`` and ``"sgd"``: when the
-        decrease a full gradient step would bring is; ``"sgd"`` tests it once per epoch). The default makes every solver but ``"gd"`` reach
+        decrease a full gradient step would bring is; ``"sgd"`` tests it once per
+        epoch). The default makes every solver but ``"gd"`` and ``"sgd"`` reach
         a relative gap of 1e-8 or better.
     max_iter : int ≥ 0 or None, default=None
         Iteration budget (epochs for ``"sgd"``); None uses the solver's default

@@ -12,6 +12,12 @@ Pass boundaries. A pass ends when the stream's *first* chunk comes back (the sam
 shape, the same first, middle and last rows, labels and weights: a 16-byte
 fingerprint). Replay the chunks in the same order; chunks that never repeat are
 simply more data (the model is then the batch fit of everything seen).
+
+Known limitation: a stream *sorted by label* (all of one class, then all of the
+other) gives a poor first pass, and the replays' Newton steps from it need many
+backtracking passes (measured: still 0.18 off in the coefficients after 10 passes on
+3000 rows). Chunks of one class mixed through the stream are fine. Shuffle such data
+before streaming it.
 """
 
 from __future__ import annotations

@@ -51,10 +51,21 @@ of the data's scaling, and one pass already lands within the statistical noise o
 optimum. The price is the :math:`p\times p` matrix: this is for :math:`p` up to a few
 thousand.
 
-What ``converged`` means here: at the end of a pass, the pass moved the model's
-objective by at most ``tol·|F|``, :math:`(Q+P)(\theta_{start}) - (Q+P)(\theta_{end})
-\le \mathrm{tol}\cdot|(Q+P)(\theta_{end})|` with :math:`Q` that complete pass's model —
-a Newton decrement of the pass, which bounds the remaining gap to second order.
+Safeguards. On the first pass each update is held to a trust region,
+:math:`\Delta^\top M\Delta \le 1` with :math:`M` the first chunk's per-row Hessian at
+the start (about a root-mean-square change of 2 in the margins), so that a chunk of
+one class only cannot throw the point far off. Far from the optimum a full Newton
+step can go uphill. On replays the model's value at the anchor is the exact objective :math:`F(\theta_p)` (every chunk's
+model was taken there), so a pass that finds :math:`F(\theta_p)` above the previous
+anchor's backtracks: the next pass is anchored at the minimiser of the quadratic
+through :math:`F(\theta_p)`, its slope along the step and the failed value (clipped to
+[0.1, 0.5] of the failed step: a backtracking line search, one pass per trial).
+
+What ``converged`` means here: at the end of a replayed pass, the Newton decrement at
+its anchor is at most ``tol·|F|``: :math:`F(\theta_p) - \min_\theta(Q+P) \le
+\mathrm{tol}\cdot|F(\theta_p)|` with :math:`Q` the pass's model — the same
+second-order estimate of the gap that ``"newton"`` stops on. The first pass never
+reports convergence (its models are taken at moving points).
 """
 
 from __future__ import annotations
@@ -75,6 +86,9 @@ __all__ = ["Quadratic", "StreamState", "minimize_model", "new_chunk", "stream_up
 FIRST_PASS_RTOL = 1e-7
 #: ... at most this many times per chunk.
 FIRST_PASS_ROUNDS = 8
+#: First pass: one update moves the point by at most this in the metric of the first
+#: chunk's per-row Hessian at the start (about a root-mean-square margin change of 2).
+FIRST_PASS_TRUST = 1.0
 
 
 @dataclass
@@ -153,6 +167,12 @@ class StreamState:
     chunks: int = 0
     converged: bool = False
     objective: float = float("nan")
+    metric: np.ndarray | None = None
+    best_F: float | None = None
+    best_anchor: np.ndarray | None = None
+    direction: np.ndarray | None = None
+    trial: float = 1.0
+    slope: float = 0.0
     history: dict = field(default_factory=lambda: {"objective": [], "decrease": [],
                                                    "seconds": []})
     t0: float = field(default_factory=time.perf_counter)
@@ -191,14 +211,22 @@ def stream_update(state: StreamState, f: float, g: np.ndarray, H: np.ndarray, we
     model = state.current
     if state.previous is not None and state.previous.weight > 0:
         model = model.plus(state.previous, max(0.0, 1.0 - model.weight / state.previous.weight))
-    state.theta = minimize_model(model, ridge, l1, state.theta)
+    new = minimize_model(model, ridge, l1, state.theta)
+    if state.previous is None:  # first pass: a trust region (see the module docstring)
+        if state.metric is None:
+            state.metric = H / max(float(weight), np.finfo(float).tiny)
+        delta = new - state.theta
+        size = float(np.sqrt(max(delta @ (state.metric @ delta), 0.0)))
+        if size > FIRST_PASS_TRUST:
+            new = state.theta + (FIRST_PASS_TRUST / size) * delta
+    state.theta = new
     state.objective = model.value(state.theta) + _penalty(state.theta, ridge, l1)
     return state
 
 
 def relinearize(state: StreamState, f, g, H, weight, at: np.ndarray, *, ridge, l1,
                 rtol: float = FIRST_PASS_RTOL) -> bool:
-    """On the first pass, whether the chunk just added (its model ``f, g, H`` taken at
+    r"""On the first pass, whether the chunk just added (its model ``f, g, H`` taken at
     ``at``) moved the point so far that its model should be taken again at the new
     point (the model is then removed; add the new one with :func:`stream_update`).
 
@@ -218,14 +246,43 @@ def relinearize(state: StreamState, f, g, H, weight, at: np.ndarray, *, ridge, l
 
 
 def _end_pass(state: StreamState, ridge, l1, tol) -> None:
-    q = state.current
+    r"""Close a pass. On replays every chunk's model was taken at the pass's anchor, so
+    the model's value there is the exact objective :math:`F(\theta_p)`: a Newton step
+    that went uphill (far from the optimum, a full step can) backtracks — the next pass
+    is anchored half-way back, the previous model kept — so the passes descend."""
+    q, anchor = state.current, state.pass_start
+    F_anchor = q.value(anchor) + _penalty(anchor, ridge, l1)
+    replay = state.previous is not None
+    if replay and state.best_F is not None and F_anchor > state.best_F + 1e-13 * abs(
+        state.best_F
+    ):
+        # backtrack: the minimiser of the quadratic through F(0), F'(0) and F(t)
+        t, slope = state.trial, state.slope
+        curv = F_anchor - state.best_F - slope * t
+        t_new = -slope * t * t / (2.0 * curv) if curv > 0 else 0.5 * t
+        state.trial = min(max(t_new, 0.1 * t), 0.5 * t)
+        state.pass_start = state.best_anchor + state.trial * state.direction
+        state.theta = state.best_anchor.copy()
+        state.current = Quadratic.zeros(anchor.size)
+        state.converged = False
+        _record(state, F_anchor, float("nan"))
+        return
     F_end = q.value(state.theta) + _penalty(state.theta, ridge, l1)
-    F_start = q.value(state.pass_start) + _penalty(state.pass_start, ridge, l1)
-    decrease = F_start - F_end
-    state.converged = bool(state.passes >= 1 and abs(decrease) <= tol * abs(F_end))
-    state.history["objective"].append(F_end)
-    state.history["decrease"].append(decrease)
-    state.history["seconds"].append(time.perf_counter() - state.t0)
+    decrease = F_anchor - F_end  # on replays: the Newton decrement at the anchor
+    if replay:
+        state.best_F, state.best_anchor = F_anchor, anchor.copy()
+        state.direction, state.trial = state.theta - anchor, 1.0
+        g = q.A @ anchor + q.b + ridge * anchor
+        state.slope = float(g @ state.direction + np.sum(
+            l1 * (np.abs(state.theta) - np.abs(anchor))))
+    state.converged = bool(replay and decrease <= tol * abs(F_anchor))
+    _record(state, F_anchor if replay else F_end, decrease)
     state.previous, state.current = q, Quadratic.zeros(state.theta.size)
     state.pass_start = state.theta.copy()
+
+
+def _record(state: StreamState, objective: float, decrease: float) -> None:
+    state.history["objective"].append(objective)
+    state.history["decrease"].append(decrease)
+    state.history["seconds"].append(time.perf_counter() - state.t0)
     state.passes += 1
