@@ -55,11 +55,12 @@ Safeguards. On the first pass each update is held to a trust region,
 :math:`\Delta^\top M\Delta \le 1` with :math:`M` the first chunk's per-row Hessian at
 the start (about a root-mean-square change of 2 in the margins), so that a chunk of
 one class only cannot throw the point far off. Far from the optimum a full Newton
-step can go uphill. On replays the model's value at the anchor is the exact objective :math:`F(\theta_p)` (every chunk's
-model was taken there), so a pass that finds :math:`F(\theta_p)` above the previous
-anchor's backtracks: the next pass is anchored at the minimiser of the quadratic
-through :math:`F(\theta_p)`, its slope along the step and the failed value (clipped to
-[0.1, 0.5] of the failed step: a backtracking line search, one pass per trial).
+step can go uphill. On replays the model's value at the anchor is the exact
+objective :math:`F(\theta_p)` (every chunk's model was taken there), so a pass
+that finds :math:`F(\theta_p)` above the previous anchor's backtracks: the next pass
+is anchored at the minimiser of the quadratic through :math:`F(\theta_p)`, its slope
+along the step and the failed value (clipped to [0.1, 0.5] of the failed step: a
+backtracking line search, one pass per trial).
 
 What ``converged`` means here: at the end of a replayed pass, the Newton decrement at
 its anchor is at most ``tol·|F|``: :math:`F(\theta_p) - \min_\theta(Q+P) \le
