@@ -39,16 +39,22 @@ def learn(
     ] = Path("logistic-learn"),
     steps: Annotated[int, typer.Option(help="Iterations to show in full detail.")] = 3,
     frames: Annotated[int, typer.Option(help="At most this many animation frames.")] = 60,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Also run mini-batch SGD with this many rows per step (as many epochs as "
+             "--iterations, the same --learning-rate) and animate it beside gradient "
+             "descent; at least n is one full batch, i.e. gradient descent.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of SGD's shuffles (with --batch-size).")] = 0,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Fit by gradient descent on a built-in problem, explaining each step, and draw it.
 
     Prints z = Xw + b, σ(z), the loss, the gradient and the update for the first
     iterations, the loss every so often, then writes training.gif (and .mp4 with
-    ffmpeg), learning-rates.png and boundary.png into --out.
+    ffmpeg), learning-rates.png and boundary.png into --out. With --batch-size B,
+    sgd-vs-gd.gif (mini-batch SGD beside gradient descent) replaces training.gif.
     """
     try:
-        _learn(data.value, learning_rate, iterations, out, steps, frames)
+        _learn(data.value, learning_rate, iterations, out, steps, frames, batch_size, seed)
     except (ValueError, OSError) as exc:
         if debug:
             raise
@@ -56,7 +62,8 @@ def learn(
         raise typer.Exit(2) from None
 
 
-def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, frames: int):
+def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, frames: int,
+           batch_size: int | None = None, seed: int = 0):
     from matplotlib.figure import Figure
 
     from ..models.estimator import LogisticRegression
@@ -69,6 +76,8 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
         raise ValueError(f"--iterations must be at least 1, got {iterations}.")
     if frames < 2:
         raise ValueError(f"--frames must be at least 2, got {frames}.")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"--batch-size must be a positive number of rows, got {batch_size}.")
     out.mkdir(parents=True, exist_ok=True)
 
     console = Console(highlight=False, soft_wrap=True)
@@ -126,9 +135,13 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
                   f"{int(model.n_iter_[0])} iterations; final w = {_vec(model.coef_)}, "
                   f"b = {model.intercept_[0]:.4f}.\n")
 
-    written = plots.animate_training(model, X, y, out / "training.gif",
-                                     max_frames=frames, feature_names=d.feature_names,
-                                     progress=True)
+    if batch_size is None:
+        written = plots.animate_training(model, X, y, out / "training.gif",
+                                         max_frames=frames, feature_names=d.feature_names,
+                                         progress=True)
+    else:
+        written = _sgd_beside_gd(console, d, model, batch_size, eta, iterations, seed, out,
+                                 frames)
     fig = Figure(figsize=(12.6, 7.6), layout="constrained")
     # the user's η is the "good" panel; η/10 and max(10η, 20/L) flank it
     plots.learning_rate_panel(X, y, feature_names=d.feature_names, axes=fig.subplots(2, 3),
@@ -143,3 +156,36 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
     for p in written:
         console.print(f"wrote {p}")
 
+
+
+def _sgd_beside_gd(console, d, model, batch_size: int, eta: float, epochs: int, seed: int,
+                   out: Path, frames: int) -> list[Path]:
+    """Run mini-batch SGD on the same data, print its losses beside GD's, animate both."""
+    from ..pictures.learn import animate_sgd_beside_gd, sgd_path
+
+    n = d.X.shape[0]
+    path = sgd_path(d.X, d.y, batch_size=batch_size, learning_rate=eta, epochs=epochs,
+                    random_state=seed)
+    B, per = path.batch_size, path.steps_per_epoch
+    console.print(f"[bold]Mini-batch SGD[/]: the same update from only B = {B} rows at a time "
+                  f"(w ← w − η·X_Bᵀ(σ(z_B) − y_B)/B, b ← b − η·mean(σ(z_B) − y_B)), the "
+                  f"rows shuffled afresh each epoch (seed {seed}): {per} steps per epoch, "
+                  f"each epoch reading all {n} rows once — as one step of gradient descent "
+                  f"does. η = {eta:g} for both; B = n would be gradient descent itself.")
+    gd_loss = model.history_["objective"][: int(model.n_iter_[0]) + 1] / n
+    sgd_epoch = path.loss[::per]
+    rows = min(gd_loss.size, sgd_epoch.size)
+    every = max(1, (rows - 1) // 10)
+    console.print("[bold]    epoch   GD loss   SGD loss[/]   (after that many passes over the "
+                  "data)")
+    for k in sorted({*range(0, rows, every), rows - 1}):
+        console.print(f"{k:9d}  {gd_loss[k]:8.5f}   {sgd_epoch[k]:8.5f}")
+    noise = float(np.std(np.diff(path.loss[-per - 1 :]))) if per > 1 else 0.0
+    console.print(f"SGD's loss at its last step: {path.loss[-1]:.5f} (GD's: {gd_loss[-1]:.5f});"
+                  f" within its last epoch it moved by ±{noise:.2g} from step to step — "
+                  "a larger batch or a smaller η makes the steps quieter; a smaller batch "
+                  "takes more (noisier) steps per epoch. "
+                  f"Final SGD w = {_vec(path.coef[-1])}, b = {path.intercept[-1]:.4f}.\n")
+    return animate_sgd_beside_gd(model, path, d.X, d.y, out / "sgd-vs-gd.gif",
+                                 max_frames=frames, feature_names=d.feature_names,
+                                 progress=True)

@@ -19,7 +19,8 @@ and the attributes ``n_samples``, ``n_features``, ``dtype``. Solvers never see a
 backend; :class:`logistic.problems.binary.LogisticProblem` sits between them.
 
 Also ``subsample(rows, rng)`` and ``every(step, dtype)``: backends over a subset of
-the rows (for curvature estimates).
+the rows (for curvature estimates), and ``take(rows)``: a backend over given rows (a
+mini-batch, for stochastic gradients; optional — ``solver="sgd"`` needs it).
 
 This is the only code that iterates over the rows of ``X``. May import:
 :mod:`logistic.math`; never problems, solvers, models or anything above.

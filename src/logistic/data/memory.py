@@ -141,6 +141,13 @@ class InMemoryBackend:
             return None
         return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
 
+    def take(self, rows: np.ndarray) -> InMemoryBackend:
+        """A backend over the rows ``rows`` (integer indices; a copy of those rows, kept
+        in X's dtype), as one block: a mini-batch for stochastic gradients."""
+        rows = np.asarray(rows)
+        s = None if self.s is None else self.s[rows]
+        return InMemoryBackend(self.X[rows], self.y[rows], s, block_rows=max(1, rows.size))
+
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """A backend over every ``step``-th row (a strided view of dense ``X``; a copy
         when ``dtype`` asks for another one, or for sparse ``X``). Weights are kept as

@@ -121,6 +121,7 @@ def _param_checks() -> dict[str, Any]:
     that these keys are exactly the estimator's ``get_params()``, so they cannot drift)."""
     from ..models.params import MULTI_CLASS, PENALTIES
     from ..solvers import PROXIMAL_SOLVERS
+    from ..solvers.sgd import SCHEDULES
 
     solvers = ("auto", *SMOOTH_SOLVERS, "newton-cholesky", *PROXIMAL_SOLVERS)
     return {
@@ -130,7 +131,7 @@ def _param_checks() -> dict[str, Any]:
         "solver": _choice("params.solver", solvers),
         "tol": _number("params.tol", positive=True),
         "max_iter": _optional(lambda v: S.expect_int(v, "params.max_iter", minimum=0)),
-        "learning_rate": lambda v: v if v == "auto" else _number(
+        "learning_rate": lambda v: v if v in ("auto", *SCHEDULES) else _number(
             "params.learning_rate", positive=True)(v),
         "random_state": _optional(lambda v: S.expect_int(v, "params.random_state")),
         "verbose": lambda v: S.expect_int(v, "params.verbose", minimum=0),
@@ -141,6 +142,9 @@ def _param_checks() -> dict[str, Any]:
         "warm_start": lambda v: S.expect_bool(v, "params.warm_start"),
         "n_jobs": _optional(lambda v: S.expect_int(v, "params.n_jobs")),
         "inference": _choice("params.inference", ("auto", True, False)),
+        "batch_size": _optional(lambda v: S.expect_int(v, "params.batch_size", minimum=1)),
+        "eta0": lambda v: v if v == "auto" else _number("params.eta0", positive=True)(v),
+        "average": lambda v: S.expect_bool(v, "params.average"),
     }
 
 
@@ -483,7 +487,7 @@ def from_dict(doc: Any) -> LogisticRegression:
     from ..models.params import resolve_penalty
     from ..solvers import SOLVERS
 
-    solver = S.expect_str(fit["solver"], "fit.solver", (*SOLVERS, "auto"))
+    solver = S.expect_str(fit["solver"], "fit.solver", (*SOLVERS, "auto", "streaming-newton"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit already warned about its parameters
         if cv:

@@ -161,6 +161,12 @@ class LogisticRegressionCV(LogisticRegression):
         cv = check_cv(cv, y, classifier=True)
         return list(cv.split(X, y))
 
+    @property
+    def partial_fit(self):
+        """Not offered: cross-validation needs the whole data (hasattr is False)."""
+        raise AttributeError("LogisticRegressionCV has no partial_fit: cross-validation "
+                             "needs the whole data; stream into LogisticRegression.")
+
     def fit(self, X, y, sample_weight=None) -> LogisticRegressionCV:
         """Cross-validate over the grid, then (``refit``) fit on all the data.
 

@@ -33,8 +33,10 @@ from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
 from .params import (
     MULTI_CLASS,
+    check_learning_rate,
     check_max_iter,
     check_positive,
+    check_sgd_params,
     check_tol,
     resolve_penalty,
     resolve_solver_name,
@@ -71,7 +73,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         no penalty, however ``penalty`` is spelled.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {"auto", "gd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, default="auto"
+    solver : {"auto", "gd", "sgd", "lbfgs", "newton", "newton-cg", "proximal-newton"}, \
+default="auto"
         (``"newton-cholesky"``, scikit-learn's name, is ``"newton"``.)
         ``"auto"`` picks Newton–Cholesky for dense data with at most 1000 features
         and Newton-CG otherwise (see :mod:`logistic.models.choice`); for
@@ -80,17 +83,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         (see :mod:`logistic.models.choice`).
     tol : float, default=1e-10
         Stop when the solver's estimate of the relative objective gap
-        :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"``: when the decrease the
-        next step would bring is). The default makes every solver but ``"gd"`` reach
+        :math:`(f - f^*)/|f|` is at most ``tol`` (for ``"gd"`` and ``"sgd"``: when the
+        decrease a full gradient step would bring is; ``"sgd"`` tests it once per
+        epoch). The default makes every solver but ``"gd"`` and ``"sgd"`` reach
         a relative gap of 1e-8 or better.
     max_iter : int ≥ 0 or None, default=None
-        Iteration budget; None uses the solver's default (gd 10000, lbfgs 1000,
+        Iteration budget (epochs for ``"sgd"``); None uses the solver's default
+        (gd 10000, sgd 100, lbfgs 1000,
         newton 100, newton-cg 200, proximal-newton 200). ``0`` returns the starting
         point (with a ConvergenceWarning).
-    learning_rate : float or "auto", default="auto"
+    learning_rate : float, "auto", or for "sgd" "constant", "invscaling", "adaptive"
         Step size of ``"gd"`` on the *mean* loss (as in the tutorials); ``"auto"`` uses
-        1/L (L the gradient's Lipschitz constant) with backtracking. Ignored by the
-        other solvers.
+        1/L (L the gradient's Lipschitz constant) with backtracking. For ``"sgd"`` the
+        step schedule (``"auto"`` is ``"adaptive"``; a float is a constant step; see
+        :mod:`logistic.solvers.sgd`). Ignored by the other solvers.
     random_state : int, RandomState or None, default=None
         Seeds the row subsample on which ``"newton"`` estimates curvature for tall
         data (more than 32768 rows). The optimum does not depend on it.
@@ -119,6 +125,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Threads over the row blocks of each pass (None: one; on two cores a pass is
         memory-bound and BLAS already uses both, see :mod:`logistic.data.memory`).
+
+    batch_size : int ≥ 1 or None, default=None
+        Rows per step of ``solver="sgd"`` (None: 64). Ignored by the other solvers.
+    eta0 : float or "auto", default="auto"
+        First step size of ``"sgd"``'s schedule (``"auto"``: the inverse of the average
+        per-row curvature bound). Ignored by the other solvers.
+    average : bool, default=True
+        ``"sgd"`` returns the Polyak–Ruppert average of its iterates (see
+        :mod:`logistic.solvers.sgd`). Ignored by the other solvers.
 
     Attributes
     ----------
@@ -169,7 +184,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         warm_start: bool = False,
         n_jobs: int | None = None,
         inference: bool | str = "auto",
+        batch_size: int | None = None,
+        eta0: float | str = "auto",
+        average: bool = True,
     ):
+        self.batch_size = batch_size
+        self.eta0 = eta0
+        self.average = average
         self.inference = inference
         self.penalty = penalty
         self.C = C
@@ -235,7 +256,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             fit = fit_model(X, y_idx, s, n_classes=k, options=options,
                             theta0=None if start is None else start[0], feature_names=names)
         self._store_fit(fit, X.dtype)
-        for stale in ("inference_", "inference_skipped_"):
+        for stale in ("inference_", "inference_skipped_", "_stream_"):
             if hasattr(self, stale):
                 delattr(self, stale)
         if self._keeps_inference(options.penalty, X, k):
@@ -244,6 +265,46 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
                 self.inference_skipped_ = str(exc)
         return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> LogisticRegression:
+        """Learn from one chunk of a stream (as scikit-learn's ``SGDClassifier.partial_fit``).
+
+        Streaming Newton (:mod:`logistic.solvers.streaming`): each chunk adds its
+        second-order Taylor model at the current point to an :math:`O(p^2)` quadratic
+        (no row is kept) and the next point minimises that model plus the exact
+        penalty (a Cholesky solve; coordinate descent for L1 / elastic-net). A stream
+        seen once gives the batch fit of the rows seen so far, up to the models'
+        error; a stream *replayed* in the same order (a pass ends when its first chunk
+        comes back) converges to the batch optimum — the optimum of
+        ``LogisticRegression(...).fit`` on the concatenated chunks, same ``C``, same
+        weights — quadratically in the number of passes: a fixed point of the
+        iteration is exactly where the data's gradient vanishes, whatever the
+        curvatures' accuracy, and each pass is a Newton step. (Variance-reduced SGD
+        would converge too, but linearly at a rate set by the conditioning, and needs
+        a step size.) Binary and multinomial; penalty "l2", "l1", "elasticnet" or
+        None; p = (d + 1)·(1 or k) at most 5000.
+
+        ``converged_`` is True once a completed pass (after the first) moved the model
+        objective by at most ``tol·|F|``; ``objective_`` is the model's estimate of the
+        objective; ``n_iter_`` counts chunks, ``n_passes_`` completed passes;
+        ``history_`` has one row per completed pass. Fitted models predict, save and
+        load as any other; ``summary()`` needs data (``summary(X, y)``). ``fit``
+        starts over.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_chunk, n_features)
+        y : array-like of shape (n_chunk,)
+        classes : array-like, the labels the stream can hold; required on the first call.
+        sample_weight : array-like of shape (n_chunk,), optional
+
+        Returns
+        -------
+        self
+        """
+        from .partial import partial_fit
+
+        return partial_fit(self, X, y, classes=classes, sample_weight=sample_weight)
 
     def _keeps_inference(self, penalty, X, n_classes: int) -> bool:
         """Whether this fit keeps :attr:`inference_` (see the ``inference`` parameter)."""
@@ -274,15 +335,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"multi_class must be one of {MULTI_CLASS}, got {self.multi_class!r}."
             )
-        lr = self.learning_rate
-        if not (
-            lr == "auto"
-            if isinstance(lr, str)
-            else isinstance(lr, numbers.Real) and not isinstance(lr, bool) and 0 < lr < np.inf
-        ):
-            raise ValueError(
-                f"learning_rate must be a finite positive number or 'auto', got {lr!r}."
-            )
+        check_learning_rate(self.learning_rate, solver)
+        batch_size = check_sgd_params(self.batch_size, self.eta0, self.average)
         if self.n_jobs is not None and (
             not isinstance(self.n_jobs, numbers.Integral) or isinstance(self.n_jobs, bool)
         ):
@@ -294,6 +348,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             solver=solver,
             tol=check_tol(self.tol),
             max_iter=check_max_iter(self.max_iter),
+            batch_size=batch_size,
             n_jobs=None if self.n_jobs is None else max(1, int(self.n_jobs)),
         )
 

@@ -89,6 +89,9 @@ class FitOptions:
     verbose: int = 0
     record_coef: bool = False
     n_jobs: int | None = None
+    batch_size: int | None = None
+    eta0: float | str = "auto"
+    average: bool = True
 
     @classmethod
     def of(cls, params: dict, **overrides) -> FitOptions:
@@ -216,7 +219,18 @@ def _solver_kwargs(solver: str, problem, options: FitOptions) -> dict:
         kwargs["tol"] = max(options.tol * FIRTH_TOL_FACTOR, FIRTH_TOL_FLOOR)
     if solver == "gd":
         kwargs["learning_rate"] = options.learning_rate
+    if solver == "sgd":
+        kwargs.update(learning_rate=options.learning_rate, batch_size=options.batch_size,
+                      eta0=options.eta0, average=options.average,
+                      random_state=_seed(options.random_state))
     return kwargs
+
+
+def _seed(random_state):
+    """``random_state`` as NumPy's Generator accepts it (a RandomState gives a seed)."""
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    return random_state
 
 
 # ---------------------------------------------------------------------- 3. solve

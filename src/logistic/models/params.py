@@ -30,6 +30,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..solvers import PROXIMAL_SOLVERS, SMOOTH_SOLVERS
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "l1_ratio_of",
     "resolve_penalty",
     "resolve_solver_name",
+    "check_learning_rate",
+    "check_sgd_params",
 ]
 
 PENALTIES = ("auto", "l2", "l1", "elasticnet", None, "firth")
@@ -128,6 +132,39 @@ def resolve_penalty(penalty, l1_ratio, C) -> str | None:
     if penalty != "firth" and C == math.inf:
         return None
     return penalty
+
+
+def check_learning_rate(learning_rate, solver: str) -> None:
+    """``learning_rate``: a finite positive number or ``"auto"``; for ``solver="sgd"``
+    also a schedule name (``"constant"``, ``"invscaling"``, ``"adaptive"``)."""
+    from ..solvers.sgd import SCHEDULES
+
+    lr = learning_rate
+    if isinstance(lr, str):
+        if lr == "auto" or (solver == "sgd" and lr in SCHEDULES):
+            return
+        if lr in SCHEDULES:
+            raise ValueError(f"learning_rate={lr!r} is a schedule of solver='sgd'; "
+                             f"solver={solver!r} takes a positive number or 'auto'.")
+    elif _is_real(lr) and 0 < lr < math.inf:
+        return
+    raise ValueError(f"learning_rate must be a finite positive number or 'auto' (for "
+                     f"solver='sgd' also one of {SCHEDULES}), got {lr!r}.")
+
+
+def check_sgd_params(batch_size, eta0, average) -> int | None:
+    """``batch_size`` (None or an integer ≥ 1), ``eta0`` (``"auto"`` or a finite positive
+    number) and ``average`` (a bool), the parameters of ``solver="sgd"``."""
+    if batch_size is not None and (
+        not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}.")
+    if not (eta0 == "auto" if isinstance(eta0, str) else _is_real(eta0) and 0 < eta0 < math.inf):
+        raise ValueError(f"eta0 must be a finite positive number or 'auto', got {eta0!r}.")
+    if not isinstance(average, bool | np.bool_):
+        raise ValueError(f"average must be True or False, got {average!r}.")
+    return None if batch_size is None else int(batch_size)
 
 
 def resolve_solver_name(solver: str) -> str:

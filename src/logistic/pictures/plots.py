@@ -962,10 +962,6 @@ def animate_training(
     -------
     The paths written (the GIF first).
     """
-    import sys
-
-    from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
-
     if not hasattr(model, "coef_path_"):
         model = clone(model).set_params(record_coef=True).fit(X, y)
     X = np.asarray(X, dtype=float)
@@ -994,6 +990,24 @@ def animate_training(
         dot.set_data([k], [loss[k]])
         return ()
 
+    return save_animation(fig, draw, frames, path, fps=fps, hold=hold, mp4=mp4, dpi=dpi,
+                          progress=progress)
+
+
+def save_animation(fig: Figure, draw, frames, path: str | Path, *, fps: int = 8,
+                   hold: float = 1.0, mp4: bool | None = None, dpi: int = 80,
+                   progress: bool | None = None) -> list[Path]:
+    """Write ``draw(k)`` for each ``k`` of ``frames`` as a GIF (and an MP4 beside it).
+
+    The figure is laid out once, at the last frame, and kept (per-frame layout would
+    triple the cost); ``hold``, ``mp4`` and ``progress`` as in :func:`animate_training`.
+    Returns the paths written (the GIF first).
+    """
+    import sys
+
+    from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
+
+    frames = np.asarray(frames)
     draw(int(frames[-1]))  # lay the figure out once, for the widest titles and ticks ...
     fig.draw_without_rendering()
     fig.set_layout_engine("none")  # ... then keep it: per-frame layout would triple the cost

@@ -128,6 +128,17 @@ class LogisticProblem:
         loss, g_w, g_b = self.backend.reduce(obj.block_loss_grad, w, b)
         return self._penalised(loss, g_w, g_b, w)
 
+    def loss_grad_rows(self, theta: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""Unbiased estimates of :math:`f(\theta)` and :math:`\nabla f(\theta)` from the
+        rows ``rows`` (a mini-batch :math:`B` of indices, drawn uniformly): the loss sum
+        is estimated by :math:`\frac{n}{|B|}\sum_{i\in B} s_i\ell_i`, the penalty is
+        exact. Reads only those rows (a fraction ``|B|/n`` of a pass)."""
+        w, b = self._split(theta)
+        loss, g_w, g_b = _take(self.backend, rows).reduce(obj.block_loss_grad, w, b)
+        r = self.backend.n_samples / len(rows)
+        self.passes += 1.0 / r
+        return self._penalised(loss * r, g_w * r, g_b * r, w)
+
     def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Objective, gradient and the dense (n_params × n_params) Hessian, in one pass."""
         w, b = self._split(theta)
@@ -216,6 +227,14 @@ class LogisticProblem:
         total = float(sq) + (float(sw) if self.fit_intercept else 0.0)
         bound = require_finite(np.array([0.25 * total + self.alpha]), self.backend, "step size")
         return float(bound[0]) * self.scale
+
+
+def _take(backend, rows):
+    """The backend's mini-batch ``rows``, or a clear error for a backend without row access."""
+    if not hasattr(backend, "take"):
+        raise ValueError(f"{type(backend).__name__} has no row access (take): stochastic "
+                         "gradients (solver='sgd') need an in-memory backend.")
+    return backend.take(rows)
 
 
 class CurvatureOverflowError(ValueError):

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..math import binary as obj
 from ..math import multinomial as mobj
-from .binary import require_finite
+from .binary import _take, require_finite
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 
@@ -127,6 +127,15 @@ class MultinomialProblem:
         self.passes += 1
         loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b)
         return self._penalised(loss, G_W, g_b, W)
+
+    def loss_grad_rows(self, theta: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
+        """Unbiased estimates of the objective and gradient from the rows ``rows``
+        (see :meth:`logistic.problems.LogisticProblem.loss_grad_rows`)."""
+        W, b = self.split(theta)
+        loss, G_W, g_b = _take(self.backend, rows).reduce(mobj.block_loss_grad, W, b)
+        r = self.backend.n_samples / len(rows)
+        self.passes += 1.0 / r
+        return self._penalised(loss * r, G_W * r, g_b * r, W)
 
     def loss_grad_hessp(
         self, theta: np.ndarray

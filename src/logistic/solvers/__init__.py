@@ -10,6 +10,7 @@ Each takes ``(problem, theta0, *, tol, max_iter, callback, ...)`` and returns a
 name              method                                       suits
 ================ ============================================ ==========================
 gd                batch gradient descent (the tutorials')      learning, small problems
+sgd               mini-batch SGD, step schedules, averaging    learning; noisy, not tight
 lbfgs             limited-memory BFGS + Armijo backtracking    general
 newton            Newton–Cholesky + Armijo backtracking        n ≫ d, dense (d ≲ 1000)
 newton-cg         truncated Newton (CG on H·v)                 large d, sparse data
@@ -30,6 +31,7 @@ from .lbfgs import lbfgs
 from .newton import newton
 from .newton_cg import newton_cg
 from .proximal_newton import proximal_newton
+from .sgd import sgd
 
 __all__ = [
     "SOLVERS",
@@ -43,6 +45,7 @@ __all__ = [
     "newton",
     "newton_cg",
     "proximal_newton",
+    "sgd",
 ]
 
 #: Every solver by name.
@@ -52,9 +55,10 @@ SOLVERS = {
     "newton": newton,
     "newton-cg": newton_cg,
     "proximal-newton": proximal_newton,
+    "sgd": sgd,
 }
 #: Solvers of smooth problems (L2 or no penalty).
-SMOOTH_SOLVERS = ("gd", "lbfgs", "newton", "newton-cg")
+SMOOTH_SOLVERS = ("gd", "lbfgs", "newton", "newton-cg", "sgd")
 #: Solvers that also minimise a problem with an L1 part (and smooth ones, as λ = 0).
 PROXIMAL_SOLVERS = ("proximal-newton",)
 
@@ -65,4 +69,5 @@ DEFAULT_MAX_ITER = {
     "newton": 100,
     "newton-cg": 200,
     "proximal-newton": 200,
+    "sgd": 100,  # epochs
 }
