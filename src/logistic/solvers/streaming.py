@@ -146,7 +146,7 @@ def minimize_model(q: Quadratic, ridge: np.ndarray, l1: np.ndarray, theta0: np.n
             return np.linalg.lstsq(M, -q.b, rcond=None)[0]
     g0 = M @ theta0 + q.b
     tol = 1e-15 * max(float(np.trace(M)), np.finfo(float).tiny)
-    delta, _ = cd_quadratic(M, g0, theta0, l1, tol=tol, max_sweeps=10_000)
+    delta, *_ = cd_quadratic(M, g0, theta0, l1, tol=tol, max_sweeps=10_000)
     return theta0 + delta
 
 
