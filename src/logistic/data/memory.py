@@ -135,11 +135,16 @@ class InMemoryBackend:
         X = self.X[idx]
         if not sp.issparse(X):
             X = np.ascontiguousarray(X, dtype=np.float32)
-        s = np.ones(rows) if self.s is None else self.s[idx]
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
+        return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
+            total)
+
+    def rescaled(self, total: float) -> InMemoryBackend | None:
+        """The same rows with weights scaled to sum to ``total`` (None if they sum to 0)."""
+        s = np.ones(self.n_samples) if self.s is None else self.s
         if not s.sum() > 0:
             return None
-        return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
+        return InMemoryBackend(self.X, self.y, s * (total / float(s.sum())))
 
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """A backend over every ``step``-th row (a strided view of dense ``X``; a copy
@@ -227,6 +232,12 @@ def _with_float64_values(X):
     return out
 
 
-def make_backend(X, y, sample_weight=None, **kwargs) -> InMemoryBackend:
-    """Choose the backend for ``X`` (dense or scipy.sparse in memory)."""
+def make_backend(X, y, sample_weight=None, **kwargs):
+    """Choose the backend for ``X``: dense or scipy.sparse in memory, or a Dask array
+    (:class:`~logistic.data.dask.DaskBackend`; ``n_jobs`` does not apply there)."""
+    if type(X).__module__.startswith("dask"):
+        from .dask import DaskBackend
+
+        kwargs.pop("n_jobs", None)
+        return DaskBackend(X, y, sample_weight, **kwargs)
     return InMemoryBackend(X, y, sample_weight, **kwargs)
