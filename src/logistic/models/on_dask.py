@@ -14,6 +14,8 @@ over the chunks of ``X``, so the numerics are the same code).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -166,7 +168,9 @@ def lazy(est, X, method: str):
     dtype = est.classes_.dtype if method == "predict" else X.dtype
 
     def block(xb):
-        return getattr(est, method)(xb)
+        with warnings.catch_warnings():  # the names were checked above, for all chunks
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return getattr(est, method)(xb)
 
     if wide:
         return X.map_blocks(block, dtype=dtype, chunks=(X.chunks[0], (k,)))
@@ -197,8 +201,6 @@ def separation(problem, theta, y_idx, s, peak: float):
     cluster). If those rows are not separable neither are the data: returns None.
     Otherwise the full LP would need ``X`` in memory: a :class:`SeparationWarning`
     says that separation is possible but unchecked, and None is returned."""
-    import warnings
-
     from ..inference.separation import (
         CERTIFICATE_ROWS,
         SeparationWarning,
@@ -229,7 +231,7 @@ def separation(problem, theta, y_idx, s, peak: float):
                                               fit_intercept=fit_intercept)
     else:
         found = detect_separation(X_rows, y_idx[rows] == 1, fit_intercept=fit_intercept)
-    if not found.exists:
+    if found.exists:  # the maximum-likelihood estimate exists: no separation
         return None
     warnings.warn(
         f"fitted margins reach {peak:.3g} without a penalty and the {m} rows nearest the "
