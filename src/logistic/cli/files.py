@@ -32,8 +32,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._errors import UserError, user_errors, warnings_as_lines
-from .file_sets import fit_file_set, is_file_set
 from .app import app
+from .file_sets import fit_file_set, is_file_set
 
 
 class _Lazy:

@@ -54,6 +54,7 @@ __all__ = [
     "KeptBlocks",
     "is_dask_collection",
     "place",
+    "to_client",
     "PERSIST_FRACTION",
     "FAN_IN",
 ]
@@ -62,6 +63,27 @@ __all__ = [
 PERSIST_FRACTION = 0.5
 #: Partial sums added per task in the tree reduction.
 FAN_IN = 8
+
+
+def _with_gradient(fn: Callable) -> Callable | None:
+    """The ``block_loss_grad`` of a ``block_loss`` (binary or multinomial), else None."""
+    from ..math import binary, multinomial
+
+    return {binary.block_loss: binary.block_loss_grad,
+            multinomial.block_loss: multinomial.block_loss_grad}.get(fn)
+
+
+def _memo_key(fn: Callable, args: tuple) -> tuple:
+    """A key for a pass: the function and the bytes of its (small) arguments."""
+    parts = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            parts.append((a.dtype.str, a.shape, a.tobytes()))
+        elif a is None or isinstance(a, float | int | str | np.generic):
+            parts.append(a if not isinstance(a, np.generic) else a.item())
+        else:
+            return (fn, object(), id(a))  # not memoisable: a key that never matches
+    return (fn, tuple(parts))
 
 
 def is_dask_collection(obj: Any) -> bool:
@@ -75,14 +97,34 @@ def is_dask_collection(obj: Any) -> bool:
     return bool(is_collection(obj))
 
 
-def _block_sums(fn: Callable, *args) -> tuple:
+def _block_sums(fn: Callable, x, *args) -> tuple:
     """``fn`` on one chunk, its partial sums as float64 NumPy (runs on a worker)."""
-    return _add(None, fn(*args))
+    return _add(None, fn(_loaded(x), *args))
 
 
-def _block_sums_keep(fn: Callable, *args) -> tuple:
-    sums, kept = fn(*args)
+def _block_sums_keep(fn: Callable, x, *args) -> tuple:
+    sums, kept = fn(_loaded(x), *args)
     return _add(None, sums), kept
+
+
+class _Chunk:
+    """A streamed chunk of ``X``: the little graph that reads it (a Parquet row group,
+    say), run inside the task that reduces it, so the chunk is never stored by a
+    worker as a result of its own (and never counted, moved or spilled)."""
+
+    def __init__(self, X, i: int):
+        block = X.blocks[i]
+        self.graph = dict(block.__dask_graph__())
+        self.key = block.__dask_keys__()[0][0]
+
+    def load(self):
+        from dask.local import get_sync
+
+        return get_sync(self.graph, self.key)
+
+
+def _loaded(x):
+    return x.load() if isinstance(x, _Chunk) else x
 
 
 def _sum_parts(*parts: tuple) -> tuple:
@@ -178,6 +220,30 @@ def place(X, persist: bool | str = "auto"):
     return X.persist() if persist else X
 
 
+def to_client(*arrays):
+    """Dask arrays (or None) brought to the client chunk by chunk, in one compute, and
+    joined there (``compute`` would first join them on one worker: n numbers held by
+    one worker at once)."""
+
+    blocks = [None if a is None else a.to_delayed().ravel().tolist() for a in arrays]
+    flat = [b for bs in blocks if bs is not None for b in bs]
+    values = iter(_compute(*flat))
+    return [None if bs is None else np.concatenate([next(values) for _ in bs]) for bs in blocks]
+
+
+def _chunked(a: np.ndarray, rows: tuple):
+    """A NumPy array as a Dask array with one graph key per row chunk (``from_array``
+    would also hold the whole array under one key, on one worker)."""
+    import dask.array as da
+    from dask.base import tokenize
+
+    name = "logistic-rows-" + tokenize(a, rows)
+    bounds = np.cumsum((0, *rows))
+    tail = (0,) * (a.ndim - 1)
+    graph = {(name, i, *tail): a[bounds[i]:bounds[i + 1]] for i in range(len(rows))}
+    return da.Array(graph, name, chunks=(rows, *((m,) for m in a.shape[1:])), dtype=a.dtype)
+
+
 class DaskBackend:
     """Row chunks of a Dask array ``X`` with labels ``y`` and weights ``s`` (or None).
 
@@ -198,7 +264,6 @@ class DaskBackend:
 
     def __init__(self, X, y, sample_weight=None, *, persist: bool | str = "auto"):
         import dask
-        import dask.array as da
 
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got a dask array of shape {X.shape}.")
@@ -222,17 +287,21 @@ class DaskBackend:
             if a is None:
                 return None
             whole = tuple((int(m),) for m in a.shape[1:])  # whole rows of one-hot targets
-            if isinstance(a, np.ndarray):
-                return da.from_array(a, chunks=(rows, *whole))
+            if isinstance(a, np.ndarray):  # one key per chunk, spread over the workers
+                return _chunked(a, rows)
             return a.rechunk((rows, *whole))
 
         y, s = aligned(y), aligned(sample_weight)
         y, s = dask.persist(y, s)
         X = place(X, self.persisted)
         self.X, self.y, self.s = X, y, s
-        self._xb = X.to_delayed().ravel().tolist()
+        # persisted chunks are read where they are held; streamed ones inside each task
+        self._xb = X.to_delayed().ravel().tolist() if self.persisted else [
+            _Chunk(X, i) for i in range(self.n_blocks)]
         self._yb = y.to_delayed().ravel().tolist()
         self._sb = [None] * self.n_blocks if s is None else s.to_delayed().ravel().tolist()
+        self._memo: dict = {}  # see reduce()
+        self._subsamples: dict = {}  # see subsample()
 
     # ------------------------------------------------------------ the passes
     def _parts(self, task: Callable, fn: Callable, args: tuple, per_block) -> list:
@@ -253,8 +322,28 @@ class DaskBackend:
 
         ``min_rows`` is ignored: a chunk is the unit of work (chunks of a few thousand
         rows or more amortise a d×d partial).
+
+        A round trip to the cluster costs more than the arithmetic of a chunk, so two
+        passes are saved where the answer is already known: sums of the data alone
+        (``fn`` without arguments: total weight, column moments) are computed once, and
+        a loss pass also computes the gradient at the same θ (d numbers more), which the
+        solver's next ``loss_grad`` there (after a line search accepts the step) reads
+        without a pass.
         """
+        if per_block is None:
+            key = _memo_key(fn, args)
+            if key in self._memo:
+                return self._memo[key]
+            upgrade = _with_gradient(fn)
+            if upgrade is not None:
+                (full,) = _compute(tree_sum(self._parts(_block_sums, upgrade, args, None)))
+                # keep the data-only sums and this one gradient (d numbers)
+                self._memo = {k: v for k, v in self._memo.items() if k[1] == ()}
+                self._memo[_memo_key(upgrade, args)] = full
+                return full[:1]
         (total,) = _compute(tree_sum(self._parts(_block_sums, fn, args, per_block)))
+        if per_block is None and not args:
+            self._memo[_memo_key(fn, args)] = total
         return total
 
     def reduce_keep(self, fn: Callable, *args) -> tuple[tuple, KeptBlocks]:
@@ -286,7 +375,7 @@ class DaskBackend:
         to the client (n or n×k numbers, never ``X``)."""
         W = np.asarray(W, dtype=np.float64)
         Z = self.X @ (W.T if W.ndim == 2 else W).astype(self.dtype) + b
-        (Z,) = _compute(Z)
+        (Z,) = to_client(Z)
         return np.asarray(Z, dtype=np.float64)
 
     def rows(self, index) -> np.ndarray:
@@ -298,11 +387,14 @@ class DaskBackend:
         """An in-memory backend over ``rows`` rows drawn uniformly without replacement,
         gathered from the workers once (see :meth:`InMemoryBackend.subsample`: weights
         rescaled to estimate sums over all rows, ``X`` stored float32)."""
-        idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
-        X, y, s = self._gather(idx)
-        whole = InMemoryBackend(np.ascontiguousarray(X, dtype=np.float32), y, s)
-        total = float(self.n_samples) if self.s is None else float(_compute(self.s.sum())[0])
-        return whole.rescaled(total)
+        if rows not in self._subsamples:  # one draw per size: every problem on these
+            idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))  # data shares it
+            X, y, s = self._gather(idx)
+            whole = InMemoryBackend(np.ascontiguousarray(X, dtype=np.float32), y, s)
+            total = float(self.n_samples) if self.s is None else float(
+                _compute(self.s.sum())[0])
+            self._subsamples[rows] = whole.rescaled(total)
+        return self._subsamples[rows]
 
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """An in-memory backend over every ``step``-th row (gathered once; weights kept)."""

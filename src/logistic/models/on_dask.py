@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..data.dask import is_dask_collection, place
+from ..data.dask import is_dask_collection, place, to_client
 from .targets import encode_targets
 
 __all__ = ["is_dask_input", "validate_fit", "lazy", "score", "to_dask_array", "separation"]
@@ -66,7 +66,6 @@ def validate_fit(est, X, y, sample_weight):
     the sorted classes, the class index of each row and the effective weights (NumPy).
     Sets ``n_features_in_`` (and ``feature_names_in_`` for a DataFrame of named columns).
     """
-    import dask
     import dask.array as da
 
     X, names = to_dask_array(X)
@@ -89,9 +88,9 @@ def validate_fit(est, X, y, sample_weight):
     if sample_weight is not None:
         s_d = _labels(sample_weight, X.chunks[0], n, what="sample_weight").astype(np.float64)
     X = place(X)
-    finite, y_idx, s = dask.compute(da.isfinite(X).all(), y_idx_d, s_d)
-    if not finite:
+    if not bool(da.isfinite(X).all().compute()):
         raise ValueError("Input X contains NaN or infinity.")
+    y_idx, s = to_client(y_idx_d, s_d)
     # encode_targets on the class indices: its weight checks and class weights, unchanged
     class_weight = est.class_weight
     if isinstance(class_weight, dict):
