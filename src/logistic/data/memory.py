@@ -232,12 +232,6 @@ def _with_float64_values(X):
     return out
 
 
-def make_backend(X, y, sample_weight=None, **kwargs):
-    """Choose the backend for ``X``: dense or scipy.sparse in memory, or a Dask array
-    (:class:`~logistic.data.dask.DaskBackend`; ``n_jobs`` does not apply there)."""
-    if type(X).__module__.startswith("dask"):
-        from .dask import DaskBackend
-
-        kwargs.pop("n_jobs", None)
-        return DaskBackend(X, y, sample_weight, **kwargs)
+def make_backend(X, y, sample_weight=None, **kwargs) -> InMemoryBackend:
+    """Choose the backend for ``X`` (dense or scipy.sparse in memory)."""
     return InMemoryBackend(X, y, sample_weight, **kwargs)
