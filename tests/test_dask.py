@@ -228,7 +228,7 @@ def test_parquet_three_times_the_workers_memory_streams(tmp_path):
     from logistic import read_parquet
 
     rng = np.random.default_rng(4)
-    n, d, rows_per_group = 16_000, 10, 1_000  # 1.3 MB of X; a chunk is 80 kB
+    n, d, rows_per_group = 12_000, 10, 1_000  # 0.96 MB of X; a chunk is 80 kB
     X, y = _data(rng, n, d)
     for f in range(4):
         part = slice(f * n // 4, (f + 1) * n // 4)
