@@ -29,6 +29,7 @@ from ._version import __version__
 #: only when an estimator, a file function or a table is actually used
 _PUBLIC = {
     "load": ".files", "load_tabular": ".files", "read_table": ".files", "save": ".files",
+    "read_parquet": ".files.parquet_sets",
     "SeparationWarning": ".inference",
     "log_loss": ".math.stable", "log_sigmoid": ".math.stable", "sigmoid": ".math.stable",
     "softplus": ".math.stable",
@@ -68,4 +69,5 @@ __all__ = [
     "load",
     "load_tabular",
     "read_table",
+    "read_parquet",
 ]

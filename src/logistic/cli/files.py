@@ -33,6 +33,7 @@ from rich.table import Table
 
 from ._errors import UserError, user_errors, warnings_as_lines
 from .app import app
+from .file_sets import fit_file_set, is_file_set
 
 
 class _Lazy:
@@ -218,7 +219,6 @@ def fit(
     if not out.parent.is_dir():
         raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     cols = None if features is None else [c.strip() for c in features.split(",") if c.strip()]
-    df = _read(data, sep, decimal)
     if cv is not None:
         if cv < 2:
             raise UserError(f"--cv must be at least 2 folds, got {cv}.")
@@ -234,14 +234,21 @@ def fit(
         estimator = LogisticRegression(penalty=None if penalty == "none" else penalty, C=C,
                                        l1_ratio=l1_ratio, class_weight=class_weight,
                                        solver=solver, max_iter=max_iter, verbose=int(verbose))
-    model = TabularModel(estimator, features=cols, categorical=categorical,
-                         standardize=standardize)
-    err = Console(stderr=True, highlight=False)
-    # --verbose prints one line per iteration instead of the progress display
-    progress = nullcontext() if verbose else _fit_progress(
-        err, f"{len(df)} rows of {data.name}", estimator)
-    with warnings_as_lines(), progress:
-        model.fit(df, target, drop_missing=drop_missing)
+    if is_file_set(data):  # a glob or folder of Parquet files: passes through Dask
+        with warnings_as_lines():
+            model, n_rows = fit_file_set(data, target, cols, estimator, cv=cv,
+                                         standardize=standardize, drop_missing=drop_missing)
+    else:
+        df = _read(data, sep, decimal)
+        n_rows = len(df)
+        model = TabularModel(estimator, features=cols, categorical=categorical,
+                             standardize=standardize)
+        err = Console(stderr=True, highlight=False)
+        # --verbose prints one line per iteration instead of the progress display
+        progress = nullcontext() if verbose else _fit_progress(
+            err, f"{len(df)} rows of {data.name}", estimator)
+        with warnings_as_lines(), progress:
+            model.fit(df, target, drop_missing=drop_missing)
     if model.n_dropped_:
         print(f"note: left out {model.n_dropped_} rows with missing values.", file=sys.stderr)
     if str(out) == "-":  # the model to standard output, the report line to stderr
@@ -254,7 +261,7 @@ def fit(
     labels = [_plain_label(c) for c in est.classes_]
     classes = (f"classes {labels[0]!r} / {labels[1]!r} (positive: {labels[1]!r})"
                if len(labels) == 2 else f"{len(labels)} classes {', '.join(map(repr, labels))}")
-    print(f"fit {len(df) - model.n_dropped_} rows x {est.n_features_in_} features "
+    print(f"fit {n_rows - model.n_dropped_} rows x {est.n_features_in_} features "
           f"({est.solver_}, {int(np.max(est.n_iter_))} iterations, {state}, objective "
           f"{est.objective_:.10g}); {classes}; wrote {where}",
           file=sys.stderr if str(out) == "-" else sys.stdout)

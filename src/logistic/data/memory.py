@@ -135,11 +135,16 @@ class InMemoryBackend:
         X = self.X[idx]
         if not sp.issparse(X):
             X = np.ascontiguousarray(X, dtype=np.float32)
-        s = np.ones(rows) if self.s is None else self.s[idx]
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
+        return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
+            total)
+
+    def rescaled(self, total: float) -> InMemoryBackend | None:
+        """The same rows with weights scaled to sum to ``total`` (None if they sum to 0)."""
+        s = np.ones(self.n_samples) if self.s is None else self.s
         if not s.sum() > 0:
             return None
-        return InMemoryBackend(X, self.y[idx], s * (total / float(s.sum())))
+        return InMemoryBackend(self.X, self.y, s * (total / float(s.sum())))
 
     def take(self, rows: np.ndarray) -> InMemoryBackend:
         """A backend over the rows ``rows`` (integer indices; a copy of those rows, kept

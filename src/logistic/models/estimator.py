@@ -29,8 +29,10 @@ from ..inference.separation import SeparationWarning
 from ..inference.state import INFERENCE_PENALTIES
 from ..math.stable import log_sigmoid, sigmoid
 from ..problems.binary import CurvatureOverflowError
+from . import on_dask
 from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
+from .on_dask import is_dask_input
 from .params import (
     MULTI_CLASS,
     check_learning_rate,
@@ -233,16 +235,19 @@ default="auto"
         self
         """
         options = self._fit_options()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            order=None,
-            y_numeric=False,
-        )
-        classes, y_idx, s = encode_targets(X, y, sample_weight, self.class_weight)
+        if is_dask_input(X, y, sample_weight):  # passes on the cluster: models/on_dask.py
+            X, classes, y_idx, s = on_dask.validate_fit(self, X, y, sample_weight)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                order=None,
+                y_numeric=False,
+            )
+            classes, y_idx, s = encode_targets(X, y, sample_weight, self.class_weight)
         k = classes.size
         if k > 2 and options.penalty == "firth":
             raise ValueError(f"penalty='firth' is for two classes; y has {k} classes.")
@@ -447,6 +452,8 @@ default="auto"
 
     def decision_function(self, X) -> np.ndarray:
         """Margins :math:`z = Xw + b` (positive means ``classes_[1]``), in X's dtype."""
+        if is_dask_input(X):  # a lazy Dask array, chunk by chunk
+            return on_dask.lazy(self, X, "decision_function")
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
@@ -462,6 +469,8 @@ default="auto"
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
+        if is_dask_input(X):  # a lazy Dask array, chunk by chunk
+            return on_dask.lazy(self, X, "predict_proba")
         z, dtype = self._margins_of(X)
         if z.ndim == 2:
             out = np.exp(multiclass_log_proba(self, z))
@@ -471,6 +480,8 @@ default="auto"
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
+        if is_dask_input(X):  # a lazy Dask array, chunk by chunk
+            return on_dask.lazy(self, X, "predict_log_proba")
         z, dtype = self._margins_of(X)
         if z.ndim == 2:
             out = multiclass_log_proba(self, z)
@@ -487,10 +498,19 @@ default="auto"
 
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
+        if is_dask_input(X):  # a lazy Dask array, chunk by chunk
+            return on_dask.lazy(self, X, "predict")
         z, _ = self._margins_of(X)
         if z.ndim == 2:
             return self.classes_[np.argmax(z, axis=1)]
         return self.classes_[(z > 0).astype(int)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
+        ``sample_weight``), as scikit-learn's; one compute on Dask data."""
+        if is_dask_input(X, y, sample_weight):
+            return on_dask.score(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight)
 
     # ------------------------------------------------------ sparse coefficients
     def sparsify(self) -> LogisticRegression:

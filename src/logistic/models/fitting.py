@@ -54,6 +54,7 @@ from ..problems import (
 )
 from ..problems.multinomial import center, one_hot
 from ..solvers import DEFAULT_MAX_ITER, SOLVERS, SolverResult
+from . import on_dask
 from .choice import presentation, resolve_solver
 from .params import l1_ratio_of
 from .progress import progress_callback
@@ -405,12 +406,15 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
     """
     problem = getattr(fit.problem, "smooth", fit.problem)
     symptom = min(SEPARATION_SYMPTOM, 0.5 * math.log(1.0 / options.tol))
+    in_memory = getattr(problem.backend, "persisted", None) is None  # not Dask
     fit_intercept = problem.fit_intercept
     if isinstance(problem, MultinomialProblem):
         W, b = problem.split(fit.theta)
         _, peaks = problem.backend.reduce_keep(mobj.block_max_abs_centered_score, W, b)
         if max(peaks) <= symptom and fit.converged:
             return None
+        if not in_memory:  # Dask: the LP on the rows nearest the boundary
+            return on_dask.separation(problem, (W, b), y_idx, s, max(peaks))
         found = detect_multinomial_separation(
             X, y_idx, problem.n_classes, s, fit_intercept=fit_intercept, theta=(W, b)
         )
@@ -419,6 +423,8 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         _, peaks = problem.backend.reduce_keep(obji.block_max_abs_margin, w, b)
         if max(peaks) <= symptom and fit.converged:
             return None
+        if not in_memory:  # Dask: the LP on the rows nearest the boundary
+            return on_dask.separation(problem, (w, b), y_idx, s, max(peaks))
         found = detect_separation(
             X, (y_idx == 1), s, fit_intercept=fit_intercept, theta=(w, b)
         )

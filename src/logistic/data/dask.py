@@ -1,0 +1,420 @@
+r"""The Dask backend: each pass is a map over the row chunks and a tree sum on the cluster.
+
+A fit's costly steps are sums over rows (see :mod:`logistic.data`), so on a Dask array
+``X`` of row chunks :math:`X_1, \dots, X_B` one pass is
+
+.. math::
+
+    \sum_b \texttt{fn}(X_b, y_b, s_b, \theta)
+    = \big(\cdots(\texttt{fn}_1 + \texttt{fn}_2) + \cdots\big)
+    \quad\text{(a tree of fan-in } F = \text{:data:`FAN_IN`)},
+
+one task per chunk returning that chunk's partial sums from :mod:`logistic.math`
+(d-sized vectors, a d×d Gram block at most), then :math:`\lceil\log_F B\rceil` levels
+of small additions, all on the workers: only the final d-sized sums reach the client,
+where the solver runs. Nothing in a solver changes.
+
+Where the data live. Labels and weights (n floats) are always kept on the workers.
+``X`` is persisted there once when it fits in :data:`PERSIST_FRACTION` of the
+cluster's memory (``dask.distributed``: the workers' ``memory_limit``; the threaded
+scheduler: the machine's available memory); otherwise every pass streams it from
+storage (a Parquet file set, say) chunk by chunk, so a worker holds about
+``threads × chunk`` bytes of ``X`` at a time, whatever ``n`` is.
+
+Values kept per chunk (:meth:`DaskBackend.reduce_keep`: the Newton weights of a
+Newton-CG step, say) stay on the workers as persisted chunks
+(:class:`KeptBlocks`) and are handed back to later passes without a round trip; they
+are brought to the client only when the caller iterates over them (small values:
+per-chunk maxima).
+
+Curvature subsamples (:meth:`DaskBackend.subsample`, :meth:`DaskBackend.every`) are
+gathered to the client once as an :class:`~logistic.data.memory.InMemoryBackend`
+(m ≪ n rows): their Gram products then cost no cluster round trip.
+
+Faults: a task lost with its worker is recomputed by Dask from its inputs (persisted
+chunks from their graph, streamed chunks from storage), so a pass's sum is the same
+sum; if Dask gives up (``KilledWorker``, a lost scheduler) the error reaches the caller
+with a note that the fit was interrupted — never a partial sum.
+
+Works with any Dask scheduler: ``dask.compute`` uses the active
+``dask.distributed.Client`` when there is one, else the threaded scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .memory import InMemoryBackend, _add
+
+__all__ = [
+    "DaskBackend",
+    "KeptBlocks",
+    "is_dask_collection",
+    "place",
+    "to_client",
+    "PERSIST_FRACTION",
+    "FAN_IN",
+]
+
+#: Persist ``X`` on the workers when its bytes are at most this share of their memory.
+PERSIST_FRACTION = 0.5
+#: Partial sums added per task in the tree reduction.
+FAN_IN = 8
+
+
+def _with_gradient(fn: Callable) -> Callable | None:
+    """The ``block_loss_grad`` of a ``block_loss`` (binary or multinomial), else None."""
+    from ..math import binary, multinomial
+
+    return {binary.block_loss: binary.block_loss_grad,
+            multinomial.block_loss: multinomial.block_loss_grad}.get(fn)
+
+
+def _memo_key(fn: Callable, args: tuple) -> tuple:
+    """A key for a pass: the function and the bytes of its (small) arguments."""
+    parts = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            parts.append((a.dtype.str, a.shape, a.tobytes()))
+        elif a is None or isinstance(a, float | int | str | np.generic):
+            parts.append(a if not isinstance(a, np.generic) else a.item())
+        else:
+            return (fn, object(), id(a))  # not memoisable: a key that never matches
+    return (fn, tuple(parts))
+
+
+def is_dask_collection(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing
+    Dask when it is not one."""
+    module = type(obj).__module__ or ""
+    if not module.startswith("dask"):
+        return False
+    from dask import is_dask_collection as is_collection
+
+    return bool(is_collection(obj))
+
+
+def _block_sums(fn: Callable, x, *args) -> tuple:
+    """``fn`` on one chunk, its partial sums as float64 NumPy (runs on a worker)."""
+    return _add(None, fn(_loaded(x), *args))
+
+
+def _block_sums_keep(fn: Callable, x, *args) -> tuple:
+    sums, kept = fn(_loaded(x), *args)
+    return _add(None, sums), kept
+
+
+class _Chunk:
+    """A streamed chunk of ``X``: the little graph that reads it (a Parquet row group,
+    say), run inside the task that reduces it, so the chunk is never stored by a
+    worker as a result of its own (and never counted, moved or spilled)."""
+
+    def __init__(self, X, i: int):
+        block = X.blocks[i]
+        self.graph = dict(block.__dask_graph__())
+        self.key = block.__dask_keys__()[0][0]
+
+    def load(self):
+        from dask.local import get_sync
+
+        return get_sync(self.graph, self.key)
+
+
+def _loaded(x):
+    return x.load() if isinstance(x, _Chunk) else x
+
+
+def _sum_parts(*parts: tuple) -> tuple:
+    acc = None
+    for part in parts:
+        acc = _add(acc, part)
+    return acc
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _second(pair):
+    return pair[1]
+
+
+def tree_sum(parts: list):
+    """A Delayed of the sum of the Delayed tuples ``parts``, by a tree of fan-in :data:`FAN_IN`."""
+    from dask import delayed
+
+    add = delayed(_sum_parts, pure=False)
+    while len(parts) > 1:
+        parts = [add(*parts[i : i + FAN_IN]) for i in range(0, len(parts), FAN_IN)]
+    return parts[0]
+
+
+class KeptBlocks(Sequence):
+    """Per-chunk values left on the workers by :meth:`DaskBackend.reduce_keep`.
+
+    Handed back as ``per_block=`` they stay where they are; read (``len``, iteration,
+    indexing) they are brought to the client once, all together.
+    """
+
+    def __init__(self, delayeds: list):
+        self.delayeds = delayeds
+        self._local: list | None = None
+
+    def _values(self) -> list:
+        if self._local is None:
+            import dask
+
+            self._local = list(dask.compute(*self.delayeds))
+        return self._local
+
+    def __len__(self) -> int:
+        return len(self.delayeds)
+
+    def __getitem__(self, i):
+        return self._values()[i]
+
+
+def _cluster_memory() -> float:
+    """Bytes the active scheduler may hold: the workers' total ``memory_limit``
+    (``dask.distributed``), else the machine's available memory."""
+    try:
+        from distributed import get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is not None:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values() if _takes_n_workers(
+            client) else client.scheduler_info()["workers"].values()
+        limits = [float(w.get("memory_limit") or 0) for w in workers]
+        if limits and all(m > 0 for m in limits):
+            return float(sum(limits))
+    try:
+        import psutil
+
+        return float(psutil.virtual_memory().available)
+    except ImportError:  # pragma: no cover - psutil comes with distributed
+        return 0.0
+
+
+def _takes_n_workers(client) -> bool:
+    import inspect
+
+    return "n_workers" in inspect.signature(client.scheduler_info).parameters
+
+
+def fits_in_memory(X) -> bool:
+    """Whether ``X`` is at most :data:`PERSIST_FRACTION` of the cluster's memory."""
+    return float(X.nbytes) <= PERSIST_FRACTION * _cluster_memory()
+
+
+def place(X, persist: bool | str = "auto"):
+    """``X`` persisted on the workers (``persist=True``, or ``"auto"`` and it fits in
+    memory), else ``X`` as it is (streamed from its source on every pass)."""
+    if persist == "auto":
+        persist = fits_in_memory(X)
+    # persisting an array already held by the workers is a no-op there
+    return X.persist() if persist else X
+
+
+def to_client(*arrays):
+    """Dask arrays (or None) brought to the client chunk by chunk, in one compute, and
+    joined there (``compute`` would first join them on one worker: n numbers held by
+    one worker at once)."""
+
+    blocks = [None if a is None else a.to_delayed().ravel().tolist() for a in arrays]
+    flat = [b for bs in blocks if bs is not None for b in bs]
+    values = iter(_compute(*flat))
+    return [None if bs is None else np.concatenate([next(values) for _ in bs]) for bs in blocks]
+
+
+def _chunked(a: np.ndarray, rows: tuple):
+    """A NumPy array as a Dask array with one graph key per row chunk (``from_array``
+    would also hold the whole array under one key, on one worker)."""
+    import dask.array as da
+    from dask.base import tokenize
+
+    name = "logistic-rows-" + tokenize(a, rows)
+    bounds = np.cumsum((0, *rows))
+    tail = (0,) * (a.ndim - 1)
+    graph = {(name, i, *tail): a[bounds[i]:bounds[i + 1]] for i in range(len(rows))}
+    return da.Array(graph, name, chunks=(rows, *((m,) for m in a.shape[1:])), dtype=a.dtype)
+
+
+class DaskBackend:
+    """Row chunks of a Dask array ``X`` with labels ``y`` and weights ``s`` (or None).
+
+    Parameters
+    ----------
+    X : dask array of shape (n, d), float32 or float64, with known row chunks; chunks
+        across columns are joined (a chunk holds whole rows).
+    y : dask or NumPy array of shape (n,) (0/1) or (n, k) (one-hot).
+    sample_weight : dask or NumPy array of shape (n,), or None.
+    persist : ``"auto"`` (persist ``X`` when it fits in :data:`PERSIST_FRACTION` of
+        the cluster's memory), True or False (stream it on every pass).
+
+    Attributes
+    ----------
+    persisted : whether ``X`` is held on the workers (else streamed each pass).
+    n_samples, n_features, dtype, n_blocks, chunks : the data's shape and chunking.
+    """
+
+    def __init__(self, X, y, sample_weight=None, *, persist: bool | str = "auto"):
+        import dask
+
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D, got a dask array of shape {X.shape}.")
+        if any(np.isnan(c) for c in X.chunks[0]):
+            raise ValueError(
+                "X has unknown chunk sizes; call X.compute_chunk_sizes() (or build it "
+                "with lengths=True) first."
+            )
+        if X.numblocks[1] > 1:
+            X = X.rechunk({1: -1})
+        rows = X.chunks[0]
+        self.n_samples, self.n_features = (int(v) for v in X.shape)
+        self.dtype = np.dtype(X.dtype)
+        self.chunks = rows
+        self.n_blocks = len(rows)
+        if persist == "auto":
+            persist = fits_in_memory(X)
+        self.persisted = bool(persist)
+
+        def aligned(a):
+            if a is None:
+                return None
+            whole = tuple((int(m),) for m in a.shape[1:])  # whole rows of one-hot targets
+            if isinstance(a, np.ndarray):  # one key per chunk, spread over the workers
+                return _chunked(a, rows)
+            return a.rechunk((rows, *whole))
+
+        y, s = aligned(y), aligned(sample_weight)
+        y, s = dask.persist(y, s)
+        X = place(X, self.persisted)
+        self.X, self.y, self.s = X, y, s
+        # persisted chunks are read where they are held; streamed ones inside each task
+        self._xb = X.to_delayed().ravel().tolist() if self.persisted else [
+            _Chunk(X, i) for i in range(self.n_blocks)]
+        self._yb = y.to_delayed().ravel().tolist()
+        self._sb = [None] * self.n_blocks if s is None else s.to_delayed().ravel().tolist()
+        self._memo: dict = {}  # see reduce()
+        self._subsamples: dict = {}  # see subsample()
+
+    # ------------------------------------------------------------ the passes
+    def _parts(self, task: Callable, fn: Callable, args: tuple, per_block) -> list:
+        from dask import delayed
+
+        if isinstance(per_block, KeptBlocks):
+            per_block = per_block.delayeds
+        run = delayed(task, pure=False)
+        return [
+            run(fn, x, y, s, *(() if per_block is None else (per_block[i],)), *args)
+            for i, (x, y, s) in enumerate(zip(self._xb, self._yb, self._sb, strict=True))
+        ]
+
+    def reduce(
+        self, fn: Callable, *args, per_block: Sequence | None = None, min_rows: int = 0
+    ) -> tuple:
+        """:math:`\\sum_b` ``fn(X_b, y_b, s_b, [per_block[b]], *args)``, summed on the cluster.
+
+        ``min_rows`` is ignored: a chunk is the unit of work (chunks of a few thousand
+        rows or more amortise a d×d partial).
+
+        A round trip to the cluster costs more than the arithmetic of a chunk, so two
+        passes are saved where the answer is already known: sums of the data alone
+        (``fn`` without arguments: total weight, column moments) are computed once, and
+        a loss pass also computes the gradient at the same θ (d numbers more), which the
+        solver's next ``loss_grad`` there (after a line search accepts the step) reads
+        without a pass.
+        """
+        if per_block is None:
+            key = _memo_key(fn, args)
+            if key in self._memo:
+                return self._memo[key]
+            upgrade = _with_gradient(fn)
+            if upgrade is not None:
+                (full,) = _compute(tree_sum(self._parts(_block_sums, upgrade, args, None)))
+                # keep the data-only sums and this one gradient (d numbers)
+                self._memo = {k: v for k, v in self._memo.items() if k[1] == ()}
+                self._memo[_memo_key(upgrade, args)] = full
+                return full[:1]
+        (total,) = _compute(tree_sum(self._parts(_block_sums, fn, args, per_block)))
+        if per_block is None and not args:
+            self._memo[_memo_key(fn, args)] = total
+        return total
+
+    def reduce_keep(self, fn: Callable, *args) -> tuple[tuple, KeptBlocks]:
+        """The sums of a ``fn`` returning ``(partial_sums, kept)``, and the kept values
+        left on the workers (:class:`KeptBlocks`)."""
+        import dask
+        from dask import delayed
+
+        parts = self._parts(_block_sums_keep, fn, args, None)
+        kept = [delayed(_second, pure=True)(p) for p in parts]
+        total = tree_sum([delayed(_first, pure=True)(p) for p in parts])
+        *kept, total = dask.persist(*kept, total)
+        (sums,) = _compute(total)
+        return sums, KeptBlocks(kept)
+
+    def columns(self) -> None:
+        """No column access: coordinate descent over columns would need ``X`` in memory;
+        L1 fits use the working-set Hessians, one pass each."""
+        return None
+
+    # ----------------------------------------------------- client-side subsamples
+    def _gather(self, index) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        parts = [self.X[index], self.y[index], None if self.s is None else self.s[index]]
+        X, y, s = _compute(*parts)
+        return np.asarray(X), np.asarray(y, dtype=np.float64), s
+
+    def margins(self, W, b) -> np.ndarray:
+        """:math:`XW^T + b` (binary: ``X w + b``), computed on the cluster, gathered
+        to the client (n or n×k numbers, never ``X``)."""
+        W = np.asarray(W, dtype=np.float64)
+        Z = self.X @ (W.T if W.ndim == 2 else W).astype(self.dtype) + b
+        (Z,) = to_client(Z)
+        return np.asarray(Z, dtype=np.float64)
+
+    def rows(self, index) -> np.ndarray:
+        """The rows ``index`` of ``X``, gathered to the client."""
+        (X,) = _compute(self.X[index])
+        return np.asarray(X)
+
+    def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
+        """An in-memory backend over ``rows`` rows drawn uniformly without replacement,
+        gathered from the workers once (see :meth:`InMemoryBackend.subsample`: weights
+        rescaled to estimate sums over all rows, ``X`` stored float32)."""
+        if rows not in self._subsamples:  # one draw per size: every problem on these
+            idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))  # data shares it
+            X, y, s = self._gather(idx)
+            whole = InMemoryBackend(np.ascontiguousarray(X, dtype=np.float32), y, s)
+            total = float(self.n_samples) if self.s is None else float(
+                _compute(self.s.sum())[0])
+            self._subsamples[rows] = whole.rescaled(total)
+        return self._subsamples[rows]
+
+    def every(self, step: int, dtype=None) -> InMemoryBackend:
+        """An in-memory backend over every ``step``-th row (gathered once; weights kept)."""
+        X, y, s = self._gather(slice(0, None, int(step)))
+        if dtype is not None:
+            X = np.ascontiguousarray(X, dtype=dtype)
+        return InMemoryBackend(X, y, s)
+
+
+def _compute(*collections):
+    """``dask.compute``; a pass the cluster could not finish raises with what was lost."""
+    import dask
+
+    try:
+        return dask.compute(*collections)
+    except Exception as exc:
+        if type(exc).__name__ in ("KilledWorker", "CommClosedError", "FutureCancelledError"):
+            raise RuntimeError(
+                f"a pass over the Dask data failed ({type(exc).__name__}: {exc}); the fit "
+                "was interrupted and no coefficients were set. Restart the workers and fit "
+                "again."
+            ) from exc
+        raise

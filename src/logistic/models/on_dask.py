@@ -1,0 +1,243 @@
+r"""The estimator on Dask data: validation, class encoding, lazy predictions, the score.
+
+:class:`~logistic.LogisticRegression` hands a Dask array or DataFrame here and then
+runs its one fit path unchanged: the backend for Dask ``X``
+(:class:`~logistic.data.dask.DaskBackend`) makes every pass a map over chunks with
+a tree sum on the cluster; the solver sees d-sized vectors only.
+
+What reaches the client: the classes (``np.unique`` per chunk, then of the union — one
+small compute), the class index of every row and the sample weights (n numbers, which
+the inference state and the checks read; ``X`` is never gathered), and each pass's
+d-sized sums. What stays lazy: predictions (``map_blocks`` of the in-memory methods
+over the chunks of ``X``, so the numerics are the same code).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+
+from ..data.dask import is_dask_collection, place, to_client
+from .targets import encode_targets
+
+__all__ = ["is_dask_input", "validate_fit", "lazy", "score", "to_dask_array", "separation"]
+
+
+def is_dask_input(*objs) -> bool:
+    """Whether any of ``objs`` is a Dask collection."""
+    return any(is_dask_collection(o) for o in objs)
+
+
+def to_dask_array(X, *, what: str = "X"):
+    """A Dask array of floats with known row chunks from a Dask array, DataFrame or Series
+    (a NumPy array gives None); column names of a DataFrame are returned too."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    names = None
+    if isinstance(X, dd.DataFrame | dd.Series):
+        if isinstance(X, dd.DataFrame):
+            names = np.asarray([str(c) for c in X.columns], dtype=object)
+            if not all(isinstance(c, str) for c in X.columns):
+                names = None
+            bad = [c for c, t in X.dtypes.items() if not np.issubdtype(t, np.number)
+                   and not np.issubdtype(t, np.bool_)]
+            if what == "X" and bad:
+                raise TypeError(
+                    f"X has non-numeric columns {bad[:5]}: encode them as numbers first."
+                )
+        X = X.to_dask_array(lengths=True)
+    elif not isinstance(X, da.Array):
+        if what == "X":
+            raise TypeError(f"X must be a Dask array or DataFrame here, got {type(X).__name__}.")
+        return None, None
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    return X, names
+
+
+def validate_fit(est, X, y, sample_weight):
+    """Validate Dask ``X``, ``y`` (and weights) for :meth:`LogisticRegression.fit`.
+
+    Returns ``(X, classes, y_idx, s)``: ``X`` a float Dask array with whole rows per
+    chunk (persisted on the workers when it fits, see :func:`~logistic.data.dask.place`),
+    the sorted classes, the class index of each row and the effective weights (NumPy).
+    Sets ``n_features_in_`` (and ``feature_names_in_`` for a DataFrame of named columns).
+    """
+    import dask.array as da
+
+    X, names = to_dask_array(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}.")
+    if X.dtype not in (np.float32, np.float64):
+        if not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
+            raise TypeError(f"X has dtype {X.dtype}: numeric data are needed.")
+        X = X.astype(np.float64)
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    n, d = (int(v) for v in X.shape)
+    if n < 1 or d < 1:
+        raise ValueError(f"X has shape {X.shape}: at least one row and one column are needed.")
+    y_d = _labels(y, X.chunks[0], n)
+    classes = np.asarray(da.unique(y_d).compute())  # np.unique per chunk, then of the union
+    check_classification_targets(classes)
+    y_idx_d = y_d.map_blocks(_class_index, classes, dtype=np.intp)
+    s_d = None
+    if sample_weight is not None:
+        s_d = _labels(sample_weight, X.chunks[0], n, what="sample_weight").astype(np.float64)
+    X = place(X)
+    if not bool(da.isfinite(X).all().compute()):
+        raise ValueError("Input X contains NaN or infinity.")
+    y_idx, s = to_client(y_idx_d, s_d)
+    # encode_targets on the class indices: its weight checks and class weights, unchanged
+    class_weight = est.class_weight
+    if isinstance(class_weight, dict):
+        lookup = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+        class_weight = {lookup[k]: v for k, v in class_weight.items() if k in lookup}
+    if classes.size < 2:
+        raise ValueError(
+            f"y contains only one class ({classes.tolist()[0]!r}); "
+            "logistic regression needs samples of two classes."
+        )
+    _, y_idx, s = encode_targets(
+        np.empty((n, 0)), np.asarray(y_idx), None if s is None else np.asarray(s), class_weight
+    )
+    est.n_features_in_ = d
+    if names is not None:
+        est.feature_names_in_ = names
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+    return X, classes, y_idx, s
+
+
+def _class_index(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Index of each label in the sorted ``classes`` (one chunk)."""
+    return np.searchsorted(classes, labels)
+
+
+def _labels(y, rows, n: int, what: str = "y"):
+    """``y`` (Dask array/Series or array-like) as a 1-D Dask array chunked like ``X``'s rows."""
+    import dask.array as da
+
+    y_d, _ = to_dask_array(y, what=what)
+    if y_d is None:
+        y_np = np.asarray(y)
+        if y_np.ndim != 1:
+            raise ValueError(f"{what} must be 1-D, got shape {y_np.shape}.")
+        y_d = da.from_array(y_np, chunks=(rows,)) if y_np.shape[0] == n else None
+        if y_d is None:
+            raise ValueError(f"{what} has {y_np.shape[0]} entries; X has {n} rows.")
+    if y_d.ndim == 2 and y_d.shape[1] == 1:
+        y_d = y_d[:, 0]
+    if y_d.ndim != 1:
+        raise ValueError(f"{what} must be 1-D, got shape {y_d.shape}.")
+    if int(y_d.shape[0]) != n:
+        raise ValueError(f"{what} has {y_d.shape[0]} entries; X has {n} rows.")
+    return y_d.rechunk((rows,))
+
+
+def _check_predict_input(est, X):
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(est)
+    X, names = to_dask_array(X)
+    if X.ndim != 2 or X.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1] if X.ndim == 2 else X.shape} features, but "
+            f"{type(est).__name__} is expecting {est.n_features_in_} features as input."
+        )
+    fitted = getattr(est, "feature_names_in_", None)
+    if names is not None and fitted is not None and list(names) != list(fitted):
+        raise ValueError("The feature names of X differ from those seen at fit.")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+
+
+def lazy(est, X, method: str):
+    """``est.method(X)`` as a lazy Dask array: the in-memory method mapped over the row
+    chunks of ``X`` (``decision_function``, ``predict``, ``predict_proba``,
+    ``predict_log_proba``)."""
+    X = _check_predict_input(est, X)
+    k = est.classes_.size
+    wide = method in ("predict_proba", "predict_log_proba") or (
+        method == "decision_function" and est.coef_.shape[0] > 1)
+    dtype = est.classes_.dtype if method == "predict" else X.dtype
+
+    def block(xb):
+        with warnings.catch_warnings():  # the names were checked above, for all chunks
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return getattr(est, method)(xb)
+
+    if wide:
+        return X.map_blocks(block, dtype=dtype, chunks=(X.chunks[0], (k,)))
+    return X.map_blocks(block, dtype=dtype, drop_axis=1)
+
+
+def score(est, X, y, sample_weight=None) -> float:
+    """Weighted accuracy of ``predict(X)`` against ``y`` (one compute)."""
+    import dask
+
+    pred = lazy(est, X, "predict")
+    y_d = _labels(y, pred.chunks[0], int(pred.shape[0]))
+    hit = (pred == y_d).astype(np.float64)
+    if sample_weight is None:
+        (value,) = dask.compute(hit.mean())
+    else:
+        s = _labels(sample_weight, pred.chunks[0], int(pred.shape[0]), what="sample_weight")
+        num, den = dask.compute((hit * s).sum(), s.sum())
+        value = num / den
+    return float(value)
+
+
+def separation(problem, theta, y_idx, s, peak: float):
+    """The separation check of an unpenalised fit on Dask data (see
+    :func:`logistic.models.fitting._separation`): the linear program runs on the
+    :data:`~logistic.inference.separation.CERTIFICATE_ROWS` rows nearest the fitted
+    boundary, gathered to the client (the margins, n numbers, are computed on the
+    cluster). If those rows are not separable neither are the data: returns None.
+    Otherwise the full LP would need ``X`` in memory: a :class:`SeparationWarning`
+    says that separation is possible but unchecked, and None is returned."""
+    from ..inference.separation import (
+        CERTIFICATE_ROWS,
+        SeparationWarning,
+        detect_multinomial_separation,
+        detect_separation,
+    )
+
+    backend = problem.backend
+    W, b = theta
+    multinomial = np.ndim(W) == 2
+    Z = backend.margins(W, b)
+    y_idx = np.asarray(y_idx)
+    if multinomial:
+        at = np.arange(y_idx.size)
+        own = Z[at, y_idx].copy()
+        Z[at, y_idx] = -np.inf
+        dist = np.abs(own - Z.max(axis=1))
+    else:
+        dist = np.abs(Z)
+    if s is not None:
+        dist[~(np.asarray(s) > 0)] = np.inf
+    m = min(CERTIFICATE_ROWS, int(np.sum(np.isfinite(dist))))
+    rows = np.sort(np.argpartition(dist, m - 1)[:m]) if m < dist.size else np.arange(dist.size)
+    X_rows = backend.rows(rows)
+    fit_intercept = problem.fit_intercept
+    if multinomial:
+        found = detect_multinomial_separation(X_rows, y_idx[rows], problem.n_classes,
+                                              fit_intercept=fit_intercept)
+    else:
+        found = detect_separation(X_rows, y_idx[rows] == 1, fit_intercept=fit_intercept)
+    if found.exists:  # the maximum-likelihood estimate exists: no separation
+        return None
+    warnings.warn(
+        f"fitted margins reach {peak:.3g} without a penalty and the {m} rows nearest the "
+        "boundary are separable: the classes may be separable (the full linear-programming "
+        "check needs X in memory and was not run on Dask data), and the coefficients may "
+        "be diverging. Use a penalty.",
+        SeparationWarning,
+        stacklevel=6,
+    )
+    return None

@@ -1,0 +1,284 @@
+"""Fits on Dask arrays and DataFrames: the same optimum as in memory, lazy predictions,
+Parquet file sets out of core, and a worker killed mid-fit.
+
+One LocalCluster (2 worker processes, 1 thread each) serves the module; the
+out-of-core test starts its own, with a memory limit. Data are small (seconds)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import warnings
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from logistic import LogisticRegression  # noqa: E402
+from logistic.data.dask import DaskBackend  # noqa: E402
+
+GAP = 1e-8
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0", silence_logs=40) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def _data(rng, n, d, k=2, scale=False, dtype=np.float64):
+    X = rng.standard_normal((n, d))
+    if scale:
+        X *= 10.0 ** rng.uniform(-2, 2, d)  # mixed-scale columns
+    W = rng.standard_normal((k if k > 2 else 1, d)) / np.sqrt(d) * 2
+    Z = X @ (W / (10.0 ** 0 if not scale else np.abs(X).mean(axis=0))).T
+    if k == 2:
+        y = (rng.random(n) < 1 / (1 + np.exp(-Z[:, 0]))).astype(int)
+    else:
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        y = np.array([rng.choice(k, p=p) for p in P])
+    return X.astype(dtype), y
+
+
+def _chunks(rng, n, uneven):
+    if not uneven:
+        return max(1, n // 4)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=5, replace=False))
+    return (tuple(np.diff(np.r_[0, cuts, n]).tolist()),)
+
+
+def _gap(a, b):
+    return abs(a - b) / abs(b)
+
+
+CASES = [  # (n, d, classes, kwargs, uneven chunks, weights, dtype, mixed scale)
+    (3000, 5, 2, {}, False, False, np.float64, False),
+    (2500, 8, 2, {"penalty": None}, True, True, np.float64, False),
+    (4000, 6, 2, {"C": 0.1}, True, False, np.float32, True),
+    (3000, 5, 3, {}, True, True, np.float64, False),
+    (2000, 4, 4, {"penalty": None}, False, False, np.float64, False),
+    (3000, 12, 2, {"penalty": "l1", "C": 0.05}, True, True, np.float64, False),
+    (2000, 6, 2, {"solver": "lbfgs", "fit_intercept": False}, False, True, np.float64, False),
+    (3000, 5, 3, {"multi_class": "ovr"}, True, False, np.float64, False),
+    (2500, 7, 2, {"solver": "newton-cg", "class_weight": "balanced"}, True, False,
+     np.float32, False),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_same_optimum_as_in_memory(client, case):
+    n, d, k, kw, uneven, weighted, dtype, scale = CASES[case]
+    rng = np.random.default_rng(100 + case)
+    X, y = _data(rng, n, d, k, scale, dtype)
+    s = rng.uniform(0.2, 3.0, n) if weighted else None
+    chunks = _chunks(rng, n, uneven)
+    Xd = da.from_array(X, chunks=(chunks[0] if uneven else chunks, d))
+    yd = da.from_array(y, chunks=Xd.chunks[0])
+    sd = None if s is None else da.from_array(s, chunks=Xd.chunks[0][::-1])  # realigned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no separation / convergence warning on these data
+        ref = LogisticRegression(**kw).fit(X, y, sample_weight=s)
+        got = LogisticRegression(**kw).fit(Xd, yd, sample_weight=sd)
+    assert got.converged_
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
+    assert got.coef_.dtype == dtype
+    # predictions: lazy Dask arrays, the in-memory numbers chunk by chunk
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        lazy = getattr(got, method)(Xd)
+        assert isinstance(lazy, da.Array)
+        want = getattr(got, method)(X)
+        assert lazy.shape == want.shape
+        if method == "predict":
+            np.testing.assert_array_equal(lazy.compute(), want)
+        else:
+            np.testing.assert_allclose(lazy.compute(), want, rtol=1e-6, atol=1e-7)
+    assert got.score(Xd, yd, sample_weight=sd) == pytest.approx(
+        ref.score(X, y, sample_weight=s), abs=2.0 / n)
+
+
+def test_unpenalised_summary_matches_in_memory(client):
+    rng = np.random.default_rng(7)
+    X, y = _data(rng, 3000, 4)
+    ref = LogisticRegression(penalty=None).fit(X, y)
+    got = LogisticRegression(penalty=None).fit(da.from_array(X, chunks=(700, 4)), y)
+    a, b = ref.summary(), got.summary()
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-6)
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-6, atol=1e-9)
+    assert b.llf == pytest.approx(a.llf, rel=1e-10)
+    assert b.llnull == pytest.approx(a.llnull, rel=1e-12)
+
+
+def test_multinomial_summary_and_model_file(client, tmp_path):
+    from logistic import load, save
+
+    rng = np.random.default_rng(8)
+    X, y = _data(rng, 2400, 3, k=3)
+    ref = LogisticRegression(penalty=None).fit(X, y)
+    got = LogisticRegression(penalty=None).fit(da.from_array(X, chunks=(500, 3)),
+                                               da.from_array(y, chunks=600))
+    np.testing.assert_allclose(got.summary().bse, ref.summary().bse, rtol=1e-5)
+    save(got, tmp_path / "m.json")
+    back = load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(X), got.predict_proba(X), rtol=1e-12)
+    np.testing.assert_allclose(back.summary().bse, got.summary().bse, rtol=1e-12)
+
+
+def test_dataframe_input_and_threaded_scheduler():
+    """No Client: the threaded scheduler; a DataFrame's column names are kept."""
+    import dask
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    X, y = _data(rng, 2000, 3)
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    ddf = dd.from_pandas(df, npartitions=3)
+    ys = dd.from_pandas(pd.Series(np.where(y == 1, "yes", "no")), npartitions=3)
+    with dask.config.set(scheduler="threads"):
+        got = LogisticRegression().fit(ddf, ys)
+        ref = LogisticRegression().fit(df, np.where(y == 1, "yes", "no"))
+        assert _gap(got.objective_, ref.objective_) <= GAP
+        assert list(got.feature_names_in_) == ["a", "b", "c"]
+        assert list(got.classes_) == ["no", "yes"]
+        np.testing.assert_array_equal(got.predict(ddf).compute(), ref.predict(df))
+
+
+def test_bad_input_is_a_clear_error(client):
+    X = np.random.default_rng(1).standard_normal((100, 2))
+    X[5, 1] = np.nan
+    y = np.arange(100) % 2
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        LogisticRegression().fit(da.from_array(X, chunks=30), y)
+    with pytest.raises(ValueError, match="only one class"):
+        LogisticRegression().fit(da.from_array(np.nan_to_num(X), chunks=30), np.zeros(100))
+    with pytest.raises(ValueError, match="entries; X has 100 rows"):
+        LogisticRegression().fit(da.from_array(np.nan_to_num(X), chunks=30), y[:90])
+    model = LogisticRegression().fit(np.nan_to_num(X), y)
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        model.predict(da.zeros((10, 3), chunks=5))
+
+
+def test_each_pass_is_one_compute_and_X_stays_on_the_workers(client):
+    """The backend persists X once and each pass returns only d-sized sums."""
+    from logistic.math import binary as obj
+
+    rng = np.random.default_rng(2)
+    X, y = _data(rng, 1000, 3)
+    b = DaskBackend(da.from_array(X, chunks=(128, 3)), y.astype(float))
+    assert b.persisted and b.n_blocks == 8
+    loss, g_w, g_b = b.reduce(obj.block_loss_grad, np.ones(3), 0.5)
+    want = obj.block_loss_grad(X, y.astype(float), None, np.ones(3), 0.5)
+    np.testing.assert_allclose(g_w, want[1], rtol=1e-12)
+    assert float(loss) == pytest.approx(float(want[0]), rel=1e-12)
+
+
+# ------------------------------------------------------------------ faults
+def test_worker_killed_mid_fit_gives_the_right_answer_or_a_clear_error(client, monkeypatch):
+    rng = np.random.default_rng(3)
+    X, y = _data(rng, 6000, 5)
+    ref = LogisticRegression(solver="newton-cg").fit(X, y)
+    pids = list(client.run(os.getpid).values())
+    calls = {"n": 0}
+    reduce = DaskBackend.reduce
+
+    def reduce_then_kill(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # after the first passes: kill a worker holding chunks of X
+            os.kill(pids[0], signal.SIGKILL)
+        return reduce(self, *args, **kwargs)
+
+    monkeypatch.setattr(DaskBackend, "reduce", reduce_then_kill)
+    try:
+        got = LogisticRegression(solver="newton-cg").fit(da.from_array(X, chunks=(500, 5)), y)
+    except RuntimeError as exc:  # Dask gave up: a clear error, no coefficients
+        assert "fit was interrupted" in str(exc)
+    else:
+        assert calls["n"] > 3
+        assert _gap(got.objective_, ref.objective_) <= GAP  # lost chunks recomputed
+        np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+    client.wait_for_workers(2, timeout=30)
+
+
+# -------------------------------------------------------------- out of core
+class _PeakMemory(distributed.WorkerPlugin):
+    """A worker plugin recording the most bytes of Dask data a worker held at once."""
+
+    name = "peak-managed-memory"
+
+    def setup(self, worker):
+        self.worker, worker.peak_managed = worker, 0
+
+    def transition(self, key, start, finish, **kwargs):
+        w = self.worker
+        w.peak_managed = max(w.peak_managed, w.state.nbytes)
+        w.peak_spilled = max(getattr(w, "peak_spilled", 0), len(getattr(w.data, "slow", ())))
+
+
+def test_parquet_three_times_the_workers_memory_streams(tmp_path):
+    import dask
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from logistic import read_parquet
+
+    rng = np.random.default_rng(4)
+    n, d, rows_per_group = 12_000, 10, 1_000  # 0.96 MB of X; a chunk is 80 kB
+    X, y = _data(rng, n, d)
+    for f in range(4):
+        part = slice(f * n // 4, (f + 1) * n // 4)
+        table = pa.table({**{f"x{j}": X[part, j] for j in range(d)}, "y": y[part]})
+        pq.write_table(table, tmp_path / f"part{f}.parquet", row_group_size=rows_per_group)
+    limit = X.nbytes // 6  # per worker: 2 workers hold a third of X at most
+    config = {"distributed.worker.memory.spill": False, "distributed.worker.memory.pause": False,
+              "distributed.worker.memory.terminate": False}
+    with dask.config.set(config), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit=limit, dashboard_address=":0",
+            silence_logs=40) as cluster, distributed.Client(cluster) as c:
+        c.register_plugin(_PeakMemory())
+        Xd, yd, names = read_parquet(str(tmp_path / "*.parquet"), "y")
+        assert Xd.nbytes >= 3 * 2 * limit and names[0] == "x0"
+        got = LogisticRegression().fit(Xd, yd)
+        peaks = c.run(lambda dask_worker: dask_worker.peak_managed)
+        spilled = c.run(lambda dask_worker: getattr(dask_worker, "peak_spilled", 0))
+    ref = LogisticRegression().fit(X, y)
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    chunk = rows_per_group * d * 8
+    assert 0 < max(peaks.values()) <= 2 * chunk, peaks  # a chunk or two, not the data
+    assert max(peaks.values()) < limit  # the workers never held more than their limit
+    assert sum(spilled.values()) == 0  # nothing was spilled to disk
+
+
+def test_cli_fits_a_parquet_glob(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from logistic import load
+    from logistic.cli import app
+
+    rng = np.random.default_rng(5)
+    X, y = _data(rng, 3000, 3)
+    for f in range(2):
+        part = slice(f * 1500, (f + 1) * 1500)
+        pq.write_table(pa.table({"a": X[part, 0], "b": X[part, 1], "c": X[part, 2],
+                                 "label": np.where(y[part] == 1, "yes", "no")}),
+                       tmp_path / f"p{f}.parquet", row_group_size=500)
+    out = tmp_path / "model.json"
+    r = CliRunner().invoke(app, ["fit", str(tmp_path / "*.parquet"), "--target", "label",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    assert "fit 3000 rows x 3 features" in r.stdout
+    ref = LogisticRegression().fit(X, np.where(y == 1, "yes", "no"))
+    np.testing.assert_allclose(load(out).coef_, ref.coef_, rtol=1e-6)
+    r = CliRunner().invoke(app, ["fit", str(tmp_path / "*.parquet"), "--target", "label",
+                                 "--out", str(out), "--standardize"])
+    assert r.exit_code == 2 and r.stderr.startswith("error: --standardize is not available")
+    r = CliRunner().invoke(app, ["fit", str(tmp_path / "nothing*.parquet"), "--target", "y",
+                                 "--out", str(out)])
+    assert r.exit_code == 2 and "no Parquet files match" in r.stderr
