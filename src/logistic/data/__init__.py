@@ -25,6 +25,7 @@ This is the only code that iterates over the rows of ``X``. May import:
 :mod:`logistic.math`; never problems, solvers, models or anything above.
 """
 
+from .device import DeviceBackend
 from .memory import InMemoryBackend, make_backend
 
-__all__ = ["InMemoryBackend", "make_backend"]
+__all__ = ["DeviceBackend", "InMemoryBackend", "make_backend"]

@@ -29,6 +29,16 @@ from ..inference.separation import SeparationWarning
 from ..inference.state import INFERENCE_PENALTIES
 from ..math.stable import log_sigmoid, sigmoid
 from ..problems.binary import CurvatureOverflowError
+from .device_input import (
+    check_device_fit,
+    coef_like,
+    device_margins,
+    device_predict,
+    device_proba,
+    host_dtype,
+    is_device_array,
+    to_numpy,
+)
 from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
 from .params import (
@@ -212,16 +222,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self
         """
         options = self._fit_options()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            order=None,
-            y_numeric=False,
+        on_device = is_device_array(X)
+        if on_device:  # torch / CuPy / array-API: stays on its device (models/device_input.py)
+            X, y, sample_weight = check_device_fit(self, X, y, sample_weight, options)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                order=None,
+                y_numeric=False,
+            )
+        classes, y_idx, s = encode_targets(
+            np.empty((X.shape[0], 0)) if on_device else X, y, sample_weight, self.class_weight
         )
-        classes, y_idx, s = encode_targets(X, y, sample_weight, self.class_weight)
         k = classes.size
         if k > 2 and options.penalty == "firth":
             raise ValueError(f"penalty='firth' is for two classes; y has {k} classes.")
@@ -234,7 +250,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             fit = fit_model(X, y_idx, s, n_classes=k, options=options,
                             theta0=None if start is None else start[0], feature_names=names)
-        self._store_fit(fit, X.dtype)
+        self._store_fit(fit, host_dtype(X) if on_device else X.dtype)
         for stale in ("inference_", "inference_skipped_"):
             if hasattr(self, stale):
                 delattr(self, stale)
@@ -243,6 +259,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
                 self.inference_skipped_ = str(exc)
+        if on_device:  # coef_ and intercept_ in X's namespace, device and dtype
+            self.coef_, self.intercept_ = coef_like(self.coef_, X), coef_like(self.intercept_, X)
         return self
 
     def _keeps_inference(self, penalty, X, n_classes: int) -> bool:
@@ -308,17 +326,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             or not np.array_equal(self.classes_, classes)
         ):
             return None
+        intercept = np.asarray(to_numpy(self.intercept_), dtype=np.float64)
         rows = [np.append(c, b) if self.fit_intercept else c
-                for c, b in zip(coef, self.intercept_, strict=True)]
+                for c, b in zip(coef, intercept, strict=True)]
         if coef.shape[0] == 1 or self.multi_class == "ovr":
             return [np.asarray(r, dtype=np.float64) for r in rows]  # one θ per binary fit
         W = coef.reshape(-1)
-        b = np.asarray(self.intercept_, dtype=np.float64)
+        b = intercept
         return [np.concatenate([W, b]) if self.fit_intercept else W.astype(np.float64)]
 
     def _dense_coef(self) -> np.ndarray:
         coef = self.coef_
-        return np.asarray(coef.toarray() if sp.issparse(coef) else coef, dtype=np.float64)
+        return np.asarray(coef.toarray() if sp.issparse(coef) else to_numpy(coef),
+                          dtype=np.float64)
 
     def _store_fit(self, fit, dtype=np.float64) -> None:
         """Set the fitted attributes from a :class:`~logistic.models.fitting.Fit` (or an
@@ -379,7 +399,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         scaled down (``X @ (w/m)`` then times ``m``), so a finite row never gets
         inf − inf = NaN."""
         W = self._dense_coef()
-        b = np.asarray(self.intercept_, dtype=np.float64)
+        b = np.asarray(to_numpy(self.intercept_), dtype=np.float64)
+        if is_device_array(X):
+            return device_margins(X, W, b)
         with np.errstate(over="ignore", invalid="ignore"):  # recomputed below if so
             Z = np.asarray(X @ W.T.astype(X.dtype, copy=False), dtype=np.float64) + b
         if not np.all(np.isfinite(Z)):
@@ -392,14 +414,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         """Margins :math:`z = Xw + b` (positive means ``classes_[1]``), in X's dtype."""
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        return self._raw_margins(X).astype(X.dtype, copy=False)
+        z, dtype = self._margins_of(X)
+        if is_device_array(z):  # dtype is X itself: margins in X's dtype, on its device
+            return coef_like(z, dtype)
+        return z.astype(dtype, copy=False)
 
     def _margins_of(self, X):
         check_is_fitted(self)
+        if is_device_array(X):
+            self._check_n_features_device(X)
+            return self._raw_margins(X), X
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
@@ -408,6 +432,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities :math:`[\\sigma(-z), \\sigma(z)]` in the order of ``classes_``."""
         z, dtype = self._margins_of(X)
+        if is_device_array(z):
+            return coef_like(device_proba(self, z), dtype)
         if z.ndim == 2:
             out = np.exp(multiclass_log_proba(self, z))
         else:
@@ -417,6 +443,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities :math:`[\\log\\sigma(-z), \\log\\sigma(z)]`, exact even where p ≈ 0."""
         z, dtype = self._margins_of(X)
+        if is_device_array(z):
+            return coef_like(device_proba(self, z, log=True), dtype)
         if z.ndim == 2:
             out = multiclass_log_proba(self, z)
         else:
@@ -433,9 +461,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Predicted class: ``classes_[1]`` where :math:`z > 0` (probability above ½)."""
         z, _ = self._margins_of(X)
+        if is_device_array(z):
+            return device_predict(self.classes_, z)
         if z.ndim == 2:
             return self.classes_[np.argmax(z, axis=1)]
         return self.classes_[(z > 0).astype(int)]
+
+    def _check_n_features_device(self, X) -> None:
+        if X.ndim != 2 or int(X.shape[1]) != self.n_features_in_:
+            raise ValueError(
+                f"X has {tuple(X.shape)} shape; this model was fitted on "
+                f"{self.n_features_in_} features."
+            )
 
     # ------------------------------------------------------ sparse coefficients
     def sparsify(self) -> LogisticRegression:
