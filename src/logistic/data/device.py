@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["DeviceBackend", "is_device_array", "to_numpy", "namespace_dtype", "DEVICE_BLOCK_BYTES"]
+__all__ = ["DeviceBackend", "is_device_array", "to_numpy", "on_host", "namespace_dtype",
+           "DEVICE_BLOCK_BYTES"]
 
 #: Target size of one device row block (bounds the temporaries of Gram products).
 DEVICE_BLOCK_BYTES = 512 << 20
@@ -73,6 +74,12 @@ def to_numpy(a: Any, dtype=None) -> Any:
     else:  # any array-API array on the CPU (DLPack), e.g. array-api-strict
         out = np.from_dlpack(a)
     return np.asarray(out) if dtype is None else np.asarray(out, dtype=dtype)
+
+
+def on_host(a: Any) -> Any:
+    """``a`` on the host when it is a device array (:func:`to_numpy`); anything else
+    (NumPy, scipy.sparse, lists) as it is."""
+    return to_numpy(a) if is_device_array(a) else a
 
 
 def namespace_dtype(xp, dtype):

@@ -243,7 +243,7 @@ def block_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:
 
 def block_sum_weights(X, y, s) -> tuple[Any]:
     """Partial total sample weight :math:`\\sum_i s_i` (the row count without weights)."""
-    return (y.shape[0] if s is None else s.sum(),)
+    return (y.shape[0] if s is None else array_namespace(y).sum(s),)
 
 
 def block_label_sums(X, y, s) -> tuple[Any]:

@@ -170,8 +170,8 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
             G = xp.permute_dims(xp.reshape(G, (m, k - c, m)), (1, 0, 2))
         v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
         t = xp.sum(Hc, axis=0)
-        H_WW[c, c:], H_Wb[c, c:], H_bb[c, c:] = G, v, t
-        H_WW[c:, c], H_Wb[c:, c], H_bb[c:, c] = G, v, t
+        H_WW[c, c:, ...], H_Wb[c, c:, ...], H_bb[c, c:] = G, v, t
+        H_WW[c:, c, ...], H_Wb[c:, c, ...], H_bb[c:, c] = G, v, t
     return H_WW, H_Wb, H_bb
 
 

@@ -68,8 +68,8 @@ def check_device_fit(estimator, X, y, sample_weight, options):
     if options.penalty not in DEVICE_PENALTIES:
         raise ValueError(
             f"penalty={options.penalty!r} is not supported on {type(X).__module__} arrays: "
-            f"a fit on device arrays supports penalty 'l2' and None (the L1 solvers read "
-            "columns on the host). Pass NumPy arrays for this penalty."
+            "a fit on device arrays supports penalty 'l2' and None (L1 coordinate descent "
+            "and Firth's correction run on the host). Pass NumPy arrays for this penalty."
         )
     if options.solver not in DEVICE_SOLVERS:
         raise ValueError(
