@@ -305,3 +305,16 @@ def test_cuda_fit_stays_on_device():
     assert model.predict_proba(_torch_cuda(X)).device.type == "cuda"
     ref = _fit(X, y)
     assert abs(relative_gap(model.objective_, ref.objective_)) <= 1e-6
+
+
+@pytest.mark.parametrize("to", NAMESPACES)
+def test_cv_and_path_refuse_device_arrays(to):
+    """No silent copy to NumPy: the CV estimator and the path say they take host data."""
+    from logistic import LogisticRegressionCV, regularization_path
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 2)), rng.integers(0, 2, 60)
+    with pytest.raises(ValueError, match="LogisticRegressionCV takes NumPy"):
+        LogisticRegressionCV().fit(to(X), to(y))
+    with pytest.raises(ValueError, match="regularization_path takes NumPy"):
+        regularization_path(to(X), to(y), [1.0])

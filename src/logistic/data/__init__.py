@@ -21,6 +21,10 @@ backend; :class:`logistic.problems.binary.LogisticProblem` sits between them.
 Also ``subsample(rows, rng)`` and ``every(step, dtype)``: backends over a subset of
 the rows (for curvature estimates).
 
+Backends: :class:`InMemoryBackend` (NumPy, scipy.sparse; :mod:`~.memory`) and
+:class:`DeviceBackend` (PyTorch, CuPy, any array-API array, on its own device;
+:mod:`~.device`); :func:`make_backend` picks one by the type of ``X``.
+
 This is the only code that iterates over the rows of ``X``. May import:
 :mod:`logistic.math`; never problems, solvers, models or anything above.
 """

@@ -36,15 +36,16 @@ import numpy as np
 from ..data.device import is_device_array, namespace_dtype, numpy_dtype, to_numpy
 from ..math.stable import log_sigmoid, sigmoid
 
-__all__ = ["is_device_array", "check_device_fit", "coef_like", "device_margins",
-           "device_proba", "device_predict", "to_numpy", "DEVICE_PENALTIES", "DEVICE_SOLVERS"]
+__all__ = ["is_device_array", "as_float", "check_device_fit", "refuse_device_input",
+           "coef_like", "device_margins", "device_proba", "device_predict", "to_numpy",
+           "DEVICE_PENALTIES", "DEVICE_SOLVERS"]
 
 #: Penalties and solvers a fit on device arrays supports.
 DEVICE_PENALTIES = ("l2", None)
 DEVICE_SOLVERS = ("auto", "gd", "lbfgs", "newton", "newton-cg")
 
 
-def _float_X(X):
+def as_float(X):
     """``X`` as a real floating array of its own namespace (integers/bools → float64)."""
     from array_api_compat import array_namespace
 
@@ -78,7 +79,7 @@ def check_device_fit(estimator, X, y, sample_weight, options):
         )
     from array_api_compat import array_namespace
 
-    X = _float_X(X)
+    X = as_float(X)
     xp = array_namespace(X)
     n, d = (int(v) for v in X.shape)
     if n < 1 or d < 1:
@@ -96,6 +97,16 @@ def check_device_fit(estimator, X, y, sample_weight, options):
     if hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
     return X, y, sample_weight
+
+
+def refuse_device_input(X, what: str) -> None:
+    """A clear ``ValueError`` for device arrays where only host data are supported
+    (rather than a silent copy to NumPy)."""
+    if is_device_array(X):
+        raise ValueError(
+            f"{what} takes NumPy or scipy.sparse X, got a {type(X).__module__} array; "
+            "LogisticRegression fits device arrays (or pass X as NumPy)."
+        )
 
 
 def host_dtype(X) -> np.dtype:
@@ -119,7 +130,7 @@ def device_margins(X, W: np.ndarray, b: np.ndarray):
     scaled down (as :meth:`LogisticRegression._raw_margins` does on the host)."""
     from array_api_compat import array_namespace, device
 
-    X = _float_X(X)
+    X = as_float(X)
     xp = array_namespace(X)
     dev = device(X)
 

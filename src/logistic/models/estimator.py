@@ -30,6 +30,7 @@ from ..inference.state import INFERENCE_PENALTIES
 from ..math.stable import log_sigmoid, sigmoid
 from ..problems.binary import CurvatureOverflowError
 from .device_input import (
+    as_float,
     check_device_fit,
     coef_like,
     device_margins,
@@ -422,6 +423,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _margins_of(self, X):
         check_is_fitted(self)
         if is_device_array(X):
+            X = as_float(X)
             self._check_n_features_device(X)
             return self._raw_margins(X), X
         X = validate_data(
