@@ -18,23 +18,27 @@ Optionally ``columns()``: CSC arrays of ``X`` for per-column math
 and the attributes ``n_samples``, ``n_features``, ``dtype``. Solvers never see a
 backend; :class:`logistic.problems.binary.LogisticProblem` sits between them.
 
-Backends: :mod:`~.memory` (NumPy, scipy.sparse), :mod:`~.dask` (chunks of a Dask
-array, summed on the cluster).
-
 Also ``subsample(rows, rng)`` and ``every(step, dtype)``: backends over a subset of
 the rows (for curvature estimates), and ``take(rows)``: a backend over given rows (a
 mini-batch, for stochastic gradients; optional — ``solver="sgd"`` needs it).
+
+Backends: :class:`InMemoryBackend` (NumPy, scipy.sparse; :mod:`~.memory`) and
+:class:`DeviceBackend` (PyTorch, CuPy, any array-API array, on its own device;
+:mod:`~.device`), and :mod:`~.dask` (chunks of a Dask array, summed on the cluster);
+:func:`make_backend` picks one by the type of ``X``.
 
 This is the only code that iterates over the rows of ``X``. May import:
 :mod:`logistic.math`; never problems, solvers, models or anything above.
 """
 
+from .device import DeviceBackend
 from .memory import InMemoryBackend
 from .memory import make_backend as _in_memory
 
 
 def make_backend(X, y, sample_weight=None, **kwargs):
-    """The backend for ``X``: in memory (dense or scipy.sparse), or for a Dask array the
+    """The backend for ``X``: in memory (dense or scipy.sparse), on X's device (PyTorch,
+    CuPy, array-API arrays), or for a Dask array the
     :class:`~logistic.data.dask.DaskBackend` (imported only then; ``n_jobs`` does not
     apply there)."""
     if type(X).__module__.startswith("dask"):
@@ -45,4 +49,4 @@ def make_backend(X, y, sample_weight=None, **kwargs):
     return _in_memory(X, y, sample_weight, **kwargs)
 
 
-__all__ = ["InMemoryBackend", "make_backend"]
+__all__ = ["DeviceBackend", "InMemoryBackend", "make_backend"]

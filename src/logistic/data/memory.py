@@ -240,5 +240,10 @@ def _with_float64_values(X):
 
 
 def make_backend(X, y, sample_weight=None, **kwargs) -> InMemoryBackend:
-    """Choose the backend for ``X`` (dense or scipy.sparse in memory)."""
+    """Choose the backend for ``X``: dense or scipy.sparse in memory, or a device array
+    (PyTorch, CuPy, any non-NumPy array-API array: :mod:`logistic.data.device`)."""
+    from .device import DeviceBackend, is_device_array
+
+    if is_device_array(X):
+        return DeviceBackend(X, y, sample_weight, **kwargs)
     return InMemoryBackend(X, y, sample_weight, **kwargs)

@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.device import on_host
 from ..inference.state import InferenceState
 from ..models.estimator import LogisticRegression
 from ..solvers import SMOOTH_SOLVERS
@@ -285,9 +286,9 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
     for attr in ("coef_", "intercept_", "classes_"):
         if not hasattr(model, attr):
             raise ValueError(f"the model is not fitted (it has no {attr}); fit it first.")
-    coef = model.coef_
+    coef = on_host(model.coef_)  # a fit on device arrays: its coefficients, copied
     coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float64)
-    intercept = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
+    intercept = np.asarray(on_host(model.intercept_), dtype=np.float64).reshape(-1)
     classes = np.asarray(model.classes_)
     rows = 1 if classes.size == 2 else classes.size
     if coef.ndim != 2 or coef.shape[0] != rows or intercept.size != rows:

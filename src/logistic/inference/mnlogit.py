@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..data.device import on_host
 from ._stats import FitStatistics
 
 __all__ = ["MNLogitResults", "multinomial_results"]
@@ -144,10 +145,11 @@ def multinomial_results(model, state, *, alpha, cov_type, names, inverse, check_
                         label) -> MNLogitResults:
     """:class:`MNLogitResults` from a multinomial :class:`InferenceState`."""
     k = state.n_classes
-    W = np.asarray(model.coef_, dtype=np.float64)
+    W = np.asarray(on_host(model.coef_), dtype=np.float64)
+    intercept = on_host(model.intercept_)
     p = W.shape[1] + int(state.fit_intercept)
     theta = np.concatenate([
-        np.r_[W[c], [float(model.intercept_[c])] if state.fit_intercept else []]
+        np.r_[W[c], [float(intercept[c])] if state.fit_intercept else []]
         for c in range(k)
     ])
     D = np.kron(np.c_[-np.ones((k - 1, 1)), np.eye(k - 1)], np.eye(p))  # β = D θ

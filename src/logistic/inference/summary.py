@@ -61,6 +61,7 @@ from scipy import stats
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..data import make_backend
+from ..data.device import on_host
 from ..math import inference as obji
 from ..problems import FirthProblem
 from ..problems.multinomial import one_hot
@@ -451,8 +452,9 @@ def summary(
                                     cov_type=cov_type, groups=groups, penalty=penalty)
     fit_intercept = bool(model.fit_intercept)
     d = int(model.n_features_in_)
-    theta = np.append(model.coef_.ravel(), model.intercept_[0]) if fit_intercept else (
-        np.asarray(model.coef_, dtype=np.float64).ravel().copy()
+    coef, intercept = on_host(model.coef_), on_host(model.intercept_)  # device fits: O(d)
+    theta = np.append(coef.ravel(), intercept[0]) if fit_intercept else (
+        np.asarray(coef, dtype=np.float64).ravel().copy()
     )
     theta = np.asarray(theta, dtype=np.float64)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)

@@ -272,7 +272,7 @@ def block_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:
 
 def block_sum_weights(X, y, s) -> tuple[Any]:
     """Partial total sample weight :math:`\\sum_i s_i` (the row count without weights)."""
-    return (y.shape[0] if s is None else s.sum(),)
+    return (y.shape[0] if s is None else array_namespace(y).sum(s),)
 
 
 def block_label_sums(X, y, s) -> tuple[Any]:
@@ -289,3 +289,6 @@ def block_column_max_abs(X, y, s) -> tuple[Any]:
         peak = abs(X).max(axis=0)
         return (), np.asarray(peak.todense()).reshape(-1).astype(np.float64)
     return (), xp.astype(xp.max(xp.abs(X), axis=0), xp.float64)
+
+
+block_column_max_abs.kept_on_host = True  # O(d) column statistics: a device backend moves them

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from array_api_compat import array_namespace
 
 from .binary import _margins, _rmatvec, _weighted_gram
 from .stable import sigmoid, sigmoid_and_weight
@@ -60,10 +61,11 @@ def block_n_rows(X, y, s):
 
 def block_score_gram(X, y, s, w, b):
     """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top`, as (ww, wb, bb)."""
-    z = _margins(np, X, w, b)
+    xp = array_namespace(y)
+    z = _margins(xp, X, w, b)
     r = sigmoid(z) - y
     v = _weighted(r * r, s)
-    return _weighted_gram(np, X, v), _rmatvec(np, X, v), np.sum(v)
+    return _weighted_gram(xp, X, v), _rmatvec(xp, X, v), xp.sum(v)
 
 
 def block_cluster_scores(X, y, s, codes, w, b, n_groups):
@@ -141,19 +143,21 @@ def block_firth_curvature(X, y, s, w, b, T_w, t_b):
 
 def block_max_abs_margin(X, y, s, w, b):
     """Keeps the block's largest :math:`|z_i|` among rows of positive weight (no sums)."""
-    z = np.abs(_margins(np, X, w, b))
+    xp = array_namespace(y)
+    z = xp.abs(_margins(xp, X, w, b))
     if s is not None:
         z = z[s > 0]
-    return (), float(z.max()) if z.size else 0.0
+    return (), float(xp.max(z)) if z.shape[0] else 0.0
 
 
 def block_margin_sums(X, y, s, w, b):
     r"""Partial sums behind average marginal effects: :math:`\sum_i s_i v_i`,
     :math:`\sum_i s_i v_i(1-2p_i)\tilde x_i` (as feature part, intercept part) and
     :math:`\sum_i s_i x_i`, with :math:`v_i = p_i(1-p_i)`."""
-    z = _margins(np, X, w, b)
+    xp = array_namespace(y)
+    z = _margins(xp, X, w, b)
     p, v = sigmoid_and_weight(z)
     v = _weighted(v, s)
     a = v * (1.0 - 2.0 * p)
-    ones = np.ones(y.shape[0]) if s is None else s
-    return np.sum(v), _rmatvec(np, X, a), np.sum(a), _rmatvec(np, X, ones)
+    ones = xp.ones_like(z) if s is None else s
+    return xp.sum(v), _rmatvec(xp, X, a), xp.sum(a), _rmatvec(xp, X, ones)

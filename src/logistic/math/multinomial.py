@@ -149,15 +149,17 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
     P, s = kept
     k = P.shape[1]
     m = X.shape[1] if cols is None else len(cols)
-    H_WW = xp.zeros((k, k, m, m), dtype=xp.float64)
-    H_Wb = xp.zeros((k, k, m), dtype=xp.float64)
-    H_bb = xp.zeros((k, k), dtype=xp.float64)
+    dev = device(P)
+    H_WW = xp.zeros((k, k, m, m), dtype=xp.float64, device=dev)
+    H_Wb = xp.zeros((k, k, m), dtype=xp.float64, device=dev)
+    H_bb = xp.zeros((k, k), dtype=xp.float64, device=dev)
     XJ = X if cols is None else X[:, cols]
     if standardize is not None:
         XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
     for c in range(k):
         # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
-        Hc = P[:, c : c + 1] * ((xp.arange(c, k) == c) - P[:, c:])
+        first = xp.astype(xp.arange(c, k, device=dev) == c, P.dtype)
+        Hc = P[:, c : c + 1] * (first - P[:, c:])
         if s is not None:
             Hc = Hc * s[:, None]
         if sp.issparse(XJ):
@@ -168,8 +170,8 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
             G = xp.permute_dims(xp.reshape(G, (m, k - c, m)), (1, 0, 2))
         v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
         t = xp.sum(Hc, axis=0)
-        H_WW[c, c:], H_Wb[c, c:], H_bb[c, c:] = G, v, t
-        H_WW[c:, c], H_Wb[c:, c], H_bb[c:, c] = G, v, t
+        H_WW[c, c:, ...], H_Wb[c, c:, ...], H_bb[c, c:] = G, v, t
+        H_WW[c:, c, ...], H_Wb[c:, c, ...], H_bb[c:, c] = G, v, t
     return H_WW, H_Wb, H_bb
 
 
@@ -201,11 +203,15 @@ def block_score_gram(X, Y, s, W, b):
     :math:`r_i = p_i - y_i` (k,), :math:`\tilde x_i = (x_i, 1)`: the sandwich's meat in
     class-major order (class c's coefficients then its intercept), dense (k·(d+1))².
     Small models only (inference tables)."""
+    xp = array_namespace(Y)
     _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
-    R = np.asarray(P - Y, dtype=np.float64)
+    R = xp.astype(P - Y, xp.float64)
     if s is not None:
-        R = R * np.sqrt(s)[:, None]
-    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
-    Xa = np.column_stack([Xd, np.ones(Xd.shape[0])])
-    Z = (R[:, :, None] * Xa[:, None, :]).reshape(Xa.shape[0], -1)
+        R = R * xp.sqrt(s)[:, None]
+    if sp.issparse(X):
+        Xd = X.toarray().astype(np.float64)
+    else:
+        Xd = xp.astype(X, xp.float64)
+    Xa = xp.concat([Xd, xp.ones((Xd.shape[0], 1), dtype=xp.float64, device=device(Y))], axis=1)
+    Z = xp.reshape(R[:, :, None] * Xa[:, None, :], (Xa.shape[0], -1))
     return (Z.T @ Z,)

@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..problems.binary import CurvatureOverflowError
+from .device_input import refuse_device_input
 from .estimator import INFERENCE_AUTO_WORK, LogisticRegression
 from .fitting import FitOptions, fit_model, fit_state
 from .params import (
@@ -184,6 +185,7 @@ class LogisticRegressionCV(LogisticRegression):
             max_iter=check_max_iter(self.max_iter),
             n_jobs=None,
         )
+        refuse_device_input(X, "LogisticRegressionCV")
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )

@@ -30,6 +30,17 @@ from ..inference.state import INFERENCE_PENALTIES
 from ..math.stable import log_sigmoid, sigmoid
 from ..problems.binary import CurvatureOverflowError
 from . import on_dask
+from .device_input import (
+    as_float,
+    check_device_fit,
+    coef_like,
+    device_margins,
+    device_predict,
+    device_proba,
+    host_dtype,
+    is_device_array,
+    to_numpy,
+)
 from .fitting import FitOptions, fit_model, fit_state
 from .multiclass import fit_ovr, multiclass_log_proba
 from .on_dask import is_dask_input
@@ -235,8 +246,15 @@ default="auto"
         self
         """
         options = self._fit_options()
-        if is_dask_input(X, y, sample_weight):  # passes on the cluster: models/on_dask.py
+        dask_input = is_dask_input(X, y, sample_weight)
+        on_device = not dask_input and is_device_array(X)
+        if dask_input:  # passes on the cluster: models/on_dask.py
             X, classes, y_idx, s = on_dask.validate_fit(self, X, y, sample_weight)
+        elif on_device:  # torch / CuPy / array-API: stays on its device (models/device_input.py)
+            X, y, sample_weight = check_device_fit(self, X, y, sample_weight, options)
+            classes, y_idx, s = encode_targets(
+                np.empty((X.shape[0], 0)), y, sample_weight, self.class_weight
+            )
         else:
             X, y = validate_data(
                 self,
@@ -260,7 +278,7 @@ default="auto"
         else:
             fit = fit_model(X, y_idx, s, n_classes=k, options=options,
                             theta0=None if start is None else start[0], feature_names=names)
-        self._store_fit(fit, X.dtype)
+        self._store_fit(fit, host_dtype(X) if on_device else X.dtype)
         for stale in ("inference_", "inference_skipped_", "_stream_"):
             if hasattr(self, stale):
                 delattr(self, stale)
@@ -269,6 +287,8 @@ default="auto"
                 self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
                 self.inference_skipped_ = str(exc)
+        if on_device:  # coef_ and intercept_ in X's namespace, device and dtype
+            self.coef_, self.intercept_ = coef_like(self.coef_, X), coef_like(self.intercept_, X)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None) -> LogisticRegression:
@@ -368,17 +388,19 @@ default="auto"
             or not np.array_equal(self.classes_, classes)
         ):
             return None
+        intercept = np.asarray(to_numpy(self.intercept_), dtype=np.float64)
         rows = [np.append(c, b) if self.fit_intercept else c
-                for c, b in zip(coef, self.intercept_, strict=True)]
+                for c, b in zip(coef, intercept, strict=True)]
         if coef.shape[0] == 1 or self.multi_class == "ovr":
             return [np.asarray(r, dtype=np.float64) for r in rows]  # one θ per binary fit
         W = coef.reshape(-1)
-        b = np.asarray(self.intercept_, dtype=np.float64)
+        b = intercept
         return [np.concatenate([W, b]) if self.fit_intercept else W.astype(np.float64)]
 
     def _dense_coef(self) -> np.ndarray:
         coef = self.coef_
-        return np.asarray(coef.toarray() if sp.issparse(coef) else coef, dtype=np.float64)
+        return np.asarray(coef.toarray() if sp.issparse(coef) else to_numpy(coef),
+                          dtype=np.float64)
 
     def _store_fit(self, fit, dtype=np.float64) -> None:
         """Set the fitted attributes from a :class:`~logistic.models.fitting.Fit` (or an
@@ -439,7 +461,9 @@ default="auto"
         scaled down (``X @ (w/m)`` then times ``m``), so a finite row never gets
         inf − inf = NaN."""
         W = self._dense_coef()
-        b = np.asarray(self.intercept_, dtype=np.float64)
+        b = np.asarray(to_numpy(self.intercept_), dtype=np.float64)
+        if is_device_array(X):
+            return device_margins(X, W, b)
         with np.errstate(over="ignore", invalid="ignore"):  # recomputed below if so
             Z = np.asarray(X @ W.T.astype(X.dtype, copy=False), dtype=np.float64) + b
         if not np.all(np.isfinite(Z)):
@@ -454,14 +478,17 @@ default="auto"
         """Margins :math:`z = Xw + b` (positive means ``classes_[1]``), in X's dtype."""
         if is_dask_input(X):  # a lazy Dask array, chunk by chunk
             return on_dask.lazy(self, X, "decision_function")
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        return self._raw_margins(X).astype(X.dtype, copy=False)
+        z, dtype = self._margins_of(X)
+        if is_device_array(z):  # dtype is X itself: margins in X's dtype, on its device
+            return coef_like(z, dtype)
+        return z.astype(dtype, copy=False)
 
     def _margins_of(self, X):
         check_is_fitted(self)
+        if is_device_array(X):
+            X = as_float(X)
+            self._check_n_features_device(X)
+            return self._raw_margins(X), X
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
@@ -472,6 +499,8 @@ default="auto"
         if is_dask_input(X):  # a lazy Dask array, chunk by chunk
             return on_dask.lazy(self, X, "predict_proba")
         z, dtype = self._margins_of(X)
+        if is_device_array(z):
+            return coef_like(device_proba(self, z), dtype)
         if z.ndim == 2:
             out = np.exp(multiclass_log_proba(self, z))
         else:
@@ -483,6 +512,8 @@ default="auto"
         if is_dask_input(X):  # a lazy Dask array, chunk by chunk
             return on_dask.lazy(self, X, "predict_log_proba")
         z, dtype = self._margins_of(X)
+        if is_device_array(z):
+            return coef_like(device_proba(self, z, log=True), dtype)
         if z.ndim == 2:
             out = multiclass_log_proba(self, z)
         else:
@@ -501,6 +532,8 @@ default="auto"
         if is_dask_input(X):  # a lazy Dask array, chunk by chunk
             return on_dask.lazy(self, X, "predict")
         z, _ = self._margins_of(X)
+        if is_device_array(z):
+            return device_predict(self.classes_, z)
         if z.ndim == 2:
             return self.classes_[np.argmax(z, axis=1)]
         return self.classes_[(z > 0).astype(int)]
@@ -511,6 +544,13 @@ default="auto"
         if is_dask_input(X, y, sample_weight):
             return on_dask.score(self, X, y, sample_weight)
         return super().score(X, y, sample_weight)
+
+    def _check_n_features_device(self, X) -> None:
+        if X.ndim != 2 or int(X.shape[1]) != self.n_features_in_:
+            raise ValueError(
+                f"X has {tuple(X.shape)} shape; this model was fitted on "
+                f"{self.n_features_in_} features."
+            )
 
     # ------------------------------------------------------ sparse coefficients
     def sparsify(self) -> LogisticRegression:

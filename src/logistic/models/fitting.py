@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ..data import make_backend
+from ..data.device import is_device_array, to_numpy
 from ..inference.separation import (
     SeparationWarning,
     detect_multinomial_separation,
@@ -416,7 +417,7 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
             return on_dask.separation(problem, (W, b), y_idx, s, max(peaks))
         found = detect_multinomial_separation(
-            X, y_idx, problem.n_classes, s, fit_intercept=fit_intercept, theta=(W, b)
+            _host(X), y_idx, problem.n_classes, s, fit_intercept=fit_intercept, theta=(W, b)
         )
     else:
         w, b = problem._split(fit.theta)
@@ -426,9 +427,15 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
             return on_dask.separation(problem, (w, b), y_idx, s, max(peaks))
         found = detect_separation(
-            X, (y_idx == 1), s, fit_intercept=fit_intercept, theta=(w, b)
+            _host(X), (y_idx == 1), s, fit_intercept=fit_intercept, theta=(w, b)
         )
     return None if found.exists else found
+
+
+def _host(X):
+    """``X`` for the separation LP, which runs on the host (scipy's HiGHS): a device
+    array is copied, once, and only for a fit that shows the symptom."""
+    return to_numpy(X) if is_device_array(X) else X
 
 
 def _parameter_names(fit: Fit, feature_names) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from ..math.stable import log_sigmoid, log_softmax
 from .fitting import Fit, FitOptions, fit_model
@@ -68,13 +69,13 @@ def multiclass_log_proba(est, Z) -> np.ndarray:
     Scores may be ±inf (a finite row whose exact score overflows): the limits are
     taken, the classes at +inf sharing the probability, a row all at −inf uniform.
     """
+    xp = array_namespace(Z)  # NumPy, or a device array's namespace (models/device_input.py)
     if getattr(est, "multi_class_", "multinomial") == "ovr":
         Z = log_sigmoid(Z)  # log σ(z_c), then normalise the k probabilities to sum 1
-    if np.all(np.isfinite(Z)):
+    if bool(xp.all(xp.isfinite(Z))):
         return log_softmax(Z)[0]
-    Z = np.array(Z, dtype=np.float64)
-    top = np.max(Z, axis=1, keepdims=True)
-    at_top = Z == top
-    limit = np.isinf(top[:, 0])
-    Z[limit] = np.where(at_top[limit], 0.0, -np.inf)  # the limit: only the top classes remain
+    Z = xp.astype(Z, xp.float64)
+    top = xp.max(Z, axis=1, keepdims=True)
+    limit = xp.isinf(top)  # the limit: only the top classes remain
+    Z = xp.where(limit, xp.where(Z == top, xp.zeros_like(Z), xp.full_like(Z, -xp.inf)), Z)
     return log_softmax(Z)[0]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.utils.validation import check_X_y
 
+from .device_input import refuse_device_input
 from .fitting import FitOptions, data_backend, fit_model
 from .params import MULTI_CLASS, check_l1_ratio
 from .targets import encode_targets
@@ -108,6 +109,7 @@ def regularization_path(
     check_l1_ratio(penalty, l1_ratio)
     if multi_class not in MULTI_CLASS:
         raise ValueError(f"multi_class must be one of {MULTI_CLASS}, got {multi_class!r}.")
+    refuse_device_input(X, "regularization_path")
     X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
     classes, y_idx, s = encode_targets(X, y, sample_weight, class_weight)
     options = FitOptions(
