@@ -12,6 +12,7 @@ from . import demo as _demo  # noqa: F401  (registers its commands)
 from . import files as _files  # noqa: F401  (fit, predict, evaluate, summary)
 from . import learn as _learn  # noqa: F401  (registers its commands)
 from . import report as _report  # noqa: F401  (registers its commands)
+from . import warmup as _warmup  # noqa: F401  (registers its command)
 from .app import app
 
 __all__ = ["app", "main"]

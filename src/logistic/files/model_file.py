@@ -17,7 +17,7 @@
       "fit":      {"solver": "newton", "penalty": "l2", "multi_class": "binary",
                    "converged": true, "n_iter": [7], "objective": 41.2},
       "preprocessing": null | {TablePreprocessor.to_dict()},
-      "inference": null | {InferenceState.to_dict()},      (optional)
+      "inference": {InferenceState.to_dict()},             (optional: absent when not kept)
       "estimator": "LogisticRegressionCV", "cv": {...}    (only for a CV model)
     }
 
@@ -327,7 +327,7 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
             "objective": None if objective is None else float(objective),
         },
         "preprocessing": None if preprocessor is None else preprocessor.to_dict(),
-        "inference": _inference_doc(model),
+        **({"inference": inference} if (inference := _inference_doc(model)) else {}),
         **({"estimator": "LogisticRegressionCV", "cv": _cv_doc(model)} if cv else {}),
     }
 
