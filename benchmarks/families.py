@@ -51,6 +51,12 @@ import logistic  # noqa: E402
 
 GAP_OK = 1e-8
 TOLS = (1e-4, 1e-8)
+#: ``--fast-peers``: the peers that were fastest on each kind when every peer ran
+#: (benchmarks/RESULTS.md); sag, saga (except for L1/elastic-net, where it may be the
+#: only peer), newton-cg and liblinear on dense data trail them by 3-30x.
+FAST_PEERS = {"sklearn newton-cholesky", "sklearn lbfgs", "sklearn liblinear",
+              "glum irls-ls", "glum irls-cd", "skglm", "celer", "sklearnex lbfgs",
+              "sklearnex newton-cg", "sklearn saga"}
 
 
 # -- the objective every run is judged by (independent of our code) ----------------------
@@ -232,7 +238,7 @@ def nbytes(X) -> int:
 
 
 def run_member(m: Member, size: str, *, repeats: int, slow: float, quick: bool,
-               log=print) -> dict:
+               fast: bool = False, log=print) -> dict:
     X, y = m.make(size)
     f = lambda coef, b: objective(m, X, y, coef, b)  # noqa: E731
     warm = slice(0, min(2000, X.shape[0]))
@@ -244,6 +250,10 @@ def run_member(m: Member, size: str, *, repeats: int, slow: float, quick: bool,
     table, missing = peers(m, X)
     if quick:
         table = dict(list(table.items())[:2])
+    elif fast:
+        table = {k: v for k, v in table.items() if k in FAST_PEERS
+                 and not (k == "sklearn saga" and m.l1_ratio == 0)
+                 and not (k == "sklearn liblinear" and not sp.issparse(X))}
     best_ok = np.inf
     for name, by_tol in table.items():
         for tol in TOLS:
@@ -293,6 +303,8 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--slow", type=float, default=5.0, help="a run over this is timed once")
     ap.add_argument("--quick", action="store_true", help="two peers, tol=1e-4 only")
+    ap.add_argument("--fast-peers", action="store_true",
+                    help="only the peers in FAST_PEERS (saga only where it is the only one)")
     args = ap.parse_args(argv)
     fams = sorted(FAMILIES) if args.family == "all" else args.family.split(",")
     wanted = set(args.member.split(",")) if args.member else None
@@ -304,7 +316,8 @@ def main(argv=None) -> list[dict]:
                 continue
             print(f"\n{fam} / {m.name}", flush=True)
             rows.append(run_member(m, args.size, repeats=args.repeats, slow=args.slow,
-                                   quick=args.quick, log=lambda s: print(s, flush=True)))
+                                   quick=args.quick, fast=args.fast_peers,
+                                   log=lambda s: print(s, flush=True)))
     print("\n" + HEADER)
     for r in rows:
         print(format_row(r))
