@@ -259,7 +259,11 @@ def run_member(m: Member, size: str, *, repeats: int, slow: float, quick: bool,
     best_ok = np.inf
     for name, by_tol in table.items():
         for tol in TOLS:
-            sec, (Wp, bp) = time_fit(by_tol[tol], X, y, repeats, slow)
+            try:
+                sec, (Wp, bp) = time_fit(by_tol[tol], X, y, repeats, slow)
+            except (ArithmeticError, ValueError, RuntimeError) as exc:  # a peer's failure
+                log(f"  {name:24s} tol={tol:g} failed: {type(exc).__name__}: {exc}")
+                break
             runs.append((name, tol, sec, f(Wp, bp)))
             log(f"  {name:24s} tol={tol:g} {sec:9.3f} s  objective {runs[-1][3]:.12g}")
             f_best = min(f_ours, f_tight, *(r[3] for r in runs))

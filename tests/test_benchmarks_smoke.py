@@ -35,3 +35,17 @@ def test_workloads_have_the_issue_shapes():
     np.testing.assert_allclose(row_norms[row_norms > 0], 1.0, rtol=1e-12)
     X32, *_ = make_workload("float32", "tiny")
     assert X32.dtype == np.float32
+
+
+@pytest.mark.parametrize("member", ["dense-300kx80", "zipf1.1-nnz60-C1", "mn-l1-100x17x3-unscaled"])
+def test_family_member_row(member):
+    """benchmarks/families.py on a tiny member of three families: ours reaches the best
+    objective any run reached, and the row carries a ratio and our extra memory."""
+    import families
+    from family_data import FAMILIES
+
+    m = next(x for fam in FAMILIES.values() for x in fam if x.name == member)
+    row = families.run_member(m, "tiny", repeats=1, slow=1.0, quick=True, log=lambda s: None)
+    assert 0.0 <= row["ours_gap"] <= 1e-8
+    assert row["ratio"] > 0 and row["mem"] < row["budget"]
+    assert families.format_row(row).startswith(f"| {m.family} | {member} (")
