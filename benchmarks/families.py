@@ -240,7 +240,7 @@ def nbytes(X) -> int:
 
 
 def run_member(m: Member, size: str, *, repeats: int, slow: float, quick: bool,
-               fast: bool = False, log=print) -> dict:
+               fast: bool = False, skip: tuple = (), log=print) -> dict:
     X, y = m.make(size)
     f = lambda coef, b: objective(m, X, y, coef, b)  # noqa: E731
     warm = slice(0, min(2000, X.shape[0]))
@@ -256,6 +256,7 @@ def run_member(m: Member, size: str, *, repeats: int, slow: float, quick: bool,
         table = {k: v for k, v in table.items() if k in FAST_PEERS
                  and not (k == "sklearn saga" and m.l1_ratio == 0)
                  and not (k == "sklearn liblinear" and not sp.issparse(X))}
+    table = {k: v for k, v in table.items() if not any(k.startswith(p) for p in skip)}
     best_ok = np.inf
     for name, by_tol in table.items():
         for tol in TOLS:
@@ -309,6 +310,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--slow", type=float, default=5.0, help="a run over this is timed once")
     ap.add_argument("--quick", action="store_true", help="two peers, tol=1e-4 only")
+    ap.add_argument("--skip", default="", help="comma-separated peer name prefixes to skip")
     ap.add_argument("--fast-peers", action="store_true",
                     help="only the peers in FAST_PEERS (saga only where it is the only one)")
     args = ap.parse_args(argv)
@@ -323,6 +325,7 @@ def main(argv=None) -> list[dict]:
             print(f"\n{fam} / {m.name}", flush=True)
             rows.append(run_member(m, args.size, repeats=args.repeats, slow=args.slow,
                                    quick=args.quick, fast=args.fast_peers,
+                                   skip=tuple(p for p in args.skip.split(",") if p),
                                    log=lambda s: print(s, flush=True)))
     print("\n" + HEADER)
     for r in rows:
