@@ -35,7 +35,6 @@ import argparse
 import gc
 import os
 import sys
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -45,6 +44,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import run  # noqa: E402
 from family_data import FAMILIES, Member  # noqa: E402
 
 import logistic  # noqa: E402
@@ -210,15 +210,10 @@ def peers(m: Member, X) -> tuple[dict, list[str]]:
 
 # -- timing -------------------------------------------------------------------------------
 def time_fit(fit, X, y, repeats: int, slow: float):
-    times, res = [], None
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        res = fit(X, y)
-        times.append(time.perf_counter() - t0)
-        if times[-1] > slow:
-            break
-    return float(np.median(times)), res
+    """Median seconds of ``repeats`` fits (one when a fit exceeds ``slow``), and the last
+    result: :func:`run.time_fit` without its run count."""
+    seconds, _, res = run.time_fit(fit, X, y, repeats, slow)
+    return float(seconds), res
 
 
 def extra_memory_mb(fit, X, y) -> float:
