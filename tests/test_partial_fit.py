@@ -184,3 +184,86 @@ def test_partial_fit_refuses_ovr_and_changed_classes():
         model.partial_fit(X[:, :3], y)
     model.fit(X, y)  # fit starts over
     assert not hasattr(model, "_stream_") and model.solver_ != "streaming-newton"
+
+
+# -- chunks large enough that their Hessian comes from a strided row subsample ---------
+def test_strided_chunk_hessian_is_the_scaled_subsample_hessian():
+    """block_loss_grad_hess(stride=3): loss and gradient exact, Hessian blocks = the
+    strided rows' weighted Hessian × S/S_sub (closed form, computed here)."""
+    from logistic.math.binary import block_loss_grad_hess
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((500, 4)) * [1.0, 5.0, 0.2, 30.0] + [0.0, 100.0, 0.0, -7.0]
+    y = (rng.random(500) < 0.4).astype(np.float64)
+    s = rng.uniform(0.2, 3.0, 500)
+    w, b = rng.standard_normal(4) * 0.02, 0.3
+    exact = block_loss_grad_hess(X, y, s, w, b)
+    est = block_loss_grad_hess(X, y, s, w, b, 3)
+    for a, e in zip(exact[:3], est[:3], strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-14)
+    z = X[::3] @ w + b
+    h = s[::3] * np.exp(-np.logaddexp(0, z) - np.logaddexp(0, -z)) * (s.sum() / s[::3].sum())
+    Xt = np.column_stack([X[::3], np.ones(len(z))])
+    H = (Xt * h[:, None]).T @ Xt
+    np.testing.assert_allclose(est[3], H[:4, :4], rtol=1e-10)
+    np.testing.assert_allclose(est[4], H[:4, 4], rtol=1e-10)
+    np.testing.assert_allclose(est[5], H[4, 4], rtol=1e-12)
+
+
+STRIDED = [
+    dict(), dict(penalty=None), dict(l1_ratio=1.0, C=0.01), dict(fit_intercept=False),
+    dict(C=100.0, offset=True), dict(float32=True), dict(k=3), dict(k=3, offset=True),
+]
+
+
+@pytest.mark.parametrize("case", STRIDED)
+def test_replays_with_strided_chunk_hessians_reach_the_batch_optimum(case):
+    """Chunks of 5000 rows (a Hessian from every 2nd–4th row; mixed scales, offsets 50×
+    the spread, weights, float32, L1, multinomial): five passes within gap 1e-6 of the
+    batch fit, converged_, the stride path taken."""
+    from logistic.models.fitting import hessian_stride
+    from logistic.models.partial import STREAM_HESSIAN_MIN_ROWS
+
+    case = dict(case)
+    k, offset, f32 = case.pop("k", 2), case.pop("offset", False), case.pop("float32", False)
+    X, y, s, _ = _stream(n=20_000, d=6, k=k, seed=40 + len(STRIDED) * k + offset)
+    if offset:
+        X = X + 50.0 * X.std(axis=0)
+    if f32:
+        X = X.astype(np.float32)
+    chunk = 5000
+    p = (6 + 1) * (1 if k == 2 else k)
+    assert hessian_stride(chunk, p, STREAM_HESSIAN_MIN_ROWS) >= 2
+    batch = LogisticRegression(tol=1e-12, **case).fit(X, y, sample_weight=s)
+    model = LogisticRegression(**case)
+    for _ in range(5):
+        for c in range(0, len(y), chunk):
+            model.partial_fit(X[c:c + chunk], y[c:c + chunk], classes=np.unique(y),
+                              sample_weight=s[c:c + chunk])
+    C = batch.C if batch.penalty_ is not None else np.inf
+    ratio = {"l2": 0.0, None: 0.0}.get(batch.penalty_, case.get("l1_ratio"))
+    f_batch = _objective(batch, X, y, s, C, ratio)
+    f_ours = _objective(model, X, y, s, C, ratio)
+    assert (f_ours - f_batch) / abs(f_batch) <= 1e-6
+    assert model.converged_
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 77, np.nan, X), "NaN"),
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), "infinity"),
+    (lambda X: X[:, :-1], "features"),
+    (lambda X: np.full_like(X, 1e300), "overflow|infinity|Rescale|large"),
+])
+def test_a_later_bad_chunk_is_refused_and_leaves_the_model_as_it_was(bad, match):
+    """Later chunks skip validate_data when they need no conversion; a NaN, an
+    infinity, a wrong width, or values whose sum overflows still get its error, and
+    the refused chunk changes nothing."""
+    X, y, _, _ = _stream(n=3000, k=2, seed=5)
+    model = LogisticRegression().partial_fit(X[:1000], y[:1000], classes=np.unique(y))
+    before = (model.coef_.copy(), model.intercept_.copy(), model.n_iter_.copy())
+    with pytest.raises(ValueError, match=match):
+        model.partial_fit(bad(X[1000:2000]), y[1000:2000])
+    np.testing.assert_array_equal(model.coef_, before[0])
+    np.testing.assert_array_equal(model.n_iter_, before[2])
+    model.partial_fit(X[1000:2000].astype(np.int64), y[1000:2000])  # converted, accepted
+    assert model.n_iter_[0] == 2

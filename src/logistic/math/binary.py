@@ -119,7 +119,7 @@ def _gram(A):
         At = A.T if A.flags.c_contiguous else np.asfortranarray(A).T
         syrk = blas.dsyrk if A.dtype == np.float64 else blas.ssyrk
         U = syrk(1.0, At, trans=0)  # upper triangle of At @ At.T = AᵀA
-        return np.triu(U) + np.triu(U, 1).T
+        return U + np.triu(U, 1).T  # syrk leaves the strict lower triangle zero
     return A.T @ A
 
 
@@ -180,14 +180,23 @@ def standardized_block(xp, X, standardize, dtype):
     return xp.astype(Xs, dtype, copy=False)
 
 
-def block_loss_grad_hess(X, y, s, w, b):
-    """Partial loss, gradient (w, b) and Hessian blocks (ww, wb, bb) in one pass.
+def block_loss_grad_hess(X, y, s, w, b, stride: int = 1):
+    r"""Partial loss, gradient (w, b) and Hessian blocks (ww, wb, bb) in one pass.
 
     The block is read once from memory: the Gram product reuses it while it is
     still in cache, so a Newton iteration costs one pass over X.
+
+    ``stride > 1``: the Hessian blocks are estimated from every ``stride``-th row,
+    :math:`\frac{S}{S_{sub}}\sum_{i \in sub} s_i h_i \tilde x_i \tilde x_i^\top`
+    (:math:`S` the block's weight sum, :math:`\tilde x = (x, 1)`), which cuts the Gram
+    product, the pass's main cost, by the stride; loss and gradient stay exact.
     """
     xp = array_namespace(y)
     (loss, g_w, g_b), h = block_loss_grad_weights(X, y, s, w, b)
+    if stride > 1:
+        X, h_sub = X[::stride], h[::stride]
+        total, sub = (h.shape[0], h_sub.shape[0]) if s is None else (xp.sum(s), xp.sum(s[::stride]))
+        h = h_sub * (float(total) / float(sub)) if float(sub) > 0 else h_sub
     return loss, g_w, g_b, _weighted_gram(xp, X, h), _rmatvec(xp, X, h), xp.sum(h)
 
 

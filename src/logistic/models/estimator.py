@@ -18,6 +18,7 @@ the one fit path (:func:`logistic.models.fitting.fit_model`: problem → solver 
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -179,6 +180,13 @@ default="auto"
     intercept_path_ : ndarray of shape (n_iter_ + 1,), only with ``record_coef``
     """
 
+    @classmethod
+    @functools.cache
+    def _get_param_names(cls):
+        """The constructor's parameter names, cached per class (scikit-learn reads the
+        signature on every ``get_params``, which ``partial_fit`` calls per chunk)."""
+        return super()._get_param_names()
+
     def __init__(
         self,
         penalty: str | None = "auto",
@@ -302,9 +310,11 @@ default="auto"
         error; a stream *replayed* in the same order (a pass ends when its first chunk
         comes back) converges to the batch optimum — the optimum of
         ``LogisticRegression(...).fit`` on the concatenated chunks, same ``C``, same
-        weights — quadratically in the number of passes: a fixed point of the
-        iteration is exactly where the data's gradient vanishes, whatever the
-        curvatures' accuracy, and each pass is a Newton step. (Variance-reduced SGD
+        weights — in a few passes: a fixed point of the iteration is exactly where
+        the data's gradient vanishes, whatever the curvatures' accuracy, and each pass
+        is a Newton step (its Hessian estimated from every few rows of chunks larger
+        than about 1000 rows; the error shrinks by about that estimate's relative
+        error per pass, quadratically with exact Hessians). (Variance-reduced SGD
         would converge too, but linearly at a rate set by the conditioning, and needs
         a step size.) Binary and multinomial; penalty "l2", "l1", "elasticnet" or
         None; p = (d + 1)·(1 or k) at most 5000.

@@ -199,10 +199,15 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     return (StandardizedProblem(problem) if standardize else problem), extra
 
 
-def _maybe_subsample_hessian(problem: MultinomialProblem) -> None:
-    """Give a large multinomial problem a strided row subsample for its Hessian."""
-    n = problem.backend.n_samples
-    step = n // max(HESSIAN_ROWS_PER_PARAM * problem.n_params, 10_000)
+def hessian_stride(n_samples: int, n_params: int, min_rows: int = 10_000) -> int:
+    """The stride of a Hessian's row subsample: ``n // max(20·p, min_rows)`` (1: all rows)."""
+    return max(1, n_samples // max(HESSIAN_ROWS_PER_PARAM * n_params, min_rows))
+
+
+def _maybe_subsample_hessian(problem: MultinomialProblem, min_rows: int = 10_000) -> None:
+    """Give a large multinomial problem a strided row subsample for its Hessian
+    (every :func:`hessian_stride`-th row), unless a class would be rare in it."""
+    step = hessian_stride(problem.backend.n_samples, problem.n_params, min_rows)
     if step < 2:
         return
     # a copy of every step-th row (≤ 1/2 of X's rows), in float64: a float32 copy ran

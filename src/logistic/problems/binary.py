@@ -139,13 +139,21 @@ class LogisticProblem:
         self.passes += 1.0 / r
         return self._penalised(loss * r, g_w * r, g_b * r, w)
 
-    def loss_grad_hess(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Objective, gradient and the dense (n_params × n_params) Hessian, in one pass."""
+    def loss_grad_hess(
+        self, theta: np.ndarray, *, stride: int = 1
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Objective, gradient and the dense (n_params × n_params) Hessian, in one pass.
+
+        ``stride > 1``: the Hessian estimated from every ``stride``-th row of each block
+        (weights rescaled; see :func:`logistic.math.binary.block_loss_grad_hess`), the
+        objective and gradient exact.
+        """
         w, b = self._split(theta)
         self.passes += 1
         with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
             loss, g_w, g_b, H_ww, H_wb, H_bb = self.backend.reduce(
-                obj.block_loss_grad_hess, w, b, min_rows=self._gram_rows
+                obj.block_loss_grad_hess, w, b, int(stride),
+                min_rows=self._gram_rows * int(stride)
             )
         f, g = self._penalised(loss, g_w, g_b, w)
         return f, g, self._assemble_hessian(H_ww, H_wb, H_bb)
@@ -173,9 +181,11 @@ class LogisticProblem:
         return self._assemble_hessian(H_ww, H_wb, H_bb, ridge)
 
     def _assemble_hessian(self, H_ww, H_wb, H_bb, ridge=None) -> np.ndarray:
-        H_ww[np.diag_indices_from(H_ww)] += self.alpha if ridge is None else ridge
+        d = H_ww.shape[0]
+        H_ww.flat[:: d + 1] += self.alpha if ridge is None else ridge
         if self.fit_intercept:
-            H = np.block([[H_ww, H_wb[:, None]], [H_wb[None, :], np.reshape(H_bb, (1, 1))]])
+            H = np.empty((d + 1, d + 1))
+            H[:d, :d], H[:d, d], H[d, :d], H[d, d] = H_ww, H_wb, H_wb, H_bb
         else:
             H = H_ww
         return require_finite(H * self.scale, self.backend, "Hessian")

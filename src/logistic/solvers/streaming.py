@@ -40,9 +40,13 @@ point reported between chunks is still the blend's minimiser), so the pass ends 
           (\theta - \theta_p) + \tfrac12 (\theta-\theta_p)^\top \nabla^2 F(\theta_p)
           (\theta-\theta_p) + P(\theta),
 
-one exact (proximal) Newton step on the whole data, assembled chunk by chunk: the
-error after a pass is the square of the error before it (quadratic convergence, as
-Newton's), and its fixed point is exactly the batch optimum. (Taking replayed models
+one (proximal) Newton step on the whole data, assembled chunk by chunk: with exact
+chunk Hessians the error after a pass is the square of the error before it (quadratic
+convergence, as Newton's); with Hessians estimated from a row subsample of each chunk
+(what ``partial_fit`` does on large chunks, to save most of a chunk's cost) it shrinks
+by a factor about the estimate's relative error, :math:`O(\sqrt{p/n_{sub}})`, per
+pass. Either way the gradients are exact, so the fixed point is exactly the batch
+optimum. (Taking replayed models
 at the moving point instead would leave a floor: mid-pass points carry the sampling
 noise of the chunks seen so far, which no number of passes removes.) Variance-reduced
 SGD (SVRG, SAGA) converges too, but linearly, at a rate set by the conditioning, and
@@ -79,12 +83,12 @@ import scipy.linalg
 
 from .proximal_newton import cd_quadratic
 
-__all__ = ["Quadratic", "StreamState", "minimize_model", "new_chunk", "stream_update",
-           "relinearize", "FIRST_PASS_RTOL", "FIRST_PASS_ROUNDS"]
+__all__ = ["Quadratic", "StreamState", "StreamOverflowError", "minimize_model", "new_chunk",
+           "stream_update", "relinearize", "FIRST_PASS_RTOL", "FIRST_PASS_ROUNDS"]
 
 #: First pass: a chunk's model is taken again at the point it led to while that move
 #: is above this share of the objective (:func:`relinearize`) ...
-FIRST_PASS_RTOL = 1e-7
+FIRST_PASS_RTOL = 1e-5
 #: ... at most this many times per chunk.
 FIRST_PASS_ROUNDS = 8
 #: First pass: one update moves the point by at most this in the metric of the first
@@ -138,12 +142,17 @@ def minimize_model(q: Quadratic, ridge: np.ndarray, l1: np.ndarray, theta0: np.n
     singular, as an unpenalised model can be on its first rows). With one: coordinate
     descent from ``theta0``.
     """
-    M = q.A + np.diag(ridge)
+    M = q.A.copy()
+    M.flat[:: M.shape[0] + 1] += ridge
     if not np.any(l1 > 0):
-        try:
-            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(M), -q.b)
-        except (np.linalg.LinAlgError, ValueError):
-            return np.linalg.lstsq(M, -q.b, rcond=None)[0]
+        # LAPACK directly (finite by construction: every chunk's Hessian passed
+        # require_finite): this solve runs once per chunk
+        factor, info = scipy.linalg.lapack.dpotrf(M, lower=False, clean=False)
+        if info == 0:
+            theta, info = scipy.linalg.lapack.dpotrs(factor, -q.b, lower=False)
+            if info == 0:
+                return theta
+        return np.linalg.lstsq(M, -q.b, rcond=None)[0]
     g0 = M @ theta0 + q.b
     tol = 1e-15 * max(float(np.trace(M)), np.finfo(float).tiny)
     delta, *_ = cd_quadratic(M, g0, theta0, l1, tol=tol, max_sweeps=10_000)
@@ -203,25 +212,44 @@ def new_chunk(state: StreamState, key: bytes, *, ridge: np.ndarray, l1: np.ndarr
     return state.anchor
 
 
+class StreamOverflowError(ValueError):
+    """A chunk's update is not finite (its values overflow the model); the chunk was
+    taken back out of the state."""
+
+
 def stream_update(state: StreamState, f: float, g: np.ndarray, H: np.ndarray, weight: float,
                   *, ridge: np.ndarray, l1: np.ndarray) -> StreamState:
     """One chunk: its loss sum ``f``, gradient ``g`` and Hessian ``H`` at the point
     :func:`new_chunk` returned (sums over its rows, total weight ``weight``). Updates
-    ``state`` in place (and returns it)."""
-    state.current.add(f, g, H, state.anchor, weight)
+    ``state`` in place (and returns it).
+
+    Raises :class:`StreamOverflowError`, the state as it was, when the update is not
+    finite (values so large that the model's step or value overflows)."""
+    anchor = state.anchor
+    state.current.add(f, g, H, anchor, weight)
     model = state.current
     if state.previous is not None and state.previous.weight > 0:
         model = model.plus(state.previous, max(0.0, 1.0 - model.weight / state.previous.weight))
-    new = minimize_model(model, ridge, l1, state.theta)
-    if state.previous is None:  # first pass: a trust region (see the module docstring)
-        if state.metric is None:
-            state.metric = H / max(float(weight), np.finfo(float).tiny)
-        delta = new - state.theta
-        size = float(np.sqrt(max(delta @ (state.metric @ delta), 0.0)))
-        if size > FIRST_PASS_TRUST:
-            new = state.theta + (FIRST_PASS_TRUST / size) * delta
-    state.theta = new
-    state.objective = model.value(state.theta) + _penalty(state.theta, ridge, l1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        new = minimize_model(model, ridge, l1, state.theta)
+        size = 0.0
+        if state.previous is None:  # first pass: a trust region (see the module docstring)
+            metric = state.metric if state.metric is not None else H / max(
+                float(weight), np.finfo(float).tiny)
+            delta = new - state.theta
+            size = float(np.sqrt(max(delta @ (metric @ delta), 0.0)))
+            if size > FIRST_PASS_TRUST:
+                new = state.theta + (FIRST_PASS_TRUST / size) * delta
+        objective = model.value(new) + _penalty(new, ridge, l1)
+    if not (np.isfinite(size) and np.isfinite(objective) and np.all(np.isfinite(new))):
+        state.current.add(f, g, H, anchor, weight, sign=-1.0)
+        raise StreamOverflowError(
+            "the chunk's update overflows: its values are too large for the model "
+            "(their products with the coefficients are not finite). Rescale the "
+            "columns, e.g. StandardScaler, the same way for every chunk.")
+    if state.previous is None and state.metric is None:
+        state.metric = metric
+    state.theta, state.objective = new, objective
     return state
 
 
