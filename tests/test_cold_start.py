@@ -46,7 +46,9 @@ def test_warmup_fills_the_cache_and_a_fresh_process_compiles_nothing(tmp_path):
     out = json.loads(fresh.stdout.strip().splitlines()[-1])
     assert sum(out.pop("compiled").values()) == 0  # every kernel came from the cache
     first, warm_s = out["l1"]
-    assert first - warm_s < 5.0  # a compile would cost 15 s or more
+    # a compile would cost 15 s or more on a quiet machine (the count above is the real
+    # check; this bound only has to survive a loaded CI machine)
+    assert first - warm_s < 12.0
     again = subprocess.run([sys.executable, "-m", "logistic", "warmup"], env=env,
                            capture_output=True, text=True, timeout=600)
     assert "loaded the cached kernels" in again.stdout

@@ -137,6 +137,29 @@ def _colsum(X, h, cols=None):
                      xp.float64)
 
 
+#: Bytes of the (rows, pairs, columns) product one slice of :func:`_pair_grams` forms.
+PAIR_SLICE_BYTES = 4 << 20
+
+
+def _pair_grams(xp, X, Hc):
+    r""":math:`G_j = X^\top \operatorname{diag}(h_j) X` for every column ``j`` of ``Hc``,
+    shape ``(J, m, m)`` float64: one matrix product per slice of rows, each slice's
+    ``(rows, J, m)`` operand at most :data:`PAIR_SLICE_BYTES` (a whole block's would
+    be ``J`` copies of it: 42 MB for 10k rows, 10 classes, 50 columns)."""
+    n, m = X.shape
+    J = Hc.shape[1]
+    step = max(256, PAIR_SLICE_BYTES // max(1, J * m * X.dtype.itemsize))
+    G = None
+    for start in range(0, n, step):
+        Xr, Hr = X[start : start + step], Hc[start : start + step]
+        A = Xr[:, None, :] * Hr[:, :, None]
+        part = xp.astype(Xr.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
+        G = part if G is None else G + part
+    if G is None:
+        G = xp.zeros((m, J * m), dtype=xp.float64, device=device(X))
+    return xp.permute_dims(xp.reshape(G, (m, J, m)), (1, 0, 2))
+
+
 def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any, Any]:
     """Hessian blocks on the feature columns ``cols`` (all when None), given kept ``(P, s)``.
 
@@ -164,10 +187,8 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
             Hc = Hc * s[:, None]
         if sp.issparse(XJ):
             G = xp.stack([_gram(XJ, Hc[:, j]) for j in range(k - c)])
-        else:  # one matmul for all c' ≥ c: Xᵀ [X·h_cc, X·h_c,c+1, …]
-            A = XJ[:, None, :] * xp.astype(Hc, XJ.dtype, copy=False)[:, :, None]
-            G = xp.astype(XJ.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
-            G = xp.permute_dims(xp.reshape(G, (m, k - c, m)), (1, 0, 2))
+        else:  # one matmul for all c' ≥ c: Xᵀ [X·h_cc, X·h_c,c+1, …], by row slices
+            G = _pair_grams(xp, XJ, xp.astype(Hc, XJ.dtype, copy=False))
         v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
         t = xp.sum(Hc, axis=0)
         H_WW[c, c:, ...], H_Wb[c, c:, ...], H_bb[c, c:] = G, v, t
