@@ -19,6 +19,24 @@ from ..math.blas import factor_threads
 __all__ = ["ridge_cholesky", "cho_solve"]
 
 
+#: LAPACK's Cholesky routines by dtype, called directly: an inner solve may factor a
+#: small matrix hundreds of times, where scipy's wrappers cost more than the work.
+_POTRF = {np.dtype(np.float64): (la.lapack.dpotrf, la.lapack.dpotrs),
+          np.dtype(np.float32): (la.lapack.spotrf, la.lapack.spotrs)}
+
+
+def _factor(M: np.ndarray):
+    """Lower Cholesky factor ``(L, True)`` of ``M``, or None when M is not positive definite."""
+    routines = _POTRF.get(M.dtype)
+    if routines is None:
+        try:
+            return la.cho_factor(M, lower=True, check_finite=False)
+        except la.LinAlgError:
+            return None
+    L, info = routines[0](M, lower=True, clean=False)
+    return (L, True) if info == 0 else None
+
+
 def ridge_cholesky(H: np.ndarray):
     """``(factor, tau)`` for the smallest ridge τ ≥ 0 with H + τI positive definite.
 
@@ -35,16 +53,24 @@ def ridge_cholesky(H: np.ndarray):
     tau = 0.0
     with factor_threads(H.shape[0]):
         while tau < scale:
-            try:
-                M = H if tau == 0.0 else H + tau * eye
-                return la.cho_factor(M, lower=True, check_finite=False), tau
-            except la.LinAlgError:
-                eye = np.eye(H.shape[0]) if eye is None else eye
-                tau = 1e-12 * scale if tau == 0.0 else tau * 100
+            M = H if tau == 0.0 else H + tau * eye
+            factor = _factor(M)
+            if factor is not None:
+                return factor, tau
+            eye = np.eye(H.shape[0]) if eye is None else eye
+            tau = 1e-12 * scale if tau == 0.0 else tau * 100
     return None, scale
 
 
 def cho_solve(factor, b: np.ndarray) -> np.ndarray:
     """Solve with a factor from :func:`ridge_cholesky`."""
-    with factor_threads(factor[0].shape[0]):
-        return la.cho_solve(factor, b, check_finite=False)
+    L = factor[0]
+    with factor_threads(L.shape[0]):
+        routines = _POTRF.get(L.dtype)
+        b = np.asarray(b)
+        if routines is None or b.dtype != L.dtype or b.ndim > 2:
+            return la.cho_solve(factor, b, check_finite=False)
+        x, info = routines[1](L, b, lower=True)
+        if info != 0:
+            raise ValueError(f"LAPACK potrs failed (info={info})")
+        return x
