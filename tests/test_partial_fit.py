@@ -218,22 +218,24 @@ STRIDED = [
 
 @pytest.mark.parametrize("case", STRIDED)
 def test_replays_with_strided_chunk_hessians_reach_the_batch_optimum(case):
-    """Chunks of 5000 rows (a Hessian from every 2nd–4th row; mixed scales, offsets 50×
-    the spread, weights, float32, L1, multinomial): five passes within gap 1e-6 of the
-    batch fit, converged_, the stride path taken."""
+    """Chunks of 5000 rows (a Hessian from every 4th row, on replays too; mixed scales,
+    offsets 50× the spread, weights, float32, L1, multinomial): five passes within gap
+    1e-6 of the batch fit, converged_ at the default tol, the stride path taken."""
     from logistic.models.fitting import hessian_stride
-    from logistic.models.partial import STREAM_HESSIAN_MIN_ROWS
+    from logistic.models.partial import STREAM_HESSIAN_MIN_ROWS, STREAM_REPLAY_ROWS_PER_PARAM
 
     case = dict(case)
     k, offset, f32 = case.pop("k", 2), case.pop("offset", False), case.pop("float32", False)
-    X, y, s, _ = _stream(n=20_000, d=6, k=k, seed=40 + len(STRIDED) * k + offset)
+    n, d = (60_000, 6) if k == 2 else (100_000, 3)
+    X, y, s, _ = _stream(n=n, d=d, k=k, seed=40 + len(STRIDED) * k + offset)
     if offset:
         X = X + 50.0 * X.std(axis=0)
     if f32:
         X = X.astype(np.float32)
     chunk = 5000
-    p = (6 + 1) * (1 if k == 2 else k)
-    assert hessian_stride(chunk, p, STREAM_HESSIAN_MIN_ROWS) >= 2
+    p = (d + 1) * (1 if k == 2 else k)
+    stride = hessian_stride(chunk, p, STREAM_HESSIAN_MIN_ROWS)
+    assert stride >= 2 and n // stride >= STREAM_REPLAY_ROWS_PER_PARAM * p
     batch = LogisticRegression(tol=1e-12, **case).fit(X, y, sample_weight=s)
     model = LogisticRegression(**case)
     for _ in range(5):
@@ -267,3 +269,16 @@ def test_a_later_bad_chunk_is_refused_and_leaves_the_model_as_it_was(bad, match)
     np.testing.assert_array_equal(model.n_iter_, before[2])
     model.partial_fit(X[1000:2000].astype(np.int64), y[1000:2000])  # converted, accepted
     assert model.n_iter_[0] == 2
+
+
+def test_a_short_stream_replays_with_exact_hessians():
+    """Too few rows per pass for a subsampled Hessian to converge fast: the replays use
+    exact chunk Hessians (quadratic convergence: the decrement vanishes by pass 4)."""
+    X, y, s, _ = _stream(n=20_000, d=30, k=2, seed=9)
+    model = LogisticRegression()
+    for _ in range(5):
+        for c in range(0, 20_000, 5000):
+            model.partial_fit(X[c:c + 5000], y[c:c + 5000], classes=np.unique(y),
+                              sample_weight=s[c:c + 5000])
+    dec = model.history_["decrease"]
+    assert model.converged_ and dec[3] <= 1e-12 * abs(model.objective_)

@@ -49,8 +49,12 @@ STREAM_SOLVER = "streaming-newton"
 #: The state holds a p×p matrix: refuse larger models.
 MAX_STREAM_PARAMS = 5000
 #: A chunk's Hessian comes from every step-th of its rows, step = n // max(20·p, this),
-#: when step ≥ 2 (loss and gradient stay exact; see :func:`_chunk_model`).
+#: when step ≥ 2 (loss and gradient stay exact; see :func:`_chunk_model`) ...
 STREAM_HESSIAN_MIN_ROWS = 1024
+#: ... and, on replays, only while the pass's subsampled rows number at least this many
+#: per parameter: each replay then shrinks the Newton decrement by about
+#: p / n_sub ≤ 1/2000 (a short stream replays with exact Hessians, quadratically).
+STREAM_REPLAY_ROWS_PER_PARAM = 2000
 #: Why a partial_fit model has no inference table of its own.
 NO_INFERENCE = ("partial_fit keeps no rows, so it has no inference numbers: pass data, "
                 "model.summary(X, y), to compute the table in one pass over them.")
@@ -140,13 +144,22 @@ def _layout(k: int, d: int, fit_intercept: bool) -> tuple[int, np.ndarray]:
         [coef, np.zeros(rows * int(fit_intercept), dtype=bool)])
 
 
-def _chunk_model(problem, theta, l1: bool):
+def _chunk_stride(state: StreamState, n: int, p: int) -> int:
+    """Every how many rows a chunk of ``n`` rows forms its Hessian from (1: all)."""
+    step = hessian_stride(n, p, STREAM_HESSIAN_MIN_ROWS)
+    if step > 1 and state.previous is not None and (
+            state.previous_rows // step < STREAM_REPLAY_ROWS_PER_PARAM * p):
+        return 1
+    return step
+
+
+def _chunk_model(problem, theta, l1: bool, stride: int = 1):
     r"""The chunk's loss sum, gradient and Hessian at θ (sums, not means).
 
-    Loss and gradient are exact. The Hessian is exact on chunks of up to about
-    :data:`STREAM_HESSIAN_MIN_ROWS` rows; on larger ones it is estimated from every
-    step-th row (:func:`~logistic.models.fitting.hessian_stride`), which cuts the
-    chunk's Gram product — most of its cost — by the step. The replays' fixed point
+    Loss and gradient are exact. The Hessian is exact for ``stride=1``; on larger
+    chunks it is estimated from every ``stride``-th row (:func:`_chunk_stride`; a
+    multinomial problem was given its strided subsample when made), which cuts the
+    chunk's Gram product — most of its cost — by the stride. The replays' fixed point
     is unchanged (the gradients are exact); their Newton steps converge linearly, at a
     rate about the summed estimate's relative error :math:`O(\sqrt{p/n_{sub}})` over
     the pass's :math:`n_{sub}` subsampled rows, instead of quadratically.
@@ -160,8 +173,6 @@ def _chunk_model(problem, theta, l1: bool):
         else:
             H = problem.hessian(theta)
     else:
-        stride = hessian_stride(problem.backend.n_samples, problem.n_params,
-                                STREAM_HESSIAN_MIN_ROWS)
         f, g, H = problem.loss_grad_hess(theta, stride=stride)
     return f * S, g * S, H * S, S
 
@@ -211,20 +222,26 @@ def partial_fit(model, X, y, classes=None, sample_weight=None):
     l1 = np.where(penalised, 0.0 if options.penalty is None else rho / C, 0.0)
     if s is None or float(np.sum(s)) > 0:
         backend = data_backend(X, y_idx, s, n_classes=k, multinomial=True)
+        at = new_chunk(state, _fingerprint(X, y_idx, s), ridge=ridge, l1=l1, tol=options.tol,
+                       rows=X.shape[0])
+        stride = _chunk_stride(state, X.shape[0], p)
         if k > 2:
             problem = MultinomialProblem(backend, n_classes=k, alpha=0.0,
                                          fit_intercept=options.fit_intercept)
-            _maybe_subsample_hessian(problem, min_rows=STREAM_HESSIAN_MIN_ROWS)
+            if stride > 1:
+                _maybe_subsample_hessian(problem, min_rows=STREAM_HESSIAN_MIN_ROWS)
         else:
             problem = LogisticProblem(backend, alpha=0.0, fit_intercept=options.fit_intercept,
                                       hessian_rows=None)
-        at = new_chunk(state, _fingerprint(X, y_idx, s), ridge=ridge, l1=l1, tol=options.tol)
+        # a float32 chunk's sums carry ~3e-8 relative noise (the problem's objective_rtol)
+        state.objective_rtol = 3e-8 if X.dtype == np.float32 else 1e-13
         for _ in range(FIRST_PASS_ROUNDS):
-            f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)))
+            f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
             try:
                 stream_update(state, f, g, H, S, ridge=ridge, l1=l1)
             except StreamOverflowError:  # the state is as it was: count the chunk out
                 state.chunks -= 1
+                state.rows -= X.shape[0]
                 raise
             if not relinearize(state, f, g, H, S, at, ridge=ridge, l1=l1):
                 break

@@ -99,12 +99,16 @@ FIRST_PASS_TRUST = 1.0
 @dataclass
 class Quadratic:
     r""":math:`Q(\theta) = \tfrac12\theta^\top A\theta + b^\top\theta + c`, the sum of
-    chunk models, and ``weight``, the total sample weight they stand for."""
+    chunk models, ``weight``, the total sample weight they stand for, and ``loss``, the
+    sum of the chunks' losses at the points their models were taken (on a replay, all at
+    the anchor: there :math:`Q` equals this sum, which, unlike :math:`Q`'s terms, does
+    not cancel when columns have large offsets)."""
 
     A: np.ndarray
     b: np.ndarray
     c: float = 0.0
     weight: float = 0.0
+    loss: float = 0.0
 
     @classmethod
     def zeros(cls, p: int) -> Quadratic:
@@ -119,14 +123,20 @@ class Quadratic:
         self.b += sign * (g - Ht)
         self.c += sign * float(f - g @ theta + 0.5 * theta @ Ht)
         self.weight += sign * float(weight)
+        self.loss += sign * float(f)
 
     def plus(self, other: Quadratic, t: float) -> Quadratic:
         """``self + t·other``."""
         return Quadratic(self.A + t * other.A, self.b + t * other.b, self.c + t * other.c,
-                         self.weight + t * other.weight)
+                         self.weight + t * other.weight, self.loss + t * other.loss)
 
     def value(self, theta: np.ndarray) -> float:
         return float(0.5 * theta @ (self.A @ theta) + self.b @ theta + self.c)
+
+    def change(self, theta: np.ndarray, delta: np.ndarray) -> float:
+        r""":math:`Q(\theta+\delta) - Q(\theta) = (A\theta + b)^\top\delta +
+        \tfrac12\delta^\top A\delta`, without the cancellation of two values."""
+        return float((self.A @ theta + self.b) @ delta + 0.5 * delta @ (self.A @ delta))
 
 
 def _penalty(theta, ridge, l1) -> float:
@@ -165,7 +175,10 @@ class StreamState:
 
     ``key`` identifies the stream's first chunk (a pass ends when it comes back).
     ``history`` has one row per completed pass: the model objective at its end, the
-    decrease the pass brought, seconds since the stream began.
+    decrease the pass brought, seconds since the stream began. ``rows`` counts the
+    rows of the pass so far, ``previous_rows`` those of the last completed pass.
+    ``objective_rtol``: the relative precision of an objective value (float32 chunks:
+    about 3e-8); a replay whose anchor is higher than the last by less is not uphill.
     """
 
     theta: np.ndarray
@@ -183,6 +196,9 @@ class StreamState:
     direction: np.ndarray | None = None
     trial: float = 1.0
     slope: float = 0.0
+    rows: int = 0
+    previous_rows: int = 0
+    objective_rtol: float = 1e-13
     history: dict = field(default_factory=lambda: {"objective": [], "decrease": [],
                                                    "seconds": []})
     t0: float = field(default_factory=time.perf_counter)
@@ -200,15 +216,17 @@ class StreamState:
 
 
 def new_chunk(state: StreamState, key: bytes, *, ridge: np.ndarray, l1: np.ndarray,
-              tol: float) -> np.ndarray:
-    """A chunk with fingerprint ``key`` arrives: close the pass if it is the stream's
-    first chunk coming back; return the point at which to take its model
+              tol: float, rows: int = 0) -> np.ndarray:
+    """A chunk of ``rows`` rows with fingerprint ``key`` arrives: close the pass if it is
+    the stream's first chunk coming back; return the point at which to take its model
     (:attr:`StreamState.anchor`)."""
     if state.key is None:
         state.key = key
     elif key == state.key:  # the first chunk is back: a pass has ended
+        state.previous_rows, state.rows = state.rows, 0
         _end_pass(state, ridge, l1, tol)
     state.chunks += 1
+    state.rows += int(rows)
     return state.anchor
 
 
@@ -280,11 +298,12 @@ def _end_pass(state: StreamState, ridge, l1, tol) -> None:
     that went uphill (far from the optimum, a full step can) backtracks — the next pass
     is anchored half-way back, the previous model kept — so the passes descend."""
     q, anchor = state.current, state.pass_start
-    F_anchor = q.value(anchor) + _penalty(anchor, ridge, l1)
     replay = state.previous is not None
-    if replay and state.best_F is not None and F_anchor > state.best_F + 1e-13 * abs(
-        state.best_F
-    ):
+    # on replays every model was taken at the anchor: F there is the sum of the losses
+    F_anchor = (q.loss if replay else q.value(anchor)) + _penalty(anchor, ridge, l1)
+    # a rise within the values' precision, or (once converged) within tol, is not uphill
+    noise = max(state.objective_rtol, 1e-13, tol if state.converged else 0.0) * abs(F_anchor)
+    if replay and state.best_F is not None and F_anchor > state.best_F + noise:
         # backtrack: the minimiser of the quadratic through F(0), F'(0) and F(t)
         t, slope = state.trial, state.slope
         curv = F_anchor - state.best_F - slope * t
@@ -296,8 +315,11 @@ def _end_pass(state: StreamState, ridge, l1, tol) -> None:
         state.converged = False
         _record(state, F_anchor, float("nan"))
         return
-    F_end = q.value(state.theta) + _penalty(state.theta, ridge, l1)
-    decrease = F_anchor - F_end  # on replays: the Newton decrement at the anchor
+    # on replays: the Newton decrement at the anchor (the model's change, not a
+    # difference of two values, which cancel when columns have large offsets)
+    decrease = -(q.change(anchor, state.theta - anchor) + _penalty(state.theta, ridge, l1)
+                 - _penalty(anchor, ridge, l1))
+    F_end = F_anchor - decrease
     if replay:
         state.best_F, state.best_anchor = F_anchor, anchor.copy()
         state.direction, state.trial = state.theta - anchor, 1.0
