@@ -66,27 +66,35 @@ def full_objective(theta, n_rows):
     return sum(objective_parts(theta, X, y)[0] for X, y in stream(n_rows)) + penalty(theta)
 
 
-def batch_optimum(n_rows):
-    """Exact Newton over the stream (independent of the package), to a decrement ≤ 1e-13."""
-    theta = np.zeros(D + 1)
+def _sums(theta, n_rows):
+    """Objective, gradient and Hessian of the whole stream at θ: one pass."""
     ridge = np.r_[np.full(D, 1 / C), 0.0]
+    F, g, H = 0.0, np.zeros(D + 1), np.zeros((D + 1, D + 1))
+    for X, y in stream(n_rows):
+        f_c, g_c, H_c = objective_parts(theta, X, y)
+        F, g, H = F + f_c, g + g_c, H + H_c
+    return F + penalty(theta), g + ridge * theta, H + np.diag(ridge)
+
+
+def batch_optimum(n_rows):
+    """Exact Newton over the stream (independent of the package), to a decrement ≤ 1e-13:
+    one pass per iteration (a trial point's pass gives its objective for the Armijo test
+    and, when accepted, the next iteration's gradient and Hessian)."""
+    theta = np.zeros(D + 1)
+    F, g, H = _sums(theta, n_rows)
     for _ in range(50):
-        F, g, H = 0.0, np.zeros(D + 1), np.zeros((D + 1, D + 1))
-        for X, y in stream(n_rows):
-            f_c, g_c, H_c = objective_parts(theta, X, y)
-            F, g, H = F + f_c, g + g_c, H + H_c
-        F += penalty(theta)
-        g += ridge * theta
-        H += np.diag(ridge)
         step = -np.linalg.solve(H, g)
         decrement = -0.5 * float(g @ step)
         if decrement <= 1e-13 * abs(F):
             return theta, F
         t = 1.0
-        while full_objective(theta + t * step, n_rows) > F + 1e-4 * t * float(g @ step):
+        while True:
+            F_new, g_new, H_new = _sums(theta + t * step, n_rows)
+            if F_new <= F + 1e-4 * t * float(g @ step) or t < 1e-10:
+                break
             t *= 0.5
-        theta = theta + t * step
-    return theta, full_objective(theta, n_rows)
+        theta, F, g, H = theta + t * step, F_new, g_new, H_new
+    return theta, F
 
 
 def log_loss_of(proba, y):

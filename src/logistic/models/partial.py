@@ -53,8 +53,8 @@ MAX_STREAM_PARAMS = 5000
 STREAM_HESSIAN_MIN_ROWS = 1024
 #: ... and, on replays, only while the pass's subsampled rows number at least this many
 #: per parameter: each replay then shrinks the Newton decrement by about
-#: p / n_sub ≤ 1/2000 (a short stream replays with exact Hessians, quadratically).
-STREAM_REPLAY_ROWS_PER_PARAM = 2000
+#: p / n_sub ≤ 1/200 (a short stream replays with exact Hessians, quadratically).
+STREAM_REPLAY_ROWS_PER_PARAM = 200
 #: Why a partial_fit model has no inference table of its own.
 NO_INFERENCE = ("partial_fit keeps no rows, so it has no inference numbers: pass data, "
                 "model.summary(X, y), to compute the table in one pass over them.")

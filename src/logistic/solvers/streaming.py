@@ -88,7 +88,7 @@ __all__ = ["Quadratic", "StreamState", "StreamOverflowError", "minimize_model", 
 
 #: First pass: a chunk's model is taken again at the point it led to while that move
 #: is above this share of the objective (:func:`relinearize`) ...
-FIRST_PASS_RTOL = 1e-5
+FIRST_PASS_RTOL = 1e-3
 #: ... at most this many times per chunk.
 FIRST_PASS_ROUNDS = 8
 #: First pass: one update moves the point by at most this in the metric of the first
