@@ -123,18 +123,21 @@ class InMemoryBackend:
             views[key] = view
         return views[key]
 
-    def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
+    def subsample(
+        self, rows: int, rng: np.random.Generator, dtype=np.float32
+    ) -> InMemoryBackend | None:
         """A backend over ``rows`` rows drawn uniformly without replacement (a copy).
 
         Weights are rescaled by :math:`S / S_{sub}` so that sums over the subsample
-        estimate sums over all rows. Dense rows are stored as float32 (the copy is
-        only used for curvature estimates, where float32 rounding is far below the
-        sampling error). Returns None when the subsample carries no weight.
+        estimate sums over all rows. Dense rows are stored as ``dtype`` (float32 by
+        default: a copy used only for curvature estimates, where float32 rounding is
+        far below the sampling error; None keeps X's dtype, for a copy that gradients
+        read too). Returns None when the subsample carries no weight.
         """
         idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
         X = self.X[idx]
         if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=np.float32)
+            X = np.ascontiguousarray(X, dtype=X.dtype if dtype is None else dtype)
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
         return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
             total)
