@@ -17,7 +17,11 @@ per iteration, so that two or three passes over all of ``X`` finish the fit. The
 smallest level (:data:`MIN_LEVEL_ROWS` rows, at least :data:`ROWS_PER_PARAM` per
 parameter) is solved by plain Newton with its exact Hessian. Every level is solved in
 the standardised coordinates of the smallest one (:class:`StandardizedProblem` with
-``like=``), so the moments cost no pass over ``X``.
+``like=``), so the moments cost no pass over ``X``. The Hessians are formed in
+float64 from X's own rows: a float32 Gram product halves their cost, but its rounding
+(~1e-7 of the largest curvature) swamped the penalty's curvature along redundant
+(collinear) columns of the 400k×40, C=10 benchmark member, and Newton crawled (24
+iterations and 65 passes instead of 3).
 
 Only the top level decides convergence, with the user's ``tol`` on the full
 objective and an exact gradient: the subsamples change the path, never the optimum
@@ -101,7 +105,7 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
     base = StandardizedProblem(subs[0])
     theta = np.zeros(problem.n_params)
     for j, sub in enumerate(subs):
-        target = _Float32Gram(base if j == 0 else StandardizedProblem(sub, like=base))
+        target = base if j == 0 else StandardizedProblem(sub, like=base)
         level_tol = max(tol, LEVEL_TOL_FACTOR * p / sizes[j])
         theta = newton(target, theta, tol=level_tol, max_iter=max_iter,
                        reuse_hessian=j > 0).theta
@@ -109,23 +113,7 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
     problem.subsample_hessian(_curvature(subs[-1].backend, problem.backend, p))
     top = StandardizedProblem(problem, like=base)
     kwargs = {} if callback is None else {"callback": callback}
-    return top, newton(_Float32Gram(top), theta, tol=tol, max_iter=max_iter,
-                       reuse_hessian=True, **kwargs)
-
-
-class _Float32Gram:
-    """``problem`` with its Hessian's Gram product in float32 (half the flops; the
-    design is centred and scaled in X's precision first, so the rounding, ~1e-7
-    relative, is far below a subsample Hessian's sampling error)."""
-
-    def __init__(self, problem):
-        self.problem = problem
-
-    def __getattr__(self, name):
-        return getattr(self.problem, name)
-
-    def hessian(self, theta):
-        return self.problem.hessian(theta, low_precision=True)
+    return top, newton(top, theta, tol=tol, max_iter=max_iter, reuse_hessian=True, **kwargs)
 
 
 def _curvature(below, level, n_params: int):
