@@ -75,9 +75,10 @@ def reference(X, y, s, C, fit_intercept, start_sklearn=True):
     return w, (np.array([t[-1] - mu @ w]) if fit_intercept else np.zeros(1))
 
 
-def make(seed, n, d, *, unscaled=False, weights=False, float32=False, sep=0.8, flip=0.05):
+def make(seed, n, d, *, unscaled=False, weights=False, float32=False, sep=0.8, flip=0.05,
+         redundant=True):
     X, y = make_classification(n_samples=n, n_features=d, n_informative=max(2, d // 2),
-                               n_redundant=d // 4, flip_y=flip, class_sep=sep,
+                               n_redundant=d // 4 if redundant else 0, flip_y=flip, class_sep=sep,
                                random_state=seed)
     rng = np.random.default_rng(seed)
     if unscaled:
@@ -109,14 +110,15 @@ def small_levels(monkeypatch):
     monkeypatch.setattr(warm_start, "ROWS_PER_PARAM", 3)
 
 
-def check(X, y, s, C, fit_intercept=True, certifiable=True, unscaled=False):
+def check(X, y, s, C, fit_intercept=True, certifiable=True, unscaled=False, penalty="l2"):
     """Fit by default and compare with the exact optimum. ``certifiable=False``: float32
     data with offset columns, whose float32 objective is too coarse to certify 1e-8 —
     the fit may then say it did not converge (with a ConvergenceWarning, as the cold
     Newton fit does), but its gap must still be ≤ 1e-8."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ours = LogisticRegression(C=C, fit_intercept=fit_intercept).fit(X, y, sample_weight=s)
+        ours = LogisticRegression(C=C, fit_intercept=fit_intercept, penalty=penalty).fit(
+            X, y, sample_weight=s)
     warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     assert warned == (not ours.converged_)
     assert ours.converged_ or not certifiable
@@ -151,6 +153,14 @@ def test_subsample_levels_reach_the_documented_gap(small_levels, counted, seed, 
 def test_float32_offset_columns_never_silently_short(small_levels, counted):
     X, y, s = make(4, 4000, 30, unscaled=True, float32=True)
     check(X, y, s, 10.0, certifiable=False, unscaled=True)
+    assert counted
+
+
+@pytest.mark.parametrize("seed,sep", [(51, 1.5), (52, 2.5)])
+def test_unpenalised_with_subsamples_that_may_separate(small_levels, counted, seed, sep):
+    # no redundant columns: without a penalty their optimum would not be unique
+    X, y, s = make(seed, 3000, 25, sep=sep, flip=0.01, redundant=False)
+    check(X, y, s, np.inf, penalty=None, unscaled=True)  # C = ∞: no penalty; exact reference
     assert counted
 
 

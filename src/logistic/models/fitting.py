@@ -14,7 +14,8 @@ class count and solver, each class of a one-vs-rest fit, every point of
 2. **choose the solver** and how it sees the problem (:mod:`logistic.models.choice`):
    as is, in standardised coordinates, preconditioned, with a subsampled Hessian;
 3. **solve** from zero or a warm start, with the verbose printer and the
-   ``record_coef`` recorder as callbacks;
+   ``record_coef`` recorder as callbacks (a default binary fit on tall dense data
+   from zero goes through row subsamples first: :mod:`logistic.models.warm_start`);
 4. **unpack** θ into scikit-learn's ``coef_`` (1 or k rows) and ``intercept_``, the
    history into scikit-learn's units;
 5. **check**: separable classes without a penalty warn

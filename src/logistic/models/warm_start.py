@@ -26,14 +26,18 @@ iterations and 65 passes instead of 3).
 Only the top level decides convergence, with the user's ``tol`` on the full
 objective and an exact gradient: the subsamples change the path, never the optimum
 or the meaning of ``converged_``. The lower levels stop at a relative decrement of
-:data:`LEVEL_TOL_FACTOR`·p/m (well below their sampling noise). Every random choice
+:data:`LEVEL_TOL_FACTOR`·p/m (well below their sampling noise); a level that does not
+converge (a subsample whose classes separate, without a penalty) ends the climb, and
+the full data start from the last level that did. Every random choice
 takes ``random_state`` (None: a fixed seed, so that default fits are reproducible).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
+from ..data.memory import InMemoryBackend
 from ..problems import LogisticProblem, StandardizedProblem
 from ..solvers import SOLVERS, SolverResult
 
@@ -71,14 +75,8 @@ def applies(problem, solver: str, requested: str) -> bool:
     problem over in-memory dense rows tall enough for :func:`levels`."""
     backend = getattr(problem, "backend", None)
     return (requested == "auto" and solver == "newton" and type(problem) is LogisticProblem
-            and hasattr(backend, "subsample") and not _sparse(backend)
+            and type(backend) is InMemoryBackend and not sp.issparse(backend.X)
             and bool(levels(backend.n_samples, problem.n_params)))
-
-
-def _sparse(backend) -> bool:
-    import scipy.sparse as sp
-
-    return sp.issparse(backend.X)
 
 
 def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
@@ -107,9 +105,11 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
     for j, sub in enumerate(subs):
         target = base if j == 0 else StandardizedProblem(sub, like=base)
         level_tol = max(tol, LEVEL_TOL_FACTOR * p / sizes[j])
-        theta = newton(target, theta, tol=level_tol, max_iter=max_iter,
-                       reuse_hessian=j > 0).theta
+        result = newton(target, theta, tol=level_tol, max_iter=max_iter, reuse_hessian=j > 0)
         problem.passes += sub.passes * sizes[j] / problem.backend.n_samples
+        if not result.converged:  # e.g. a subsample separable without a penalty: keep
+            break  # the last level's solution (or zero) and let the full data decide
+        theta = result.theta
     problem.subsample_hessian(_curvature(subs[-1].backend, problem.backend, p))
     top = StandardizedProblem(problem, like=base)
     kwargs = {} if callback is None else {"callback": callback}
