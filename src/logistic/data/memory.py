@@ -13,6 +13,7 @@ descent.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -27,6 +28,8 @@ __all__ = ["InMemoryBackend", "make_backend", "BLOCK_BYTES"]
 
 #: Target size of one dense row block: about a core's share of L2/L3 cache.
 BLOCK_BYTES = 4 << 20
+#: Block threads of a dense pass by default (see InMemoryBackend's ``n_jobs``).
+DENSE_JOBS = max(1, min(4, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=4)
@@ -58,12 +61,17 @@ class InMemoryBackend:
     X : ndarray of shape (n, d) float32/float64 (C or F order), or scipy.sparse CSR/CSC.
     y : float64 array of shape (n,) with values in {0, 1}.
     sample_weight : float64 array of shape (n,) or None (all ones).
-    n_jobs : threads mapping blocks (default 1). On a 2-core machine BLAS already
-        uses both cores inside each block and a pass is memory-bound, so a pool of
-        block threads measured slower (``benchmarks/passes.py``: 0.23 s against
-        0.16 s for the dense 200k×100 fit). Sparse passes measured slower too (the
-        100k×50k text-like L2 fit: 0.38 s with one thread, 0.5 s with two), though a
-        lone pass gains a little; it may pay with many cores.
+    n_jobs : threads mapping blocks, each block's BLAS calls on one thread. Default:
+        :data:`DENSE_JOBS` for dense data, 1 for sparse. On an idle 2-core machine
+        BLAS threads inside each block measured a little faster than a pool
+        (``benchmarks/passes.py``: 0.16 s against 0.23 s for the dense 200k×100 fit),
+        but on a loaded one (other processes on the cores) BLAS's threads meet at every
+        call of every 4 MB block and a pass slowed 5-7× (2M×20: 0.5 s on one thread,
+        2.8-3.7 s with two BLAS threads, 0.2-0.5 s with two block threads; 100k×500
+        float32 Hessian 3.4 s, 8-11 s, 1.7-2.0 s), so dense passes use block
+        threads, which meet once a pass. Sparse passes measured slower with threads
+        (the 100k×50k text-like L2 fit: 0.38 s with one thread, 0.5 s with two),
+        though a lone pass gains a little; it may pay with many cores.
     block_rows : rows per block; by default about ``BLOCK_BYTES`` of ``X`` per block
         for dense data; for CSR data ``n / n_jobs`` rows (zero-copy views of X's
         arrays), and the whole matrix for CSC data.
@@ -84,7 +92,9 @@ class InMemoryBackend:
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         csr = sp.issparse(X) and X.format == "csr"
-        self.n_jobs = 1 if n_jobs is None else max(1, int(n_jobs))
+        if n_jobs is None:
+            n_jobs = 1 if sp.issparse(X) else DENSE_JOBS
+        self.n_jobs = max(1, int(n_jobs))
         if block_rows is None:
             if sp.issparse(X):
                 block_rows = -(-self.n_samples // self.n_jobs) if csr else self.n_samples
@@ -123,18 +133,21 @@ class InMemoryBackend:
             views[key] = view
         return views[key]
 
-    def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
+    def subsample(
+        self, rows: int, rng: np.random.Generator, dtype=np.float32
+    ) -> InMemoryBackend | None:
         """A backend over ``rows`` rows drawn uniformly without replacement (a copy).
 
         Weights are rescaled by :math:`S / S_{sub}` so that sums over the subsample
-        estimate sums over all rows. Dense rows are stored as float32 (the copy is
-        only used for curvature estimates, where float32 rounding is far below the
-        sampling error). Returns None when the subsample carries no weight.
+        estimate sums over all rows. Dense rows are stored as ``dtype`` (float32 by
+        default: a copy used only for curvature estimates, where float32 rounding is
+        far below the sampling error; None keeps X's dtype, for a copy that gradients
+        read too). Returns None when the subsample carries no weight.
         """
         idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
         X = self.X[idx]
         if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=np.float32)
+            X = np.ascontiguousarray(X, dtype=X.dtype if dtype is None else dtype)
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
         return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
             total)

@@ -11,7 +11,9 @@ Firth                                                ``newton`` (Fisher scoring)
 multinomial, dense, k·d + k ≤ 1000                   ``newton`` (its Hessian from a row
                                                      subsample on tall data)
 multinomial, otherwise                               ``lbfgs``
-binary, dense, ≤ 1000 parameters, not wide           ``newton``
+binary, dense, ≤ 1000 parameters, not wide           ``newton`` (on tall data from
+                                                     nested row subsamples:
+                                                     :mod:`logistic.models.warm_start`)
 binary, sparse or wide                               ``newton-cg``
 =================================================== ==================================
 

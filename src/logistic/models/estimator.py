@@ -137,8 +137,8 @@ default="auto"
         Start from the previous fit's coefficients when they fit the new problem
         (same number of features, classes and layout); otherwise from zero.
     n_jobs : int or None, default=None
-        Threads over the row blocks of each pass (None: one; on two cores a pass is
-        memory-bound and BLAS already uses both, see :mod:`logistic.data.memory`).
+        Threads over the row blocks of each pass, each block's BLAS on one thread
+        (None: up to 4 for dense data, one for sparse; see :mod:`logistic.data.memory`).
 
     batch_size : int ≥ 1 or None, default=None
         Rows per step of ``solver="sgd"`` (None: 64). Ignored by the other solvers.

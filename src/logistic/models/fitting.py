@@ -14,7 +14,8 @@ class count and solver, each class of a one-vs-rest fit, every point of
 2. **choose the solver** and how it sees the problem (:mod:`logistic.models.choice`):
    as is, in standardised coordinates, preconditioned, with a subsampled Hessian;
 3. **solve** from zero or a warm start, with the verbose printer and the
-   ``record_coef`` recorder as callbacks;
+   ``record_coef`` recorder as callbacks (a default binary fit on tall dense data
+   from zero goes through row subsamples first: :mod:`logistic.models.warm_start`);
 4. **unpack** θ into scikit-learn's ``coef_`` (1 or k rows) and ``intercept_``, the
    history into scikit-learn's units;
 5. **check**: separable classes without a penalty warn
@@ -55,7 +56,7 @@ from ..problems import (
 )
 from ..problems.multinomial import center, one_hot
 from ..solvers import DEFAULT_MAX_ITER, SOLVERS, SolverResult
-from . import on_dask
+from . import on_dask, warm_start
 from .choice import presentation, resolve_solver
 from .params import l1_ratio_of
 from .progress import progress_callback
@@ -290,6 +291,28 @@ def fit_model(
     )
     sparse = sp.issparse(X)
     solver = resolve_solver(options.solver, problem, sparse)
+    if theta0 is None and not options.record_coef and warm_start.applies(
+            problem, solver, options.solver):  # tall dense binary: Newton from subsamples
+        target, result = warm_start.solve(
+            problem, **_solver_kwargs(solver, problem, options),
+            callback=_callback(problem, solver, options, None, np.asarray),
+            random_state=_seed(options.random_state))
+        path = None
+    else:
+        target, result, path = _solve(problem, solver, options, sparse, theta0)
+    to_original = getattr(target, "to_original", np.asarray)
+
+    theta = np.asarray(to_original(result.theta), dtype=np.float64)
+    fit = _unpack_fit(problem, result, solver, theta, options)
+    if path is not None:
+        _store_path(fit, problem, path, theta, result.n_iter, options.penalty is not None)
+    _check(fit, options, X, y_idx, s, feature_names)
+    return fit
+
+
+def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0):
+    """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros):
+    ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
@@ -300,14 +323,7 @@ def fit_model(
         kwargs["callback"] = callback
     if hasattr(target, "to_standardized"):
         start = target.to_standardized(start)
-    result = SOLVERS[solver](target, start, **kwargs)
-
-    theta = np.asarray(to_original(result.theta), dtype=np.float64)
-    fit = _unpack_fit(problem, result, solver, theta, options)
-    if path is not None:
-        _store_path(fit, problem, path, theta, result.n_iter, options.penalty is not None)
-    _check(fit, options, X, y_idx, s, feature_names)
-    return fit
+    return target, SOLVERS[solver](target, start, **kwargs), path
 
 
 # ---------------------------------------------------------- 6. inference numbers

@@ -91,6 +91,12 @@ class LogisticProblem:
         sub = self.backend.subsample(int(rows), np.random.default_rng(random_state))
         return self.backend if sub is None else sub
 
+    def subsample_hessian(self, backend) -> None:
+        """Form :meth:`hessian` from ``backend``: a row subsample of the data whose
+        weights are rescaled to this problem's total (:meth:`InMemoryBackend.subsample`),
+        so that its sums estimate the full ones. The loss and gradient stay exact."""
+        self._hessian_backend = backend
+
     @property
     def hessian_is_exact(self) -> bool:
         """Whether :meth:`hessian` reads every row (False: a subsample estimate)."""

@@ -42,13 +42,17 @@ __all__ = ["StandardizedProblem"]
 class StandardizedProblem:
     """A problem in standardised coordinates θ' around ``problem`` (θ = Tθ').
 
+    ``like``: use the coordinates (μ, σ) of another standardised problem over the same
+    columns — e.g. one over a row subsample, whose moments estimate these — instead of
+    a pass for the moments; any μ and σ > 0 give the same optimum.
+
     Exposes the same methods as :class:`logistic.problems.binary.LogisticProblem` (those the
     wrapped problem has), so any solver runs on it unchanged; map its solution back
     with :meth:`to_original`. A multinomial problem is transformed class by class
     (every row of ``W`` and its intercept as one binary θ).
     """
 
-    def __init__(self, problem):
+    def __init__(self, problem, *, like: StandardizedProblem | None = None):
         self.problem = problem
         self.n_params = problem.n_params
         self.n_features = problem.n_features
@@ -56,6 +60,9 @@ class StandardizedProblem:
         self.fit_intercept = problem.fit_intercept
         self.scale = problem.scale
         self.objective_rtol = getattr(problem, "objective_rtol", 8 * np.finfo(float).eps)
+        if like is not None:  # the coordinates of another problem over the same columns
+            self.mean, self.sigma = like.mean, like.sigma
+            return
         mean, var, unit = self._moments(problem)
         # Curvature of column j at θ = 0 is ¼σ_j² + α/S: scale so that every column has ¼.
         sigma = unit * np.sqrt(var + 4.0 * problem.alpha * problem.scale / unit / unit)
