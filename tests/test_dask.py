@@ -251,7 +251,7 @@ def test_parquet_three_times_the_workers_memory_streams(tmp_path):
     chunk = rows_per_group * d * 8
     assert 0 < max(peaks.values()) <= 2 * chunk, peaks  # a chunk or two, not the data
     assert max(peaks.values()) < limit  # the workers never held more than their limit
-    assert sum(spilled.values()) == 0  # nothing was spilled to disk
+    assert sum(spilled.values()) == 0, (spilled, peaks)  # nothing was spilled to disk
 
 
 def test_cli_fits_a_parquet_glob(tmp_path):
