@@ -282,3 +282,53 @@ def test_cli_fits_a_parquet_glob(tmp_path):
     r = CliRunner().invoke(app, ["fit", str(tmp_path / "nothing*.parquet"), "--target", "y",
                                  "--out", str(out)])
     assert r.exit_code == 2 and "no Parquet files match" in r.stderr
+
+
+# ------------------------------------------------------------ round trips
+def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch):
+    """A default unpenalised fit with summary(): one validation pass, one round trip
+    per solver pass (the Hessian estimate and the separation symptom ride along), one
+    for all inference sums; its table equals the in-memory one."""
+    rng = np.random.default_rng(11)
+    X, y = _data(rng, 40_000, 5)
+    ref = LogisticRegression(penalty=None).fit(X, y)
+    gets = []
+    get = distributed.Client.get
+
+    def counting(self, *args, **kwargs):
+        gets.append(1)
+        return get(self, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "get", counting)
+    Xd = da.from_array(X, chunks=(5000, 5)).persist()
+    yd = da.from_array(y, chunks=5000).persist()
+    distributed.wait([Xd, yd])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = LogisticRegression(penalty=None, random_state=0).fit(Xd, yd)
+        trips = len(gets)
+        a, b = ref.summary(), got.summary()
+        robust_a, robust_b = ref.summary(cov_type="HC0"), got.summary(cov_type="HC0")
+    assert len(gets) == trips  # summary() reads the kept numbers: no round trip
+    # validation + one per solver pass (warm-started: 4-5 of them) + inference; n_passes_
+    # also counts the standardisation's moments, which validation computed
+    assert trips == got.n_passes_ + 1 and trips <= 7, (trips, got.n_passes_)
+    assert ref.n_passes_ > got.n_passes_  # in memory, from zero
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    # both stop at a Newton decrement <= 1e-10·|f| from different starts: coefficients
+    # agree to O(sqrt(tol)), far below their standard errors; the errors themselves to 1e-6
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-2 * float(np.min(a.bse)))
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-6)
+    np.testing.assert_allclose(robust_b.bse, robust_a.bse, rtol=1e-6)
+    np.testing.assert_allclose(got.inference_.score, 0.0, atol=1e-4 * np.abs(
+        ref.inference_.information).max() * float(np.min(a.bse)))
+    assert b.llf == pytest.approx(a.llf, rel=1e-10)
+    assert b.llnull == pytest.approx(a.llnull, rel=1e-12)
+    for key in ("mean_v", "mean_vx", "mean_x"):
+        np.testing.assert_allclose(got.inference_.margins[key], ref.inference_.margins[key],
+                                   rtol=1e-6, atol=1e-8)
+    # inference=False: the inference round trip is not made
+    gets.clear()
+    fast = LogisticRegression(penalty=None, inference=False, random_state=0).fit(Xd, yd)
+    assert len(gets) == fast.n_passes_ == trips - 1
+    np.testing.assert_allclose(fast.coef_, got.coef_, rtol=1e-12)  # the same sample drawn
