@@ -27,9 +27,17 @@ Newton-CG step, say) stay on the workers as persisted chunks
 are brought to the client only when the caller iterates over them (small values:
 per-chunk maxima).
 
-Curvature subsamples (:meth:`DaskBackend.subsample`, :meth:`DaskBackend.every`) are
-gathered to the client once as an :class:`~logistic.data.memory.InMemoryBackend`
-(m ≪ n rows): their Gram products then cost no cluster round trip.
+Round trips. A pass to the cluster and back costs more than a chunk's arithmetic, so
+the backend makes as few as the fit allows (:meth:`DaskBackend.reduce`): sums of the
+data alone are computed once (and the unweighted column moments come from
+validation's one pass, :func:`remember`); a binary loss pass also returns the
+gradient, the largest margin (the separation check's symptom) and, for a Newton
+solver, its Hessian estimate at the same θ — every ``stride``-th row of each chunk
+(:meth:`DaskBackend.subsample`, :class:`_CurvatureRows`, primed by
+:meth:`DaskBackend.fuse_curvature`), so one Newton iteration is one round trip; and
+the inference sums at the optimum are fetched together (:meth:`DaskBackend.prefetch`).
+The multinomial curvature subsample (:meth:`DaskBackend.every`) is gathered to the
+client once as an :class:`~logistic.data.memory.InMemoryBackend` (m ≪ n rows).
 
 Faults: a task lost with its worker is recomputed by Dask from its inputs (persisted
 chunks from their graph, streamed chunks from storage), so a pass's sum is the same
@@ -62,10 +70,6 @@ __all__ = [
 
 #: Persist ``X`` on the workers when its bytes are at most this share of their memory.
 PERSIST_FRACTION = 0.5
-#: The curvature rows of a Newton fit are this many times what the problem asks for
-#: (:meth:`DaskBackend.subsample`): a pass is a round trip, and a Hessian estimate from
-#: 2× the rows saves about one pass of the 200k×100 benchmark for 4% more work per pass.
-CURVATURE_ROWS_FACTOR = 2
 #: Partial sums added per task in the tree reduction.
 FAN_IN = 8
 
@@ -153,10 +157,15 @@ def _point_block(x, y, s, w, b, stride: int, curvature: tuple | None) -> tuple:
 
 def _strided_hessian(x, y, s, stride: int, w, b, gram_dtype=None, standardize=None):
     """The chunk's Hessian blocks estimated from every ``stride``-th row (weights
-    rescaled by :math:`S_b/S_{b,sub}`, so that the sum estimates the whole chunk's)."""
+    rescaled by :math:`S_b/S_{b,sub}`, so that the sum estimates the whole chunk's;
+    formed in float32 from standardised rows, as the in-memory curvature subsample)."""
     from ..math import binary
 
     if stride > 1:
+        if standardize is not None and gram_dtype is None:
+            # a curvature estimate of centred, scaled columns: float32 rounding (1e-7) is
+            # far below the sampling error (~sqrt(p/m)), and the Gram costs half
+            gram_dtype = np.float32
         total = float(x.shape[0]) if s is None else float(np.sum(s))
         sub = np.ones(-(-x.shape[0] // stride)) if s is None else s[::stride]
         mass = float(np.sum(sub))
@@ -561,7 +570,7 @@ class DaskBackend:
         each chunk (:class:`_CurvatureRows`), read on the workers inside the loss
         passes (see :meth:`fuse_curvature`) rather than gathered to the client: a
         Newton iteration is one round trip. ``rng`` is unused (the rows are strided)."""
-        return _CurvatureRows(self, max(1, self.n_samples // max(1, CURVATURE_ROWS_FACTOR * int(rows))))
+        return _CurvatureRows(self, max(1, self.n_samples // max(1, int(rows))))
 
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """An in-memory backend over every ``step``-th row (gathered once; weights kept)."""
