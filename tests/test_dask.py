@@ -332,3 +332,31 @@ def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch
     fast = LogisticRegression(penalty=None, inference=False, random_state=0).fit(Xd, yd)
     assert len(gets) == fast.n_passes_ == trips - 1
     np.testing.assert_allclose(fast.coef_, got.coef_, rtol=1e-12)  # the same sample drawn
+
+
+WARM_CASES = [  # (d, classes, kwargs, weights, offset column): n = 40000, warm-started
+    (6, 3, {"penalty": None}, False, False),
+    (6, 2, {"class_weight": "balanced", "C": 0.05}, True, True),
+    (8, 2, {"penalty": None, "fit_intercept": False}, False, True),
+]
+
+
+@pytest.mark.parametrize("case", range(len(WARM_CASES)))
+def test_warm_started_fits_reach_the_in_memory_optimum(client, case):
+    """Data large enough for the sample warm start and the strided Hessian rows
+    (multinomial, weighted with a column offset 1e4× its spread, no intercept)."""
+    d, k, kw, weighted, offset = WARM_CASES[case]
+    rng = np.random.default_rng(300 + case)
+    X, y = _data(rng, 40_000, d, k, scale=offset)
+    if offset:
+        X[:, 0] += 1e4 * X[:, 0].std()
+    s = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref = LogisticRegression(**kw, tol=1e-14).fit(X, y, sample_weight=s)
+        got = LogisticRegression(**kw, random_state=case).fit(
+            da.from_array(X, chunks=(5000, d)), da.from_array(y, chunks=5000),
+            sample_weight=s)
+    assert got.converged_ and got.n_passes_ <= 8
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    np.testing.assert_allclose(got.summary().bse, ref.summary().bse, rtol=1e-5)
