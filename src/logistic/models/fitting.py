@@ -294,7 +294,8 @@ def fit_model(
     to_original = getattr(target, "to_original", np.asarray)
     if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):  # Dask
         theta0 = on_dask.warm_start(problem, target, solver, options, y_idx, s,
-                                    n_classes=n_classes, multinomial=multinomial)
+                                    n_classes=n_classes, multinomial=multinomial,
+                                    fit=fit_model)
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
     kwargs = {**_solver_kwargs(solver, problem, options), **extra}

@@ -13,7 +13,7 @@ the same model in memory (:func:`warm_start`), so Newton on the cluster starts a
 relative gap of about 1e-2 and each of its iterations is one round trip (the Hessian
 estimate rides with the loss pass, see :mod:`logistic.data.dask`); the numbers of
 ``summary()`` take one more (:func:`prefetch_inference`). A default unpenalised fit of
-200k×100 makes 9 round trips (was 19, plus a gather of curvature rows).
+200k×100 makes 9–10 round trips with summary() (was 19).
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
 of ``X``, so the numerics are the same code).
 """
@@ -330,7 +330,7 @@ def is_dask_backend(backend) -> bool:
 
 
 def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: int,
-               multinomial: bool):
+               multinomial: bool, fit):
     r"""A Newton start for a fit on Dask data: the same model fitted on the client to
     the rows :func:`validate_fit` drew (:func:`warm_rows`, weights rescaled so that the
     penalty keeps its weight), in the problem's layout — or None (small data, another
@@ -340,12 +340,12 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     :math:`p/m` (2e-2 at 50 rows per parameter), so Newton needs three or four passes
     instead of seven; each of them also computes its Hessian estimate on the workers
     (primed here: :meth:`~logistic.data.dask.DaskBackend.fuse_curvature`), one
-    round trip per iteration.
+    round trip per iteration. ``fit``: the in-memory fit path
+    (:func:`~logistic.models.fitting.fit_model`, passed in: no import circle).
     """
     from dataclasses import replace
 
     from ..problems import LogisticProblem, MultinomialProblem
-    from .fitting import fit_model
 
     backend = problem.backend
     if solver != "newton" or not isinstance(problem, LogisticProblem | MultinomialProblem):
@@ -366,7 +366,7 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     s_sub = s_sub * (total / float(s_sub.sum()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        sub = fit_model(rows, y_sub, s_sub, n_classes=n_classes, multinomial=multinomial,
+        sub = fit(rows, y_sub, s_sub, n_classes=n_classes, multinomial=multinomial,
                         options=replace(options, verbose=0, record_coef=False,
                                         tol=max(options.tol, WARM_TOL)))
     if caught or not sub.converged:
