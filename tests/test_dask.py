@@ -251,7 +251,7 @@ def test_parquet_three_times_the_workers_memory_streams(tmp_path):
     chunk = rows_per_group * d * 8
     assert 0 < max(peaks.values()) <= 2 * chunk, peaks  # a chunk or two, not the data
     assert max(peaks.values()) < limit  # the workers never held more than their limit
-    assert sum(spilled.values()) == 0  # nothing was spilled to disk
+    assert sum(spilled.values()) == 0, (spilled, peaks)  # nothing was spilled to disk
 
 
 def test_cli_fits_a_parquet_glob(tmp_path):
@@ -282,3 +282,81 @@ def test_cli_fits_a_parquet_glob(tmp_path):
     r = CliRunner().invoke(app, ["fit", str(tmp_path / "nothing*.parquet"), "--target", "y",
                                  "--out", str(out)])
     assert r.exit_code == 2 and "no Parquet files match" in r.stderr
+
+
+# ------------------------------------------------------------ round trips
+def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch):
+    """A default unpenalised fit with summary(): one validation pass, one round trip
+    per solver pass (the Hessian estimate and the separation symptom ride along), one
+    for all inference sums; its table equals the in-memory one."""
+    rng = np.random.default_rng(11)
+    X, y = _data(rng, 40_000, 5)
+    ref = LogisticRegression(penalty=None).fit(X, y)
+    gets = []
+    get = distributed.Client.get
+
+    def counting(self, *args, **kwargs):
+        gets.append(1)
+        return get(self, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "get", counting)
+    Xd = da.from_array(X, chunks=(5000, 5)).persist()
+    yd = da.from_array(y, chunks=5000).persist()
+    distributed.wait([Xd, yd])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = LogisticRegression(penalty=None, random_state=0).fit(Xd, yd)
+        trips = len(gets)
+        a, b = ref.summary(), got.summary()
+        robust_a, robust_b = ref.summary(cov_type="HC0"), got.summary(cov_type="HC0")
+    assert len(gets) == trips  # summary() reads the kept numbers: no round trip
+    # validation + one per solver pass (warm-started: 4-5 of them) + inference; n_passes_
+    # also counts the standardisation's moments, which validation computed
+    assert trips == got.n_passes_ + 1 and trips <= 7, (trips, got.n_passes_)
+    assert ref.n_passes_ > got.n_passes_  # in memory, from zero
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    # both stop at a Newton decrement <= 1e-10·|f| from different starts: coefficients
+    # agree to O(sqrt(tol)), far below their standard errors; the errors themselves to 1e-6
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-2 * float(np.min(a.bse)))
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-6)
+    np.testing.assert_allclose(robust_b.bse, robust_a.bse, rtol=1e-6)
+    np.testing.assert_allclose(got.inference_.score, 0.0, atol=1e-4 * np.abs(
+        ref.inference_.information).max() * float(np.min(a.bse)))
+    assert b.llf == pytest.approx(a.llf, rel=1e-10)
+    assert b.llnull == pytest.approx(a.llnull, rel=1e-12)
+    for key in ("mean_v", "mean_vx", "mean_x"):
+        np.testing.assert_allclose(got.inference_.margins[key], ref.inference_.margins[key],
+                                   rtol=1e-6, atol=1e-8)
+    # inference=False: the inference round trip is not made
+    gets.clear()
+    fast = LogisticRegression(penalty=None, inference=False, random_state=0).fit(Xd, yd)
+    assert len(gets) == fast.n_passes_ == trips - 1
+    np.testing.assert_allclose(fast.coef_, got.coef_, rtol=1e-12)  # the same sample drawn
+
+
+WARM_CASES = [  # (d, classes, kwargs, weights, offset column): n = 40000, warm-started
+    (6, 3, {"penalty": None}, False, False),
+    (6, 2, {"class_weight": "balanced", "C": 0.05}, True, True),
+    (8, 2, {"penalty": None, "fit_intercept": False}, False, True),
+]
+
+
+@pytest.mark.parametrize("case", range(len(WARM_CASES)))
+def test_warm_started_fits_reach_the_in_memory_optimum(client, case):
+    """Data large enough for the sample warm start and the strided Hessian rows
+    (multinomial, weighted with a column offset 1e4× its spread, no intercept)."""
+    d, k, kw, weighted, offset = WARM_CASES[case]
+    rng = np.random.default_rng(300 + case)
+    X, y = _data(rng, 40_000, d, k, scale=offset)
+    if offset:
+        X[:, 0] += 1e4 * X[:, 0].std()
+    s = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref = LogisticRegression(**kw, tol=1e-14).fit(X, y, sample_weight=s)
+        got = LogisticRegression(**kw, random_state=case).fit(
+            da.from_array(X, chunks=(5000, d)), da.from_array(y, chunks=5000),
+            sample_weight=s)
+    assert got.converged_ and got.n_passes_ <= 8
+    assert _gap(got.objective_, ref.objective_) <= GAP
+    np.testing.assert_allclose(got.summary().bse, ref.summary().bse, rtol=1e-5)

@@ -18,7 +18,11 @@ def test_quick_dask_suite_prints_our_row_and_the_throughput():
     out = io.StringIO()
     dask_suite.main(["--quick", "--no-spark", "--no-dask-ml", "--no-parquet"], out=out)
     text = out.getvalue()
-    row = next(line for line in text.splitlines() if line.startswith("logistic (Dask"))
-    assert float(row.split()[4]) <= 1e-8  # the relative gap column
-    assert "passes=" in row
+    rows = [line for line in text.splitlines()
+            if line.startswith(("logistic default+summary()", "logistic inference=False"))]
+    assert len(rows) == 2  # our default fit with its summary(), and the fit alone
+    for row in rows:
+        assert float(row.split()[3]) <= 1e-8  # the relative gap column
+        assert "passes=" in row and "round trips=" in row
+    assert "dask-ml computes no standard errors" in text
     assert "of its throughput" in text

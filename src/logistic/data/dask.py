@@ -27,9 +27,17 @@ Newton-CG step, say) stay on the workers as persisted chunks
 are brought to the client only when the caller iterates over them (small values:
 per-chunk maxima).
 
-Curvature subsamples (:meth:`DaskBackend.subsample`, :meth:`DaskBackend.every`) are
-gathered to the client once as an :class:`~logistic.data.memory.InMemoryBackend`
-(m ≪ n rows): their Gram products then cost no cluster round trip.
+Round trips. A pass to the cluster and back costs more than a chunk's arithmetic, so
+the backend makes as few as the fit allows (:meth:`DaskBackend.reduce`): sums of the
+data alone are computed once (and the unweighted column moments come from
+validation's one pass, :func:`remember`); a binary loss pass also returns the
+gradient, the largest margin (the separation check's symptom) and, for a Newton
+solver, its Hessian estimate at the same θ — every ``stride``-th row of each chunk
+(:meth:`DaskBackend.subsample`, :class:`_CurvatureRows`, primed by
+:meth:`DaskBackend.fuse_curvature`), so one Newton iteration is one round trip; and
+the inference sums at the optimum are fetched together (:meth:`DaskBackend.prefetch`).
+The multinomial curvature subsample (:meth:`DaskBackend.every`) is gathered to the
+client once as an :class:`~logistic.data.memory.InMemoryBackend` (m ≪ n rows).
 
 Faults: a task lost with its worker is recomputed by Dask from its inputs (persisted
 chunks from their graph, streamed chunks from storage), so a pass's sum is the same
@@ -55,6 +63,7 @@ __all__ = [
     "is_dask_collection",
     "place",
     "to_client",
+    "remember",
     "PERSIST_FRACTION",
     "FAN_IN",
 ]
@@ -75,15 +84,41 @@ def _with_gradient(fn: Callable) -> Callable | None:
 
 def _memo_key(fn: Callable, args: tuple) -> tuple:
     """A key for a pass: the function and the bytes of its (small) arguments."""
+    parts = _key_parts(args)
+    return (fn, object(), id(args)) if parts is None else (fn, parts)
+
+
+def _key_parts(args: tuple) -> tuple | None:
+    """The bytes of small arguments (arrays, scalars, tuples of them); None if any
+    argument is something else (not memoisable)."""
     parts = []
     for a in args:
         if isinstance(a, np.ndarray):
             parts.append((a.dtype.str, a.shape, a.tobytes()))
-        elif a is None or isinstance(a, float | int | str | np.generic):
+        elif isinstance(a, tuple):
+            inner = _key_parts(a)
+            if inner is None:
+                return None
+            parts.append(("tuple", inner))
+        elif a is None or isinstance(a, float | int | str | np.generic | type):
             parts.append(a if not isinstance(a, np.generic) else a.item())
         else:
-            return (fn, object(), id(a))  # not memoisable: a key that never matches
-    return (fn, tuple(parts))
+            return None
+    return tuple(parts)
+
+
+#: What :func:`~logistic.models.on_dask.validate_fit` learnt about an ``X`` in its one
+#: pass (keyed by the Dask name of ``X``): its unweighted column moments and a row
+#: sample, read by the :class:`DaskBackend` built on that ``X`` next (a few entries).
+_LEARNT: dict = {}
+_LEARNT_MAX = 4
+
+
+def remember(X, **facts) -> None:
+    """Keep ``facts`` about the Dask array ``X`` for the backend built on it next."""
+    while len(_LEARNT) >= _LEARNT_MAX:
+        _LEARNT.pop(next(iter(_LEARNT)))
+    _LEARNT[X.name] = facts
 
 
 def is_dask_collection(obj: Any) -> bool:
@@ -105,6 +140,52 @@ def _block_sums(fn: Callable, x, *args) -> tuple:
 def _block_sums_keep(fn: Callable, x, *args) -> tuple:
     sums, kept = fn(_loaded(x), *args)
     return _add(None, sums), kept
+
+
+def _point_block(x, y, s, w, b, stride: int, curvature: tuple | None) -> tuple:
+    """One chunk's loss and gradient at (w, b), its Hessian blocks from every
+    ``stride``-th row when ``curvature`` = (gram_dtype, standardize) is given, and its
+    largest margin :math:`|z_i|` (last; a maximum, not a sum)."""
+    from ..math import binary
+
+    x = _loaded(x)
+    sums, peak = binary.block_loss_grad_peak(x, y, s, w, b)
+    if curvature is not None:
+        sums = (*sums, *_strided_hessian(x, y, s, stride, w, b, *curvature))
+    return (*_add(None, sums), peak)
+
+
+def _strided_hessian(x, y, s, stride: int, w, b, gram_dtype=None, standardize=None):
+    """The chunk's Hessian blocks estimated from every ``stride``-th row (weights
+    rescaled by :math:`S_b/S_{b,sub}`, so that the sum estimates the whole chunk's;
+    formed in float32 from standardised rows, as the in-memory curvature subsample)."""
+    from ..math import binary
+
+    if stride > 1:
+        if standardize is not None and gram_dtype is None:
+            # a curvature estimate of centred, scaled columns: float32 rounding (1e-7) is
+            # far below the sampling error (~sqrt(p/m)), and the Gram costs half
+            gram_dtype = np.float32
+        total = float(x.shape[0]) if s is None else float(np.sum(s))
+        sub = np.ones(-(-x.shape[0] // stride)) if s is None else s[::stride]
+        mass = float(np.sum(sub))
+        x, y = x[::stride], y[::stride]
+        s = sub * (total / mass) if mass > 0 else sub
+    return binary.block_hessian(x, y, s, w, b, gram_dtype, standardize)
+
+
+def _strided_block(x, y, s, stride: int, w, b, gram_dtype, standardize) -> tuple:
+    return _add(None, _strided_hessian(_loaded(x), y, s, stride, w, b, gram_dtype, standardize))
+
+
+def _multi_block(calls: tuple, x, y, s) -> tuple:
+    """Several functions' partial sums on one chunk (read once), one tuple each."""
+    x = _loaded(x)
+    return tuple(_add(None, fn(x, y, s, *args)) for fn, args in calls)
+
+
+def _sum_nested(*parts: tuple) -> tuple:
+    return tuple(_sum_parts(*(p[i] for p in parts)) for i in range(len(parts[0])))
 
 
 class _Chunk:
@@ -142,11 +223,16 @@ def _second(pair):
     return pair[1]
 
 
-def tree_sum(parts: list):
+def _sum_parts_max_last(*parts: tuple) -> tuple:
+    """Sum of tuples whose last entry is a maximum (taken, not added)."""
+    return (*_sum_parts(*(p[:-1] for p in parts)), max(p[-1] for p in parts))
+
+
+def tree_sum(parts: list, combine: Callable = _sum_parts):
     """A Delayed of the sum of the Delayed tuples ``parts``, by a tree of fan-in :data:`FAN_IN`."""
     from dask import delayed
 
-    add = delayed(_sum_parts, pure=False)
+    add = delayed(combine, pure=False)
     while len(parts) > 1:
         parts = [add(*parts[i : i + FAN_IN]) for i in range(0, len(parts), FAN_IN)]
     return parts[0]
@@ -300,8 +386,19 @@ class DaskBackend:
             _Chunk(X, i) for i in range(self.n_blocks)]
         self._yb = y.to_delayed().ravel().tolist()
         self._sb = [None] * self.n_blocks if s is None else s.to_delayed().ravel().tolist()
-        self._memo: dict = {}  # see reduce()
-        self._subsamples: dict = {}  # see subsample()
+        self._memo: dict = {}  # sums of the data alone (see reduce())
+        self._point: dict = {}  # sums at the last point a pass evaluated (see reduce())
+        #: (stride, gram_dtype, standardize) of the Hessian that loss passes also
+        #: compute (see :meth:`fuse_curvature`), or None
+        self._curvature: tuple | None = None
+        #: weights known on the client (NumPy or None): their sum costs no pass
+        self._client_weights = sample_weight is None or isinstance(sample_weight, np.ndarray)
+        self._s_host = sample_weight if isinstance(sample_weight, np.ndarray) else None
+        learnt = _LEARNT.get(X.name, {})
+        if sample_weight is None and "moments" in learnt:  # unweighted: what validation saw
+            self._memo[_memo_key(_binary().block_column_moments, ())] = learnt["moments"]
+        #: rows drawn by validation for a warm start: ``(index, X[index])``, or None
+        self.sample = learnt.get("sample")
 
     # ------------------------------------------------------------ the passes
     def _parts(self, task: Callable, fn: Callable, args: tuple, per_block) -> list:
@@ -323,35 +420,120 @@ class DaskBackend:
         ``min_rows`` is ignored: a chunk is the unit of work (chunks of a few thousand
         rows or more amortise a d×d partial).
 
-        A round trip to the cluster costs more than the arithmetic of a chunk, so two
-        passes are saved where the answer is already known: sums of the data alone
-        (``fn`` without arguments: total weight, column moments) are computed once, and
-        a loss pass also computes the gradient at the same θ (d numbers more), which the
-        solver's next ``loss_grad`` there (after a line search accepts the step) reads
-        without a pass.
+        A round trip to the cluster costs more than the arithmetic of a chunk, so
+        passes are saved where the answer is already known or can ride along:
+
+        * sums of the data alone (``fn`` without arguments: column moments) are
+          computed once; the total weight of weights held on the client costs none;
+        * a binary loss (or loss-and-gradient) pass at θ also computes the gradient,
+          the largest margin :math:`|z_i|` (the separation check's symptom) and, once
+          a Newton solver has asked for a Hessian (:meth:`fuse_curvature`), that
+          Hessian at the same θ: the solver's next ``hessian`` and ``loss_grad`` there
+          (after a line search accepts the step) read them without a pass;
+        * a multinomial loss pass also computes the gradient at the same θ.
         """
+        binary = _binary()
         if per_block is None:
             key = _memo_key(fn, args)
-            if key in self._memo:
-                return self._memo[key]
+            for memo in (self._memo, self._point):
+                if key in memo:
+                    return memo[key]
+            if fn is binary.block_sum_weights and self._client_weights:
+                total = (np.float64(self.n_samples if self._s_host is None
+                                    else np.sum(self._s_host, dtype=np.float64)),)
+                self._memo[key] = total
+                return total
+            if fn in (binary.block_loss, binary.block_loss_grad):
+                self._point_pass(*args)
+                return self._point[key]
+            if fn is binary.block_hessian:
+                return self._curvature_reduce(1, args)
             upgrade = _with_gradient(fn)
             if upgrade is not None:
                 (full,) = _compute(tree_sum(self._parts(_block_sums, upgrade, args, None)))
-                # keep the data-only sums and this one gradient (d numbers)
-                self._memo = {k: v for k, v in self._memo.items() if k[1] == ()}
-                self._memo[_memo_key(upgrade, args)] = full
+                self._point = {_memo_key(upgrade, args): full}
                 return full[:1]
         (total,) = _compute(tree_sum(self._parts(_block_sums, fn, args, per_block)))
         if per_block is None and not args:
             self._memo[_memo_key(fn, args)] = total
         return total
 
+    def _point_pass(self, w, b) -> None:
+        """One pass at (w, b): loss, gradient, largest margin and (when fused) the
+        Hessian, kept in the point memo (:meth:`reduce`)."""
+        from dask import delayed
+
+        binary = _binary()
+        stride, curvature = (1, None) if self._curvature is None else (
+            self._curvature[0], self._curvature[1:])
+        run = delayed(_point_block, pure=False)
+        parts = [run(x, y, s, w, b, stride, curvature)
+                 for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+        (total,) = _compute(tree_sum(parts, _sum_parts_max_last))
+        self._point = {
+            _memo_key(binary.block_loss_grad, (w, b)): total[:3],
+            _memo_key(binary.block_loss, (w, b)): total[:1],
+            _memo_key(_peak_fn(), (w, b)): total[-1],
+        }
+        if curvature is not None:
+            self._point[_memo_key(("hessian", stride), (w, b, *curvature))] = total[3:6]
+
+    def fuse_curvature(self, stride: int, gram_dtype=None, standardize=None) -> None:
+        """Let every later binary loss pass also compute the Hessian blocks from every
+        ``stride``-th row (``block_hessian(..., gram_dtype, standardize)``): a Newton
+        iteration then costs one round trip."""
+        self._curvature = (int(stride), gram_dtype, standardize)
+
+    def _curvature_reduce(self, stride: int, args: tuple) -> tuple:
+        """``block_hessian(*args)`` summed over every ``stride``-th row of each chunk
+        (weights rescaled to estimate the full sum): from the point memo when the loss
+        pass at the same θ computed it, else one pass (after which loss passes compute
+        it too, for full-precision Hessians: a Newton solver's)."""
+        from dask import delayed
+
+        args = (*args, None, None)[:4]  # (w, b, gram_dtype, standardize)
+        key = _memo_key(("hessian", stride), args)
+        if key in self._point:
+            return self._point[key]
+        if args[2] is None:  # full precision: Newton's Hessian, wanted at every iterate
+            self.fuse_curvature(stride, *args[2:])
+        run = delayed(_strided_block, pure=False)
+        parts = [run(x, y, s, stride, *args)
+                 for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+        (total,) = _compute(tree_sum(parts))
+        return total
+
+    def prefetch(self, calls: Sequence[tuple[Callable, tuple]]) -> None:
+        """Compute :meth:`reduce` of several ``(fn, args)`` in one pass (each chunk read
+        once, one round trip) and keep them in the point memo; a later ``reduce`` of
+        any of them reads it without a pass. A full binary ``block_loss_grad_hess``
+        also answers ``block_loss_grad`` and ``block_loss`` at its θ."""
+        from dask import delayed
+
+        binary = _binary()
+        calls = tuple((fn, tuple(args)) for fn, args in calls)
+        run = delayed(_multi_block, pure=False)
+        parts = [run(calls, x, y, s) for x, y, s in zip(self._xb, self._yb, self._sb,
+                                                          strict=True)]
+        (totals,) = _compute(tree_sum(parts, _sum_nested))
+        point = {}
+        for (fn, args), total in zip(calls, totals, strict=True):
+            point[_memo_key(fn, args)] = total
+            if fn is binary.block_loss_grad_hess and tuple(args[2:]) in ((), (1,)):
+                point[_memo_key(binary.block_loss_grad, args[:2])] = total[:3]
+                point[_memo_key(binary.block_loss, args[:2])] = total[:1]
+        self._point = point
+
     def reduce_keep(self, fn: Callable, *args) -> tuple[tuple, KeptBlocks]:
         """The sums of a ``fn`` returning ``(partial_sums, kept)``, and the kept values
-        left on the workers (:class:`KeptBlocks`)."""
+        left on the workers (:class:`KeptBlocks`). The largest margin at the θ of the
+        last loss pass is known already: returned as one value, without a pass."""
         import dask
         from dask import delayed
 
+        key = _memo_key(fn, args)
+        if fn is _peak_fn() and key in self._point:
+            return (), [self._point[key]]
         parts = self._parts(_block_sums_keep, fn, args, None)
         kept = [delayed(_second, pure=True)(p) for p in parts]
         total = tree_sum([delayed(_first, pure=True)(p) for p in parts])
@@ -383,18 +565,12 @@ class DaskBackend:
         (X,) = _compute(self.X[index])
         return np.asarray(X)
 
-    def subsample(self, rows: int, rng: np.random.Generator) -> InMemoryBackend | None:
-        """An in-memory backend over ``rows`` rows drawn uniformly without replacement,
-        gathered from the workers once (see :meth:`InMemoryBackend.subsample`: weights
-        rescaled to estimate sums over all rows, ``X`` stored float32)."""
-        if rows not in self._subsamples:  # one draw per size: every problem on these
-            idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))  # data shares it
-            X, y, s = self._gather(idx)
-            whole = InMemoryBackend(np.ascontiguousarray(X, dtype=np.float32), y, s)
-            total = float(self.n_samples) if self.s is None else float(
-                _compute(self.s.sum())[0])
-            self._subsamples[rows] = whole.rescaled(total)
-        return self._subsamples[rows]
+    def subsample(self, rows: int, rng: np.random.Generator | None = None) -> _CurvatureRows:
+        """A curvature estimate from about ``rows`` rows: every ``n // rows``-th row of
+        each chunk (:class:`_CurvatureRows`), read on the workers inside the loss
+        passes (see :meth:`fuse_curvature`) rather than gathered to the client: a
+        Newton iteration is one round trip. ``rng`` is unused (the rows are strided)."""
+        return _CurvatureRows(self, max(1, self.n_samples // max(1, int(rows))))
 
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """An in-memory backend over every ``step``-th row (gathered once; weights kept)."""
@@ -402,6 +578,34 @@ class DaskBackend:
         if dtype is not None:
             X = np.ascontiguousarray(X, dtype=dtype)
         return InMemoryBackend(X, y, s)
+
+
+class _CurvatureRows:
+    """Every ``stride``-th row of each chunk of a :class:`DaskBackend`, for Hessian
+    estimates: ``reduce(block_hessian, w, b, gram_dtype, standardize)`` sums the
+    chunks' strided Hessians, weights rescaled to estimate the sum over all rows."""
+
+    def __init__(self, parent: DaskBackend, stride: int):
+        self.parent, self.stride = parent, int(stride)
+        self.n_samples, self.n_features = parent.n_samples, parent.n_features
+        self.dtype = parent.dtype
+
+    def reduce(self, fn: Callable, *args, per_block=None, min_rows: int = 0) -> tuple:
+        if fn is not _binary().block_hessian or per_block is not None:
+            raise TypeError("the curvature rows of a DaskBackend sum block_hessian only")
+        return self.parent._curvature_reduce(self.stride, args)
+
+
+def _binary():
+    from ..math import binary
+
+    return binary
+
+
+def _peak_fn():
+    from ..math.inference import block_max_abs_margin
+
+    return block_max_abs_margin
 
 
 def _compute(*collections):

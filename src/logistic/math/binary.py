@@ -44,6 +44,7 @@ __all__ = [
     "block_loss_grad",
     "block_loss_grad_hess",
     "block_loss_grad_weights",
+    "block_loss_grad_peak",
     "block_hessian",
     "standardized_block",
     "block_hessp",
@@ -88,6 +89,19 @@ def block_loss_grad(X, y, s, w, b) -> tuple[Any, Any, Any]:
     loss, p, _ = loss_and_sigmoid(y, _margins(xp, X, w, b))
     r = _weighted(p - y, s)
     return xp.sum(_weighted(loss, s)), _rmatvec(xp, X, r), xp.sum(r)
+
+
+def block_loss_grad_peak(X, y, s, w, b) -> tuple[tuple[Any, Any, Any], float]:
+    """:func:`block_loss_grad`, and the block's largest :math:`|z_i|` among rows of
+    positive weight (the separation symptom, see ``block_max_abs_margin``), from the
+    same margins: one matvec."""
+    xp = array_namespace(y)
+    z = _margins(xp, X, w, b)
+    loss, p, _ = loss_and_sigmoid(y, z)
+    r = _weighted(p - y, s)
+    za = xp.abs(z) if s is None else xp.abs(z)[s > 0]
+    peak = float(xp.max(za)) if za.shape[0] else 0.0
+    return (xp.sum(_weighted(loss, s)), _rmatvec(xp, X, r), xp.sum(r)), peak
 
 
 def block_loss_grad_weights(X, y, s, w, b) -> tuple[tuple[Any, Any, Any], Any]:

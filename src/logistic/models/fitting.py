@@ -315,6 +315,10 @@ def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0):
     ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
+    if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):  # Dask
+        theta0 = on_dask.warm_start(problem, target, solver, options, y_idx, s,
+                                    n_classes=n_classes, multinomial=multinomial,
+                                    fit=fit_model)
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
     kwargs = {**_solver_kwargs(solver, problem, options), **extra}
@@ -338,6 +342,9 @@ def fit_state(fit: Fit, X, y_idx, s, options: FitOptions, *, n_classes: int):
                                  separation=fit.separation)
     theta = np.concatenate([fit.coef.ravel(), fit.intercept]) if options.fit_intercept else (
         fit.coef.ravel().copy())
+    if on_dask.is_dask_backend(problem.backend) and options.penalty != "firth":
+        on_dask.prefetch_inference(problem.backend, np.asarray(theta, dtype=np.float64),
+                                   options.fit_intercept)  # one round trip for all sums
     y01 = (np.asarray(y_idx) == 1).astype(np.float64)
     return binary_state(problem.backend, np.asarray(theta, dtype=np.float64),
                         penalty=options.penalty, C=options.C,
