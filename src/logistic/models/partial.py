@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from ..math.blas import factor_threads
 from ..problems import LogisticProblem, MultinomialProblem
 from ..problems.multinomial import center
 from ..solvers.streaming import (
@@ -235,19 +236,26 @@ def partial_fit(model, X, y, classes=None, sample_weight=None):
                                       hessian_rows=None)
         # a float32 chunk's sums carry ~3e-8 relative noise (the problem's objective_rtol)
         state.objective_rtol = 3e-8 if X.dtype == np.float32 else 1e-13
-        for _ in range(FIRST_PASS_ROUNDS):
-            f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
-            try:
-                stream_update(state, f, g, H, S, ridge=ridge, l1=l1)
-            except StreamOverflowError:  # the state is as it was: count the chunk out
-                state.chunks -= 1
-                state.rows -= X.shape[0]
-                raise
-            if not relinearize(state, f, g, H, S, at, ridge=ridge, l1=l1):
-                break
-            at = state.theta
+        with factor_threads(p):  # the p×p solves on one BLAS thread while p is small
+            _update(state, problem, at, stride, X.shape[0], ridge, l1)
     _store(model, state, known, p, k, d, options, X.dtype)
     return model
+
+
+def _update(state, problem, at, stride, rows, ridge, l1) -> None:
+    """The chunk's model into the state, re-taken at the new point while it moves far
+    (first pass, :func:`~logistic.solvers.streaming.relinearize`)."""
+    for _ in range(FIRST_PASS_ROUNDS):
+        f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
+        try:
+            stream_update(state, f, g, H, S, ridge=ridge, l1=l1)
+        except StreamOverflowError:  # the state is as it was: count the chunk out
+            state.chunks -= 1
+            state.rows -= rows
+            raise
+        if not relinearize(state, f, g, H, S, at, ridge=ridge, l1=l1):
+            break
+        at = state.theta
 
 
 def _store(model, state: StreamState, classes, p, k, d, options, dtype) -> None:
