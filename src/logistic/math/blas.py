@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["one_blas_thread", "factor_threads", "SMALL_FACTOR"]
+__all__ = ["one_blas_thread", "single_blas_thread", "factor_threads", "SMALL_FACTOR"]
 
 #: Matrices up to this order are factorised on one BLAS thread.
 SMALL_FACTOR = 1024
@@ -37,14 +37,11 @@ _inside = threading.local()
 
 
 @contextlib.contextmanager
-def factor_threads(order: int) -> Iterator[None]:
-    """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`.
-
-    Nested uses cost nothing: inside an outer ``factor_threads`` (a loop of many small
-    solves wraps itself once) the limit is already in force, and threadpoolctl's
-    query of the loaded libraries, about 0.1 ms, is not repeated per solve.
-    """
-    if order > SMALL_FACTOR or getattr(_inside, "depth", 0):
+def single_blas_thread() -> Iterator[None]:
+    """:func:`one_blas_thread`, free when nested: inside an outer one (or a
+    :func:`factor_threads`) on this thread the limit is already in force, and
+    threadpoolctl's query of the loaded libraries, about 0.1 ms, is not repeated."""
+    if getattr(_inside, "depth", 0):
         yield
         return
     with one_blas_thread():
@@ -53,3 +50,17 @@ def factor_threads(order: int) -> Iterator[None]:
             yield
         finally:
             _inside.depth = 0
+
+
+@contextlib.contextmanager
+def factor_threads(order: int) -> Iterator[None]:
+    """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`.
+
+    Nested uses cost nothing (see :func:`single_blas_thread`): a loop of many small
+    solves wraps itself once.
+    """
+    if order > SMALL_FACTOR:
+        yield
+        return
+    with single_blas_thread():
+        yield

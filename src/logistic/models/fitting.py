@@ -299,7 +299,15 @@ def fit_model(
             random_state=_seed(options.random_state))
         path = None
     else:
-        target, result, path = _solve(problem, solver, options, sparse, theta0)
+        start_from = None
+        if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):
+
+            def start_from(target):  # Dask: a start fitted on the client from a row sample
+                return on_dask.warm_start(problem, target, solver, options, y_idx, s,
+                                          n_classes=n_classes, multinomial=multinomial,
+                                          fit=fit_model)
+
+        target, result, path = _solve(problem, solver, options, sparse, theta0, start_from)
     to_original = getattr(target, "to_original", np.asarray)
 
     theta = np.asarray(to_original(result.theta), dtype=np.float64)
@@ -310,15 +318,14 @@ def fit_model(
     return fit
 
 
-def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0):
-    """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros):
-    ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
+def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, start_from=None):
+    """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros, or
+    ``start_from(target)`` when given): ``(target, result, path)``, ``path`` the recorded
+    iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
-    if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):  # Dask
-        theta0 = on_dask.warm_start(problem, target, solver, options, y_idx, s,
-                                    n_classes=n_classes, multinomial=multinomial,
-                                    fit=fit_model)
+    if theta0 is None and start_from is not None:
+        theta0 = start_from(target)
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
     kwargs = {**_solver_kwargs(solver, problem, options), **extra}
