@@ -313,7 +313,7 @@ def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch
     # validation + one per solver pass (warm-started: 4-5 of them) + inference; n_passes_
     # also counts the standardisation's moments, which validation computed
     assert trips == got.n_passes_ + 1 and trips <= 7, (trips, got.n_passes_)
-    assert ref.n_passes_ > got.n_passes_  # in memory, from zero
+    # (the in-memory fit has its own subsample start: no pass count to compare)
     assert _gap(got.objective_, ref.objective_) <= GAP
     # both stop at a Newton decrement <= 1e-10·|f| from different starts: coefficients
     # agree to O(sqrt(tol)), far below their standard errors; the errors themselves to 1e-6

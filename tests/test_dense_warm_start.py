@@ -117,7 +117,8 @@ def check(X, y, s, C, fit_intercept=True, certifiable=True, unscaled=False, pena
     Newton fit does), but its gap must still be ≤ 1e-8."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ours = LogisticRegression(C=C, fit_intercept=fit_intercept, penalty=penalty).fit(
+        ours = LogisticRegression(C=C, fit_intercept=fit_intercept, penalty=penalty,
+                                  inference=False).fit(
             X, y, sample_weight=s)
     warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     assert warned == (not ours.converged_)
@@ -196,5 +197,18 @@ def test_levels_shape():
 
 def test_reproducible_by_default():
     X, y, _ = make(41, 20_000, 6)
-    a, b = (LogisticRegression().fit(X, y) for _ in range(2))
+    a, b = (LogisticRegression(inference=False).fit(X, y) for _ in range(2))
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_a_fit_that_keeps_inference_is_polished(counted, small_levels):
+    """A fit whose standard errors are kept skips the subsample levels (their last point
+    is only as good as tol asks, coefficients to about √tol) and ends on classic Newton's
+    exact final step: its standard errors match a tight fit's to 1e-7."""
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((4000, 6)) * [1, 3, 0.2, 10, 1, 1] + [0, 5, 0, -20, 0, 0]
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(X @ (np.r_[1, -.5, 2, .1, 0, .3]) + 1)))).astype(int)
+    ours = LogisticRegression().fit(X, y)
+    assert not counted and hasattr(ours, "inference_")
+    tight = LogisticRegression(tol=1e-14).fit(X, y)
+    np.testing.assert_allclose(ours.summary().bse, tight.summary().bse, rtol=1e-7)

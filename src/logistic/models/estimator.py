@@ -18,6 +18,7 @@ the one fit path (:func:`logistic.models.fitting.fit_model`: problem → solver 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
 
@@ -281,6 +282,8 @@ default="auto"
         self.classes_ = classes
         self.penalty_ = options.penalty
         names = getattr(self, "feature_names_in_", None)
+        keeps_inference = self._keeps_inference(options.penalty, X, k)
+        options = dataclasses.replace(options, polish=keeps_inference)
         if k > 2 and self.multi_class == "ovr":
             fit = fit_ovr(X, y_idx, s, k, options, starts=start, feature_names=names)
         else:
@@ -290,7 +293,7 @@ default="auto"
         for stale in ("inference_", "inference_skipped_", "_stream_"):
             if hasattr(self, stale):
                 delattr(self, stale)
-        if self._keeps_inference(options.penalty, X, k):
+        if keeps_inference:
             try:
                 self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
             except CurvatureOverflowError as exc:  # the fit itself ran standardised

@@ -97,6 +97,10 @@ class FitOptions:
     batch_size: int | None = None
     eta0: float | str = "auto"
     average: bool = True
+    #: the fit's point feeds inference numbers (standard errors read the Hessian there):
+    #: no subsample-level warm start, whose last point is only as good as ``tol`` asks
+    #: (coefficients to about √tol), but classic Newton's final exact step
+    polish: bool = False
 
     @classmethod
     def of(cls, params: dict, **overrides) -> FitOptions:
@@ -291,7 +295,7 @@ def fit_model(
     )
     sparse = sp.issparse(X)
     solver = resolve_solver(options.solver, problem, sparse)
-    if theta0 is None and not options.record_coef and warm_start.applies(
+    if theta0 is None and not (options.record_coef or options.polish) and warm_start.applies(
             problem, solver, options.solver):  # tall dense binary: Newton from subsamples
         target, result = warm_start.solve(
             problem, **_solver_kwargs(solver, problem, options),
