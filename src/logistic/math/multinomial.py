@@ -148,10 +148,11 @@ def _pair_grams(xp, X, Hc):
     be ``J`` copies of it: 42 MB for 10k rows, 10 classes, 50 columns)."""
     n, m = X.shape
     J = Hc.shape[1]
-    step = max(256, PAIR_SLICE_BYTES // max(1, J * m * X.dtype.itemsize))
+    step = max(256, PAIR_SLICE_BYTES // max(1, J * m * (xp.finfo(X.dtype).bits // 8)))
     G = None
     for start in range(0, n, step):
-        Xr, Hr = X[start : start + step], Hc[start : start + step]
+        stop = min(start + step, n)
+        Xr, Hr = X[start:stop, :], Hc[start:stop, :]
         A = Xr[:, None, :] * Hr[:, :, None]
         part = xp.astype(Xr.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
         G = part if G is None else G + part
