@@ -256,11 +256,12 @@ def test_replays_with_strided_chunk_hessians_reach_the_batch_optimum(case):
     (lambda X: X[:, :-1], "features"),
     (lambda X: np.full_like(X, 1e300), "overflow|infinity|Rescale|large"),
 ])
-def test_a_later_bad_chunk_is_refused_and_leaves_the_model_as_it_was(bad, match):
-    """Later chunks skip validate_data when they need no conversion; a NaN, an
-    infinity, a wrong width, or values whose sum overflows still get its error, and
-    the refused chunk changes nothing."""
-    X, y, _, _ = _stream(n=3000, k=2, seed=5)
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_later_bad_chunk_is_refused_and_leaves_the_model_as_it_was(bad, match, k):
+    """Later chunks skip validate_data when they need no conversion (their finiteness
+    is read from the gradient); a NaN, an infinity, a wrong width, or values that
+    overflow still get a clear error, and the refused chunk changes nothing."""
+    X, y, _, _ = _stream(n=3000, k=k, seed=5)
     model = LogisticRegression().partial_fit(X[:1000], y[:1000], classes=np.unique(y))
     before = (model.coef_.copy(), model.intercept_.copy(), model.n_iter_.copy())
     with pytest.raises(ValueError, match=match):

@@ -30,6 +30,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..math.blas import factor_threads
 from ..problems import LogisticProblem, MultinomialProblem
+from ..problems.binary import CurvatureOverflowError
 from ..problems.multinomial import center
 from ..solvers.streaming import (
     FIRST_PASS_ROUNDS,
@@ -89,17 +90,16 @@ def _plain_chunk(model, X, y):
     """``(X, y)`` of a later chunk that needs no conversion — NumPy float64/float32 ``X``
     of the fitted width, finite, 1-D ``y`` of its length, a model fitted without feature
     names — as ``validate_data`` would return them, without its per-call cost (about
-    a third of a 10k×50 chunk's update); None: let ``validate_data`` check (and say
-    what is wrong)."""
+    a third of a 10k×50 chunk's update) and without its finiteness pass over X, which
+    :func:`_first_model` reads from the chunk's gradient instead; None: let
+    ``validate_data`` check (and say what is wrong)."""
     if type(X) is not np.ndarray or type(y) is not np.ndarray:
         return None
     if (X.ndim != 2 or X.dtype not in (np.float64, np.float32) or X.shape[0] == 0
             or X.shape[1] != getattr(model, "n_features_in_", -1)
             or hasattr(model, "feature_names_in_") or y.shape != X.shape[:1]):
         return None
-    if not np.isfinite(np.sum(X)):  # a NaN or infinity, or a sum that overflows
-        return None
-    return X, y
+    return X, y  # finiteness: read from the chunk's gradient (see _first_model)
 
 
 def _chunk_targets(model, X, y, classes, sample_weight):
@@ -227,8 +227,9 @@ def partial_fit(model, X, y, classes=None, sample_weight=None):
                        rows=X.shape[0])
         stride = _chunk_stride(state, X.shape[0], p)
         if k > 2:
-            problem = MultinomialProblem(backend, n_classes=k, alpha=0.0,
-                                         fit_intercept=options.fit_intercept)
+            with np.errstate(over="ignore", invalid="ignore"):  # its Gram trace: unused
+                problem = MultinomialProblem(backend, n_classes=k, alpha=0.0,
+                                             fit_intercept=options.fit_intercept)
             if stride > 1:
                 _maybe_subsample_hessian(problem, min_rows=STREAM_HESSIAN_MIN_ROWS)
         else:
@@ -237,16 +238,51 @@ def partial_fit(model, X, y, classes=None, sample_weight=None):
         # a float32 chunk's sums carry ~3e-8 relative noise (the problem's objective_rtol)
         state.objective_rtol = 3e-8 if X.dtype == np.float32 else 1e-13
         with factor_threads(p):  # the p×p solves on one BLAS thread while p is small
-            _update(state, problem, at, stride, X.shape[0], ridge, l1)
+            _update(state, problem, at, stride, X.shape[0], ridge, l1,
+                    unchecked=None if checked is None else (model, X, y))
     _store(model, state, known, p, k, d, options, X.dtype)
     return model
 
 
-def _update(state, problem, at, stride, rows, ridge, l1) -> None:
+def _first_model(problem, at, l1: bool, stride: int, unchecked, state, rows):
+    r""":func:`_chunk_model` of a chunk whose finiteness ``validate_data`` did not check
+    (``unchecked = (model, X, y)``). A NaN or infinity anywhere in X makes the
+    gradient :math:`X^\top r` non-finite (IEEE: :math:`\infty\cdot 0` is NaN too), so
+    a finite loss and gradient prove X finite; otherwise the chunk is counted out and
+    ``validate_data`` names the bad value (or, X finite, the overflow is reported)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite X: checked below
+            out = _chunk_model(problem, at, l1, stride)
+    except CurvatureOverflowError:
+        _refuse(unchecked, state, rows)
+        raise
+    if not (np.isfinite(out[0]) and np.all(np.isfinite(out[1]))):
+        _refuse(unchecked, state, rows)
+        raise StreamOverflowError("the chunk's loss or gradient overflows float64: its values "
+                                  "are too large; rescale the columns (e.g. StandardScaler), "
+                                  "the same way for every chunk.")
+    return out
+
+
+def _refuse(unchecked, state, rows) -> None:
+    """Count a refused chunk out of the state; raise validate_data's error if X holds a
+    NaN or an infinity."""
+    state.chunks -= 1
+    state.rows -= rows
+    model, X, y = unchecked
+    validate_data(model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+                  order=None, reset=False)
+
+
+def _update(state, problem, at, stride, rows, ridge, l1, unchecked=None) -> None:
     """The chunk's model into the state, re-taken at the new point while it moves far
     (first pass, :func:`~logistic.solvers.streaming.relinearize`)."""
-    for _ in range(FIRST_PASS_ROUNDS):
-        f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
+    for r in range(FIRST_PASS_ROUNDS):
+        if r == 0 and unchecked is not None:
+            f, g, H, S = _first_model(problem, at, bool(np.any(l1 > 0)), stride, unchecked,
+                                      state, rows)
+        else:
+            f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
         try:
             stream_update(state, f, g, H, S, ridge=ridge, l1=l1)
         except StreamOverflowError:  # the state is as it was: count the chunk out
