@@ -46,6 +46,23 @@ def _stream(n=6000, d=8, k=2, seed=0, chunk=1000):
     return X, labels[y], rng.uniform(0.5, 2.0, n), chunk
 
 
+def _replay(model, X, y, s, chunk, passes=5):
+    """Stream (X, y, s) into ``model`` in chunks of ``chunk`` rows, ``passes`` times."""
+    for _ in range(passes):
+        for c in range(0, len(y), chunk):
+            model.partial_fit(X[c:c + chunk], y[c:c + chunk], classes=np.unique(y),
+                              sample_weight=s[c:c + chunk])
+    return model
+
+
+def _gap_to(batch, model, X, y, s, case):
+    """Relative objective gap of ``model`` to ``batch`` (objectives computed here)."""
+    C = batch.C if batch.penalty_ is not None else np.inf
+    ratio = {"l2": 0.0, None: 0.0}.get(batch.penalty_, case.get("l1_ratio"))
+    f_batch = _objective(batch, X, y, s, C, ratio)
+    return (_objective(model, X, y, s, C, ratio) - f_batch) / abs(f_batch)
+
+
 CASES = [
     dict(k=2), dict(k=2, penalty=None), dict(k=2, l1_ratio=1.0, C=0.02),
     dict(k=2, l1_ratio=0.5, C=0.05), dict(k=3), dict(k=3, penalty=None),
@@ -59,16 +76,11 @@ def test_replayed_stream_reaches_the_batch_optimum(case):
     k = case.pop("k")
     X, y, s, chunk = _stream(k=k, seed=k + len(case))
     batch = LogisticRegression(**case).fit(X, y, sample_weight=s)
-    model = LogisticRegression(**case)
-    for _ in range(5):
-        for c in range(0, len(y), chunk):
-            model.partial_fit(X[c:c + chunk], y[c:c + chunk], classes=np.unique(y),
-                              sample_weight=s[c:c + chunk])
+    model = _replay(LogisticRegression(**case), X, y, s, chunk)
+    assert _gap_to(batch, model, X, y, s, case) <= 1e-6
     C = batch.C if batch.penalty_ is not None else np.inf
     ratio = {"l2": 0.0, None: 0.0}.get(batch.penalty_, case.get("l1_ratio"))
-    f_batch = _objective(batch, X, y, s, C, ratio)
     f_ours = _objective(model, X, y, s, C, ratio)
-    assert (f_ours - f_batch) / abs(f_batch) <= 1e-6
     assert model.n_passes_ == 4 and model.n_iter_[0] == 5 * len(range(0, len(y), chunk))
     assert model.converged_
     assert model.objective_ == pytest.approx(f_ours, rel=1e-8)
@@ -237,16 +249,8 @@ def test_replays_with_strided_chunk_hessians_reach_the_batch_optimum(case):
     stride = hessian_stride(chunk, p, STREAM_HESSIAN_MIN_ROWS)
     assert stride >= 2 and n // stride >= STREAM_REPLAY_ROWS_PER_PARAM * p
     batch = LogisticRegression(tol=1e-12, **case).fit(X, y, sample_weight=s)
-    model = LogisticRegression(**case)
-    for _ in range(5):
-        for c in range(0, len(y), chunk):
-            model.partial_fit(X[c:c + chunk], y[c:c + chunk], classes=np.unique(y),
-                              sample_weight=s[c:c + chunk])
-    C = batch.C if batch.penalty_ is not None else np.inf
-    ratio = {"l2": 0.0, None: 0.0}.get(batch.penalty_, case.get("l1_ratio"))
-    f_batch = _objective(batch, X, y, s, C, ratio)
-    f_ours = _objective(model, X, y, s, C, ratio)
-    assert (f_ours - f_batch) / abs(f_batch) <= 1e-6
+    model = _replay(LogisticRegression(**case), X, y, s, chunk)
+    assert _gap_to(batch, model, X, y, s, case) <= 1e-6
     assert model.converged_
 
 
@@ -276,10 +280,6 @@ def test_a_short_stream_replays_with_exact_hessians():
     """Too few rows per pass for a subsampled Hessian to converge fast: the replays use
     exact chunk Hessians (quadratic convergence: the decrement vanishes by pass 4)."""
     X, y, s, _ = _stream(n=20_000, d=30, k=2, seed=9)
-    model = LogisticRegression()
-    for _ in range(5):
-        for c in range(0, 20_000, 5000):
-            model.partial_fit(X[c:c + 5000], y[c:c + 5000], classes=np.unique(y),
-                              sample_weight=s[c:c + 5000])
+    model = _replay(LogisticRegression(), X, y, s, 5000)
     dec = model.history_["decrease"]
     assert model.converged_ and dec[3] <= 1e-12 * abs(model.objective_)

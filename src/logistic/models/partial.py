@@ -86,6 +86,12 @@ def _fingerprint(X, y_idx, s) -> bytes:
     return h.digest()
 
 
+def _validate(model, X, y, *, reset: bool):
+    """``validate_data`` for a chunk (dense float or CSR/CSC ``X``)."""
+    return validate_data(model, X, y, accept_sparse=["csr", "csc"],
+                         dtype=[np.float64, np.float32], order=None, reset=reset)
+
+
 def _plain_chunk(model, X, y):
     """``(X, y)`` of a later chunk that needs no conversion — NumPy float64/float32 ``X``
     of the fitted width, finite, 1-D ``y`` of its length, a model fitted without feature
@@ -202,9 +208,7 @@ def partial_fit(model, X, y, classes=None, sample_weight=None):
                          "'l2', 'l1', 'elasticnet' and None.")
     state: StreamState | None = getattr(model, "_stream_", None)
     checked = None if state is None else _plain_chunk(model, X, y)
-    X, y = checked if checked is not None else validate_data(
-        model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-        order=None, reset=state is None)
+    X, y = checked if checked is not None else _validate(model, X, y, reset=state is None)
     known, y_idx, s = _chunk_targets(model, X, y, classes, sample_weight)
     k, d = known.size, X.shape[1]
     if k > 2 and model.multi_class == "ovr":
@@ -264,30 +268,33 @@ def _first_model(problem, at, l1: bool, stride: int, unchecked, state, rows):
     return out
 
 
+def _count_out(state, rows: int) -> None:
+    """Take a refused chunk back out of the state's counts (its model never went in)."""
+    state.chunks -= 1
+    state.rows -= rows
+
+
 def _refuse(unchecked, state, rows) -> None:
     """Count a refused chunk out of the state; raise validate_data's error if X holds a
     NaN or an infinity."""
-    state.chunks -= 1
-    state.rows -= rows
+    _count_out(state, rows)
     model, X, y = unchecked
-    validate_data(model, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-                  order=None, reset=False)
+    _validate(model, X, y, reset=False)
 
 
 def _update(state, problem, at, stride, rows, ridge, l1, unchecked=None) -> None:
     """The chunk's model into the state, re-taken at the new point while it moves far
     (first pass, :func:`~logistic.solvers.streaming.relinearize`)."""
+    has_l1 = bool(np.any(l1 > 0))
     for r in range(FIRST_PASS_ROUNDS):
         if r == 0 and unchecked is not None:
-            f, g, H, S = _first_model(problem, at, bool(np.any(l1 > 0)), stride, unchecked,
-                                      state, rows)
+            f, g, H, S = _first_model(problem, at, has_l1, stride, unchecked, state, rows)
         else:
-            f, g, H, S = _chunk_model(problem, at, bool(np.any(l1 > 0)), stride)
+            f, g, H, S = _chunk_model(problem, at, has_l1, stride)
         try:
             stream_update(state, f, g, H, S, ridge=ridge, l1=l1)
         except StreamOverflowError:  # the state is as it was: count the chunk out
-            state.chunks -= 1
-            state.rows -= rows
+            _count_out(state, rows)
             raise
         if not relinearize(state, f, g, H, S, at, ridge=ridge, l1=l1):
             break

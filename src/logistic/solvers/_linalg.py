@@ -16,7 +16,7 @@ import scipy.linalg as la
 
 from ..math.blas import factor_threads
 
-__all__ = ["ridge_cholesky", "cho_solve"]
+__all__ = ["cholesky", "ridge_cholesky", "cho_solve"]
 
 
 #: LAPACK's Cholesky routines by dtype, called directly: an inner solve may factor a
@@ -25,7 +25,7 @@ _POTRF = {np.dtype(np.float64): (la.lapack.dpotrf, la.lapack.dpotrs),
           np.dtype(np.float32): (la.lapack.spotrf, la.lapack.spotrs)}
 
 
-def _factor(M: np.ndarray):
+def cholesky(M: np.ndarray):
     """Lower Cholesky factor ``(L, True)`` of ``M``, or None when M is not positive definite."""
     routines = _POTRF.get(M.dtype)
     if routines is None:
@@ -54,7 +54,7 @@ def ridge_cholesky(H: np.ndarray):
     with factor_threads(H.shape[0]):
         while tau < scale:
             M = H if tau == 0.0 else H + tau * eye
-            factor = _factor(M)
+            factor = cholesky(M)
             if factor is not None:
                 return factor, tau
             eye = np.eye(H.shape[0]) if eye is None else eye

@@ -79,8 +79,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
+from ._linalg import cho_solve, cholesky
 from .proximal_newton import cd_quadratic
 
 __all__ = ["Quadratic", "StreamState", "StreamOverflowError", "minimize_model", "new_chunk",
@@ -155,13 +155,9 @@ def minimize_model(q: Quadratic, ridge: np.ndarray, l1: np.ndarray, theta0: np.n
     M = q.A.copy()
     M.flat[:: M.shape[0] + 1] += ridge
     if not np.any(l1 > 0):
-        # LAPACK directly (finite by construction: every chunk's Hessian passed
-        # require_finite): this solve runs once per chunk
-        factor, info = scipy.linalg.lapack.dpotrf(M, lower=False, clean=False)
-        if info == 0:
-            theta, info = scipy.linalg.lapack.dpotrs(factor, -q.b, lower=False)
-            if info == 0:
-                return theta
+        factor = cholesky(M)  # LAPACK directly: this solve runs once per chunk
+        if factor is not None:
+            return cho_solve(factor, -q.b)
         return np.linalg.lstsq(M, -q.b, rcond=None)[0]
     g0 = M @ theta0 + q.b
     tol = 1e-15 * max(float(np.trace(M)), np.finfo(float).tiny)
