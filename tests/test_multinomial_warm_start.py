@@ -12,6 +12,7 @@ was raised, and the tall cases must have gone through the subsample levels.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -22,7 +23,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from logistic import LogisticRegression
 from logistic.models import warm_start
-import importlib
 
 
 def objective(X, y, s, W, b, C):
@@ -82,7 +82,8 @@ def polished(X, y, s, C, k, fit_intercept, W, b):
 
 
 def make(seed, n, d, k, *, unscaled=False, weights=False, float32=False, rare=False):
-    X, y = make_classification(n_samples=n, n_features=d, n_informative=max(2, min(d - d // 5 - 1, 2 * k)),
+    informative = max(2, min(d - d // 5 - 1, 2 * k))
+    X, y = make_classification(n_samples=n, n_features=d, n_informative=informative,
                                n_redundant=d // 5, n_classes=k, n_clusters_per_class=1,
                                flip_y=0.05, class_sep=0.8, random_state=seed,
                                weights=[0.02] + [0.98 / (k - 1)] * (k - 1) if rare else None)
@@ -168,7 +169,8 @@ def test_secant_corrections_cut_the_passes(monkeypatch):
     """The kept Hessian corrected by secant pairs needs fewer full passes than kept alone."""
     X, y, _ = make(31, 40_000, 30, 3)
     with_pairs = LogisticRegression(inference=False).fit(X, y)
-    monkeypatch.setattr(importlib.import_module("logistic.solvers.newton")._Corrected, "add", lambda self, s, y: None)
+    newton_module = importlib.import_module("logistic.solvers.newton")
+    monkeypatch.setattr(newton_module._Corrected, "add", lambda self, s, y: None)
     without = LogisticRegression(inference=False).fit(X, y)
     assert with_pairs.converged_ and without.converged_
     assert with_pairs.n_iter_[0] < without.n_iter_[0]
