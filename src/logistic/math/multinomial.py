@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
 from .binary import standardized_block
+from .stable import compiled
 
 __all__ = [
     "block_loss",
@@ -80,6 +81,11 @@ def _softmax_loss(Y, s, Z):
     With :math:`m_i = \max_c z_{ic}`, :math:`E = e^{Z - m}` and :math:`S_i = \sum_c E_{ic}
     \ge 1`: :math:`P = E / S` and :math:`\ell_i = m_i + \log S_i - y_i\cdot z_i`.
     """
+    if compiled(Y, Z):  # the same formulas compiled (logistic.math.kernels)
+        from .kernels import softmax_terms
+
+        per_sample, P = softmax_terms(Y, Z)
+        return np.sum(per_sample if s is None else per_sample * s), P
     xp = array_namespace(Y)
     m = xp.max(Z, axis=1, keepdims=True)
     E = xp.exp(Z - m)
