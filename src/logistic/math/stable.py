@@ -53,10 +53,13 @@ __all__ = [
 COMPILED_MIN_SIZE = 4096
 
 
-def compiled(*arrays) -> bool:
-    """Whether the compiled kernels take these arrays: NumPy float64, the last one large."""
-    return arrays[-1].size >= COMPILED_MIN_SIZE and all(
-        type(a) is np.ndarray and a.dtype == np.float64 for a in arrays)
+def compiled(labels, scores, ndim: int = 1) -> bool:
+    """Whether the compiled kernels take these arrays: NumPy float64 of one shape with
+    ``ndim`` dimensions (1: binary margins, 2: softmax scores), large enough."""
+    return (type(labels) is np.ndarray and type(scores) is np.ndarray
+            and labels.dtype == np.float64 and scores.dtype == np.float64
+            and scores.ndim == ndim and labels.shape == scores.shape
+            and scores.size >= COMPILED_MIN_SIZE)
 
 
 def softplus(z: Any) -> Any:
