@@ -29,8 +29,10 @@ for name, kw in [("l1", {"penalty": "l1"}), ("l1-nob", {"penalty": "l1", "fit_in
     LogisticRegression(**kw).fit(X, y); t2 = time.perf_counter()
     out[name] = [t1 - t0, t2 - t1]
 Xd = rng.standard_normal((20_000, 5))  # blocks large enough for the compiled loss terms
-for name, k in [("dense", 2), ("softmax", 3)]:
+for name, k, dtype in [("dense", 2, "float64"), ("softmax", 3, "float64"),
+                       ("dense32", 2, "float32"), ("softmax32", 3, "float32")]:
     yd = rng.integers(0, k, Xd.shape[0])
+    Xd = Xd.astype(dtype)
     t0 = time.perf_counter(); LogisticRegression().fit(Xd, yd); t1 = time.perf_counter()
     LogisticRegression().fit(Xd, yd); t2 = time.perf_counter()
     out[name] = [t1 - t0, t2 - t1]

@@ -114,3 +114,55 @@ def test_read_only_and_strided_inputs_take_the_one_compiled_type():
     loss, _, _ = kernels.binary_terms(y, z)
     np.testing.assert_allclose(loss, np.logaddexp(0, z), rtol=4 * ULP)
     assert len(kernels._binary.signatures) == 1
+
+
+def _numpy_path(monkeypatch):
+    for module in (stable, bobj, mobj):
+        monkeypatch.setattr(module, "COMPILED_MIN_SIZE", 10**18)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", [False, True])
+def test_fused_passes_equal_the_blas_path(monkeypatch, dtype, weights):
+    """One read of the block (kernels.binary_pass / softmax_pass) = Xw then Xᵀr by BLAS
+    (float32 rows: the fused sums are float64, BLAS's float32 — compared to float64)."""
+    rng = np.random.default_rng(3)
+    n, d = 2 * stable.COMPILED_MIN_SIZE + 17, 23
+    X64 = rng.standard_normal((n, d)) * rng.uniform(0.01, 30, d) + rng.uniform(-5, 5, d)
+    X = X64.astype(dtype)
+    y = (rng.random(n) < 0.3).astype(np.float64)
+    s = rng.integers(0, 3, n).astype(np.float64) if weights else None
+    w = rng.standard_normal(d) / (10 * np.abs(X64).mean(0))
+    Y = np.eye(5)[rng.integers(0, 5, n)]
+    W = rng.standard_normal((5, d)) / (10 * np.abs(X64).mean(0))
+    bb = rng.standard_normal(5)
+    assert kernels.fusable(X, y, s, d)
+    fast = bobj.block_loss_grad_peak(X, y, s, w, 0.4), mobj.block_loss_grad(X, Y, s, W, bb)
+    _numpy_path(monkeypatch)
+    ref = (bobj.block_loss_grad_peak(X.astype(np.float64), y, s, w, 0.4),
+           mobj.block_loss_grad(X.astype(np.float64), Y, s, W, bb))
+    ((fl, fg, fb), fpeak), (ml, mG, mb) = fast
+    ((rl, rg, rb), rpeak), (nl, nG, nb) = ref
+    tol = 1e-12
+    assert fl == pytest.approx(rl, rel=tol) and ml == pytest.approx(nl, rel=tol)
+    assert fpeak == pytest.approx(rpeak, rel=1e-12)
+    np.testing.assert_allclose(fg, rg, rtol=0, atol=tol * np.abs(X64).sum(0).max())
+    np.testing.assert_allclose(mG, nG, rtol=0, atol=tol * np.abs(X64).sum(0).max())
+    np.testing.assert_allclose([fb, *mb], [rb, *nb], rtol=0, atol=tol * n)
+
+
+def test_fused_passes_keep_nan_and_refuse_other_layouts():
+    n, d = 2 * stable.COMPILED_MIN_SIZE, 4
+    X = np.ones((n, d))
+    X[5, 2] = np.nan
+    y = np.zeros(n)
+    (loss, g, _), peak = bobj.block_loss_grad_peak(X, y, None, np.full(d, 0.1), 0.0)
+    assert np.isnan(loss) and np.isnan(g).all() and np.isnan(peak)
+    loss, G, _ = mobj.block_loss_grad(X, np.eye(3)[np.zeros(n, int)], None,
+                                      np.full((3, d), 0.1), np.zeros(3))
+    assert np.isnan(loss) and np.isnan(G).all()
+    F = np.asfortranarray(np.ones((n, d)))
+    ro = np.ones((n, d))
+    ro.flags.writeable = False
+    assert not kernels.fusable(F, y, None, d) and not kernels.fusable(ro, y, None, d)
+    assert not kernels.fusable(X, y, None, kernels.FUSED_MAX_COEF + 1)

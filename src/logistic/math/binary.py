@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 from scipy.linalg import blas
 
-from .stable import log_loss, loss_and_sigmoid
+from .stable import COMPILED_MIN_SIZE, log_loss, loss_and_sigmoid
 
 __all__ = [
     "block_loss",
@@ -83,8 +83,20 @@ def block_loss(X, y, s, w, b) -> tuple[Any]:
     return (xp.sum(_weighted(log_loss(y, z), s)),)
 
 
+def _fused(X, y, s, w):
+    """The compiled one-read pass of :mod:`logistic.math.kernels` when it takes the block."""
+    if X.shape[0] < COMPILED_MIN_SIZE or type(X) is not np.ndarray:
+        return None
+    from .kernels import binary_pass, fusable
+
+    return binary_pass if fusable(X, y, s, X.shape[1]) else None
+
+
 def block_loss_grad(X, y, s, w, b) -> tuple[Any, Any, Any]:
     """Partial loss, gradient in w and gradient in b of one block."""
+    fused = _fused(X, y, s, w)
+    if fused is not None:
+        return fused(X, y, s, w, b)[0]
     xp = array_namespace(y)
     loss, p, _ = loss_and_sigmoid(y, _margins(xp, X, w, b))
     r = _weighted(p - y, s)
@@ -95,6 +107,9 @@ def block_loss_grad_peak(X, y, s, w, b) -> tuple[tuple[Any, Any, Any], float]:
     """:func:`block_loss_grad`, and the block's largest :math:`|z_i|` among rows of
     positive weight (the separation symptom, see ``block_max_abs_margin``), from the
     same margins: one matvec."""
+    fused = _fused(X, y, s, w)
+    if fused is not None:
+        return fused(X, y, s, w, b)
     xp = array_namespace(y)
     z = _margins(xp, X, w, b)
     loss, p, _ = loss_and_sigmoid(y, z)

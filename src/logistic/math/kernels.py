@@ -27,6 +27,10 @@ for the NumPy expressions on the 2-core test machine. A NaN margin gives NaN los
 probability, as in NumPy, so :func:`~logistic.problems.binary.require_finite` still
 names the problem.
 
+For dense blocks with few coefficients the whole pass is fused (:func:`binary_pass`,
+:func:`softmax_pass`): each row is read once for its margins, loss and its share of the
+gradient, instead of once by each of BLAS's two thin products (see the section below).
+
 Used by :mod:`logistic.math.stable` for NumPy float64 arrays of at least
 :data:`~logistic.math.stable.COMPILED_MIN_SIZE` entries (smaller ones, other dtypes
 and other array namespaces take the NumPy expressions, so that small fits never import
@@ -41,7 +45,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["binary_terms", "softmax_terms"]
+__all__ = ["binary_terms", "softmax_terms", "binary_pass", "softmax_pass", "fusable",
+           "FUSED_MAX_COEF"]
 
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 to 32 bits: k·_LN2_HI is exact for k ≤ 2^20
 _LN2_LO = 1.90821492927058770002e-10  # ln 2 − _LN2_HI
@@ -162,3 +167,122 @@ def softmax_terms(Y: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     per_sample, P = np.empty(Z.shape[0]), np.empty_like(Z)
     _softmax(Y, Z, per_sample, P, _TWO_POW)
     return per_sample, P
+
+
+# ------------------------------------------------------------------ fused passes
+# A pass's loss and gradient read each row of X twice: z = Xw (or XWᵀ) and then Xᵀr.
+# BLAS does each as a matrix-vector (or thin matrix) product, which streams X from
+# memory at a few GB/s; here one loop reads a row once, forms its margins, loss and
+# residuals, and adds r_i x_i to the gradient while the row is in cache. Measured
+# (one thread, 8192-row blocks of float64): 50 columns × 3 classes 4.7 against 34 ms,
+# 100 × 3 3.1 against 9.6 ms, 20 × 20 11 against 27 ms; at 500 columns × 20 classes BLAS's
+# blocked product is faster, so these run while k·d ≤ FUSED_MAX_COEF.
+
+#: Coefficients (k·d, or d for a binary model) up to which a fused pass beats BLAS.
+FUSED_MAX_COEF = 4096
+
+
+@njit(nogil=True, fastmath={"contract", "reassoc"}, cache=True, boundscheck=False)
+def _dot(x, w):  # not inlined by numba: its reassociation (a vectorised sum) stays its own
+    acc = 0.0
+    for j in range(x.shape[0]):
+        acc += x[j] * w[j]
+    return acc
+
+
+@njit(nogil=True, **_OPTS)
+def _binary_pass(X, y, s, w, b, g, per_sample, table):
+    """Per-sample (weighted) loss into ``per_sample``, Σ s(p−y)x into ``g``; returns
+    (Σ s(p−y), largest |z| over rows of positive weight)."""
+    n, d = X.shape
+    weighted = s.shape[0] == n
+    g_b = 0.0
+    peak = 0.0
+    for i in range(n):
+        x = X[i]
+        zi = _dot(x, w) + b
+        e = _exp_neg(abs(zi), table)
+        inv = 1.0 / (1.0 + e)
+        m = (1.0 - 2.0 * y[i]) * zi
+        hinge = m if m > 0.0 else 0.0
+        si = s[i] if weighted else 1.0
+        per_sample[i] = si * ((hinge if zi == zi else zi) + _log1p_small(e))
+        r = si * ((inv if zi >= 0.0 else e * inv) - y[i])
+        g_b += r
+        a = abs(zi)
+        if si > 0.0 and peak == peak and not a <= peak:  # a NaN stays, so that it is seen
+            peak = a
+        for j in range(d):
+            g[j] += r * x[j]
+    return g_b, peak
+
+
+@njit(nogil=True, **_OPTS)
+def _softmax_pass(X, Y, s, W, b, G, g_b, per_sample, table):
+    """Per-sample (weighted) softmax loss into ``per_sample``, Σ s(p−y)xᵀ into ``G``
+    and Σ s(p−y) into ``g_b``."""
+    n, d = X.shape
+    k = W.shape[0]
+    weighted = s.shape[0] == n
+    z = np.empty(k)
+    q = np.empty(k)
+    for i in range(n):
+        x = X[i]
+        m = -np.inf
+        bad = False
+        for c in range(k):
+            z[c] = _dot(x, W[c]) + b[c]
+            m = z[c] if z[c] > m else m
+            bad = bad or z[c] != z[c]
+        total = 0.0
+        yz = 0.0
+        for c in range(k):
+            e = _exp_neg(m - z[c], table)
+            q[c] = e
+            total += e
+            yz += Y[i, c] * z[c]
+        inv = 1.0 / total
+        si = s[i] if weighted else 1.0
+        per_sample[i] = si * (m + math.log(total) - yz) if not bad else math.nan
+        for c in range(k):
+            r = si * (q[c] * inv - Y[i, c])
+            g_b[c] += r
+            gc = G[c]
+            for j in range(d):
+                gc[j] += r * x[j]
+
+
+_NO_WEIGHTS = np.empty(0)
+
+
+def fusable(X, labels, s, n_coef: int) -> bool:
+    """Whether a fused pass takes this block: C-contiguous writeable NumPy float32/64
+    rows, float64 labels and weights, few enough coefficients."""
+    return (type(X) is np.ndarray and X.ndim == 2 and X.flags.c_contiguous
+            and X.flags.writeable and X.dtype in (np.float64, np.float32)
+            and n_coef <= FUSED_MAX_COEF and type(labels) is np.ndarray
+            and labels.dtype == np.float64 and labels.flags.c_contiguous
+            and (s is None or (type(s) is np.ndarray and s.dtype == np.float64)))
+
+
+def binary_pass(X, y, s, w, b) -> tuple[tuple[float, np.ndarray, float], float]:
+    """``((loss, g_w, g_b), peak)`` of :func:`logistic.math.binary.block_loss_grad_peak`
+    in one read of the block (see :func:`fusable`)."""
+    g = np.zeros(X.shape[1])
+    per_sample = np.empty(X.shape[0])
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    g_b, peak = _binary_pass(X, _own(y), _NO_WEIGHTS if s is None else _own(s), w, float(b), g,
+                             per_sample, _TWO_POW)
+    return (float(np.sum(per_sample)), g, g_b), peak
+
+
+def softmax_pass(X, Y, s, W, b) -> tuple[float, np.ndarray, np.ndarray]:
+    """``(loss, G_W, g_b)`` of :func:`logistic.math.multinomial.block_loss_grad` in one
+    read of the block (see :func:`fusable`)."""
+    k, d = W.shape
+    G, g_b = np.zeros((k, d)), np.zeros(k)
+    per_sample = np.empty(X.shape[0])
+    b = np.broadcast_to(np.asarray(b, dtype=np.float64), (k,)).copy()
+    _softmax_pass(X, _own(Y), _NO_WEIGHTS if s is None else _own(s),
+                  np.ascontiguousarray(W, dtype=np.float64), b, G, g_b, per_sample, _TWO_POW)
+    return float(np.sum(per_sample)), G, g_b

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
 from .binary import standardized_block
-from .stable import compiled
+from .stable import COMPILED_MIN_SIZE, compiled
 
 __all__ = [
     "block_loss",
@@ -109,7 +109,13 @@ def block_loss_grad_probs(X, Y, s, W, b) -> tuple[tuple[Any, Any, Any], tuple[An
 
 
 def block_loss_grad(X, Y, s, W, b) -> tuple[Any, Any, Any]:
-    """Partial loss, gradient in W (k, d) and gradient in b (k,)."""
+    """Partial loss, gradient in W (k, d) and gradient in b (k,) (large NumPy blocks of
+    few coefficients: in one read of the block, :func:`logistic.math.kernels.softmax_pass`)."""
+    if type(X) is np.ndarray and X.shape[0] * W.shape[0] >= COMPILED_MIN_SIZE:
+        from .kernels import fusable, softmax_pass
+
+        if fusable(X, Y, s, W.size):
+            return softmax_pass(X, Y, s, W, b)
     return block_loss_grad_probs(X, Y, s, W, b)[0]
 
 

@@ -55,8 +55,10 @@ def compile_kernels() -> float:
                        {"penalty": "elasticnet", "l1_ratio": 0.5}):
                 LogisticRegression(C=1.0, max_iter=20, **kw).fit(Xv, y)
         Xd = rng.standard_normal((2 * COMPILED_MIN_SIZE, 3))
-        for k in (2, 3):  # binary and softmax terms
-            LogisticRegression(max_iter=5).fit(Xd, rng.integers(0, k, Xd.shape[0]))
+        for k in (2, 3):  # binary and softmax: loss terms and fused passes, both dtypes
+            for dtype in (np.float64, np.float32):
+                LogisticRegression(max_iter=5).fit(Xd.astype(dtype),
+                                                   rng.integers(0, k, Xd.shape[0]))
     return time.perf_counter() - t0
 
 
