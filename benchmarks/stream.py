@@ -105,6 +105,8 @@ def log_loss_of(proba, y):
 def run_ours(n_rows, passes):
     from logistic import LogisticRegression
 
+    X0, y0 = next(iter(stream(CHUNK)))  # loads numba's compiled kernels (cold start is
+    LogisticRegression(C=C).partial_fit(X0, y0, classes=[0, 1])  # cold_start.py's)
     model, seconds = LogisticRegression(C=C), 0.0
     for _ in range(passes):
         for X, y in stream(n_rows):
