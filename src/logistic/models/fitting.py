@@ -101,6 +101,9 @@ class FitOptions:
     #: no subsample-level warm start, whose last point is only as good as ``tol`` asks
     #: (coefficients to about √tol), but classic Newton's final exact step
     polish: bool = False
+    #: check an unpenalised fit's data for separation (False: a warm start's fit on a
+    #: row sample, whose full data the fit it starts is checked on)
+    check_separation: bool = True
 
     @classmethod
     def of(cls, params: dict, **overrides) -> FitOptions:
@@ -324,12 +327,15 @@ def fit_model(
 
 def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, start_from=None):
     """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros, or
-    ``start_from(target)`` when given): ``(target, result, path)``, ``path`` the recorded
-    iterates with ``record_coef``."""
+    ``start_from(target)`` when given: a start, or a start and extra solver arguments):
+    ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
     if theta0 is None and start_from is not None:
         theta0 = start_from(target)
+        if isinstance(theta0, tuple):
+            theta0, more = theta0
+            extra = {**extra, **more}
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
     kwargs = {**_solver_kwargs(solver, problem, options), **extra}
@@ -415,7 +421,7 @@ def _store_path(fit: Fit, problem, path: list, theta, n_iter: int, penalised: bo
 def _check(fit: Fit, options: FitOptions, X, y_idx, s, feature_names) -> None:
     """Warn about separable classes (no penalty) or an unconverged solver."""
     result = fit.result
-    if options.penalty is None:
+    if options.penalty is None and options.check_separation:
         separation = _separation(fit, options, X, y_idx, s)
         if separation is not None:
             fit.separation = separation

@@ -27,6 +27,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ..data.dask import (
     _Chunk,
+    _cluster_memory,
     _compute,
     _loaded,
     _sum_parts,
@@ -148,7 +149,8 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
 
     n, d = (int(v) for v in X.shape)
     rows = X.chunks[0]
-    m = warm_rows(n, d + 1)
+    m = warm_rows(n, d + 1, persisted=persisted, row_bytes=d * X.dtype.itemsize,
+                  memory=0.0 if persisted else _cluster_memory())
     take = None
     if m:
         rng = np.random.default_rng(check_random_state(est.random_state).randint(2**31 - 1))
@@ -177,22 +179,41 @@ def _chunk_facts(x, take):
     return bool(np.isfinite(x).all()), moments, None if take is None else x[take]
 
 
-#: :func:`warm_start` fits about this many rows per parameter on the client ...
-WARM_ROWS_PER_PARAM = 50
-#: ... and at least this many, on data with 16× as many rows (else none: a sample of
-#: 1/16 of every chunk, held on the workers until the client takes it, stays small
-#: beside the chunks even out of core).
+#: :func:`warm_start` fits about this many rows per parameter on the client (its start
+#: is then about p/m ≈ 2e-3 from the optimum, and Newton's Hessian from those rows
+#: contracts the error by about as much per pass) ...
+WARM_ROWS_PER_PARAM = 500
+#: ... and this many (a Hessian estimate's error has a constant: the in-memory
+#: curvature subsample takes 8192 rows at least) ...
+WARM_ROWS = 10_000
+#: ... up to a quarter of the rows of ``X`` held on the workers or a sixteenth of
+#: streamed ones (a sample held on the workers until the client takes it stays small
+#: beside the chunks, out of core too: at most :data:`WARM_MEMORY_SHARE` of the
+#: cluster's memory); none if that leaves fewer than :data:`WARM_MIN_ROWS`.
 WARM_MIN_ROWS = 2000
+WARM_MEMORY_SHARE = 1 / 16
 
 
-#: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-2).
+#: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-3).
 WARM_TOL = 1e-6
+#: The sample also gives Newton's Hessian (kept on the client) when it has this many
+#: rows per parameter (its relative error, about sqrt(p/m), sets Newton's contraction).
+CURVATURE_ROWS_PER_PARAM = 100
+#: A sample fit with a margin beyond this (p < 2e-22) looks separated: no warm start
+#: from it (the sample is fitted without the separation check; the full data get it).
+WARM_MAX_MARGIN = 50.0
 
 
-def warm_rows(n_samples: int, n_params: int) -> int:
-    """Rows of the warm start's sample: ``max(2000, 50·p)`` if ``n`` has 16× as many, else 0."""
-    m = max(WARM_MIN_ROWS, WARM_ROWS_PER_PARAM * n_params)
-    return m if 16 * m <= n_samples else 0
+def warm_rows(n_samples: int, n_params: int, *, persisted: bool = True,
+              row_bytes: float = 0.0, memory: float = 0.0) -> int:
+    """Rows of the warm start's sample: ``max(10000, 500·p)``, at most ``n/4`` (``n/16``
+    and :data:`WARM_MEMORY_SHARE` of ``memory`` bytes when streamed), or 0 when fewer
+    than 2000 rows remain."""
+    m = min(max(WARM_ROWS, WARM_ROWS_PER_PARAM * n_params),
+            n_samples // (4 if persisted else 16))
+    if not persisted and row_bytes > 0 and memory > 0:
+        m = min(m, int(WARM_MEMORY_SHARE * memory / row_bytes))
+    return m if m >= WARM_MIN_ROWS else 0
 
 
 def _labels(y, rows, n: int, what: str = "y"):
@@ -367,11 +388,28 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sub = fit(rows, y_sub, s_sub, n_classes=n_classes, multinomial=multinomial,
-                        options=replace(options, verbose=0, record_coef=False,
-                                        tol=max(options.tol, WARM_TOL)))
-    if caught or not sub.converged:
-        return None
+                  options=replace(options, verbose=0, record_coef=False, polish=False,
+                                  tol=max(options.tol, WARM_TOL), check_separation=False))
+    if caught or not sub.converged or _peak_margin(rows, sub) > WARM_MAX_MARGIN:
+        return None  # (a sample whose classes separate: its fit diverges, no start)
+    if index.size >= CURVATURE_ROWS_PER_PARAM * problem.n_params:
+        # Newton's curvature from the sample's rows, on the client: each pass on the
+        # cluster is then a loss and a gradient only (no Hessian there at all)
+        from ..data.memory import InMemoryBackend
+        from ..problems.multinomial import one_hot
+
+        y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
+            one_hot(y_sub, n_classes))
+        problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
+        return sub.theta, {"reuse_hessian": not options.polish}
     return sub.theta
+
+
+def _peak_margin(rows: np.ndarray, sub) -> float:
+    """The largest fitted margin :math:`|x_i w + b|` of a sample fit (multinomial:
+    of any class)."""
+    Z = rows @ np.asarray(sub.coef, dtype=rows.dtype).T + np.asarray(sub.intercept)
+    return float(np.max(np.abs(Z))) if Z.size else 0.0
 
 
 def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
