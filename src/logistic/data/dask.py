@@ -177,6 +177,21 @@ def _point_block(x, y, s, w, b, stride: int, curvature: tuple | None) -> tuple:
     return (*sums, peak)
 
 
+def _point_block_plus(x, y, s, w, b, stride: int, curvature: tuple | None,
+                      calls: tuple) -> tuple:
+    """:func:`_point_block`, and the partial sums of ``fn(x, y, s, w, b, *args)`` for
+    each ``(fn, args)`` of ``calls``, block by block (the chunk read once)."""
+    sums = [None] * len(calls)
+    for xb, yb, sb in _blocks(_loaded(x), y, s):
+        sums = [_add(acc, fn(xb, yb, sb, w, b, *args))
+                for acc, (fn, args) in zip(sums, calls, strict=True)]
+    return _point_block(x, y, s, w, b, stride, curvature), tuple(sums)
+
+
+def _sum_point_plus(*parts: tuple) -> tuple:
+    return (_sum_parts_max_last(*(p[0] for p in parts)), _sum_nested(*(p[1] for p in parts)))
+
+
 def _strided_hessian(x, y, s, stride: int, w, b, gram_dtype=None, standardize=None):
     """The chunk's Hessian blocks estimated from every ``stride``-th row (weights
     rescaled by :math:`S_b/S_{b,sub}`, so that the sum estimates the whole chunk's;
@@ -440,6 +455,8 @@ class DaskBackend:
         #: (stride, gram_dtype, standardize) of the Hessian that loss passes also
         #: compute (see :meth:`fuse_curvature`), or None
         self._curvature: tuple | None = None
+        #: sums the next loss pass also computes at its θ (see :meth:`ride_along`)
+        self._ride: tuple | None = None
         #: weights known on the client (NumPy or None): their sum costs no pass
         self._client_weights = sample_weight is None or isinstance(sample_weight, np.ndarray)
         self._s_host = sample_weight if isinstance(sample_weight, np.ndarray) else None
@@ -517,17 +534,35 @@ class DaskBackend:
         binary = _binary()
         stride, curvature = (1, None) if self._curvature is None else (
             self._curvature[0], self._curvature[1:])
-        run = delayed(_point_block, pure=False)
-        parts = [run(x, y, s, w, b, stride, curvature)
-                 for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
-        (total,) = _compute(tree_sum(parts, _sum_parts_max_last))
+        calls, self._ride = self._ride, None
+        if calls:
+            run = delayed(_point_block_plus, pure=False)
+            parts = [run(x, y, s, w, b, stride, curvature, calls)
+                     for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+            (total, extras) = _compute(tree_sum(parts, _sum_point_plus))[0]
+        else:
+            run = delayed(_point_block, pure=False)
+            parts = [run(x, y, s, w, b, stride, curvature)
+                     for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+            (total,) = _compute(tree_sum(parts, _sum_parts_max_last))
+            extras = ()
         self._point = {
+            **{_memo_key(fn, (w, b, *args)): sums
+               for (fn, args), sums in zip(calls or (), extras, strict=True)},
             _memo_key(binary.block_loss_grad, (w, b)): total[:3],
             _memo_key(binary.block_loss, (w, b)): total[:1],
             _memo_key(_peak_fn(), (w, b)): total[-1],
         }
         if curvature is not None:
             self._point[_memo_key(("hessian", stride), (w, b, *curvature))] = total[3:6]
+
+    def ride_along(self, calls: Sequence[tuple[Callable, tuple]]) -> None:
+        """Compute ``fn(X_b, y_b, s_b, w, b, *args)`` summed, for each ``(fn, args)`` of
+        ``calls``, in the next binary loss pass, at its (w, b) (one round trip for
+        all): a later :meth:`reduce` or :meth:`prefetch` of any of them there reads
+        the point memo without a pass. For sums wanted at a point not yet known (the
+        inference sums at the step a solver is about to take last)."""
+        self._ride = tuple((fn, tuple(args)) for fn, args in calls)
 
     def fuse_curvature(self, stride: int, gram_dtype=None, standardize=None) -> None:
         """Let every later binary loss pass also compute the Hessian blocks from every
@@ -563,6 +598,8 @@ class DaskBackend:
 
         binary = _binary()
         calls = tuple((fn, tuple(args)) for fn, args in calls)
+        if all(_memo_key(fn, args) in self._point for fn, args in calls):
+            return  # computed along with the last loss pass (see ride_along)
         run = delayed(_multi_block, pure=False)
         parts = [run(calls, x, y, s) for x, y, s in zip(self._xb, self._yb, self._sb,
                                                           strict=True)]

@@ -327,14 +327,18 @@ def fit_model(
 
 def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, start_from=None):
     """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros, or
-    ``start_from(target)`` when given: a start, or a start and extra solver arguments):
+    ``start_from(target)`` when given: a start, or a start and extra solver arguments,
+    ``"problem"`` among them a stand-in for ``target`` that the solver runs on):
     ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
+    runs_on = target
     if theta0 is None and start_from is not None:
         theta0 = start_from(target)
         if isinstance(theta0, tuple):
             theta0, more = theta0
+            more = dict(more)
+            runs_on = more.pop("problem", target)
             extra = {**extra, **more}
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
@@ -344,7 +348,7 @@ def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, star
         kwargs["callback"] = callback
     if hasattr(target, "to_standardized"):
         start = target.to_standardized(start)
-    return target, SOLVERS[solver](target, start, **kwargs), path
+    return target, SOLVERS[solver](runs_on, start, **kwargs), path
 
 
 # ---------------------------------------------------------- 6. inference numbers

@@ -401,7 +401,12 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
             one_hot(y_sub, n_classes))
         problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
-        return sub.theta, {"reuse_hessian": not options.polish}
+        if not options.polish:
+            return sub.theta, {"reuse_hessian": True}
+        if isinstance(problem, LogisticProblem) and options.penalty in (None, "l2"):
+            # classic Newton's last step is known one pass ahead: the inference sums
+            # ride with it (see LastPassAhead)
+            return sub.theta, {"problem": LastPassAhead(target, backend, options.tol)}
     return sub.theta
 
 
@@ -412,14 +417,55 @@ def _peak_margin(rows: np.ndarray, sub) -> float:
     return float(np.max(np.abs(Z))) if Z.size else 0.0
 
 
-def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
-    """The sums a binary :func:`~logistic.inference.state.binary_state` reads at
-    ``theta`` — loss, gradient and Hessian, the robust meat, the marginal-effect sums —
-    computed in one pass (one round trip) and kept by the Dask ``backend``."""
+def _inference_sums() -> list:
+    """What a binary :func:`~logistic.inference.state.binary_state` sums at (w, b)
+    — loss, gradient and Hessian, the robust meat, the marginal-effect sums — as
+    ``(fn, arguments after (w, b))``."""
     from ..math import binary, inference
 
+    return [(binary.block_loss_grad_hess, (1,)), (inference.block_score_gram, ()),
+            (inference.block_margin_sums, ())]
+
+
+def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
+    """The sums a binary :func:`~logistic.inference.state.binary_state` reads at
+    ``theta``, computed in one pass (one round trip) and kept by the Dask ``backend``
+    — or none, when they rode along with the fit's last pass (:class:`LastPassAhead`)."""
     d = theta.size - int(fit_intercept)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
-    backend.prefetch([(binary.block_loss_grad_hess, (w, b, 1)),
-                      (inference.block_score_gram, (w, b)),
-                      (inference.block_margin_sums, (w, b))])
+    backend.prefetch([(fn, (w, b, *args)) for fn, args in _inference_sums()])
+
+
+class LastPassAhead:
+    r"""The problem a polishing (classic) Newton sees on Dask data: ``target`` itself,
+    except that a Hessian at the point of the last loss pass whose Newton decrement
+    :math:`	frac12 g^	op H^{-1} g` is already below ``tol·|f|`` tells the backend
+    that the solver's next pass — the final step, checked by one loss-and-gradient
+    evaluation (see :mod:`logistic.solvers.newton`) — is its last, so the inference
+    sums ride along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`)
+    instead of costing a round trip after the fit. A guess that turns out wrong (the
+    line search backtracks) only computes sums that no one reads: they are kept by
+    the point they were computed at."""
+
+    def __init__(self, target, backend, tol: float):
+        self._target, self._backend, self._tol = target, backend, float(tol)
+        self._last: tuple | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+    def loss_grad(self, theta):
+        f, g = self._target.loss_grad(theta)
+        self._last = (np.array(theta, copy=True), f, g)
+        return f, g
+
+    def hessian(self, theta, **kwargs):
+        from ..solvers._base import gap_estimate
+        from ..solvers.newton import newton_direction
+
+        H = self._target.hessian(theta, **kwargs)
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            _, f, g = self._last
+            if gap_estimate(g, newton_direction(H, g)) <= self._tol * abs(f):
+                self._backend.ride_along(_inference_sums())
+        return H
