@@ -511,6 +511,13 @@ class DaskBackend:
                                     else np.sum(self._s_host, dtype=np.float64)),)
                 self._memo[key] = total
                 return total
+            moments = self._memo.get(_memo_key(binary.block_column_moments, ()))
+            if fn is binary.block_gram_trace and moments is not None and self.s is None:
+                # unweighted: the trace is the sum of the column moments' squares
+                # (validation's pass), the weight the row count
+                total = (np.float64(np.sum(moments[1])), np.float64(self.n_samples))
+                self._memo[key] = total
+                return total
             if fn in (binary.block_loss, binary.block_loss_grad):
                 self._point_pass(*args)
                 return self._point[key]
@@ -625,6 +632,9 @@ class DaskBackend:
         parts = self._parts(_block_sums_keep, fn, args, None)
         kept = [delayed(_second, pure=True)(p) for p in parts]
         total = tree_sum([delayed(_first, pure=True)(p) for p in parts])
+        if fn in _scalar_keeps():  # one number per chunk: brought along, one round trip
+            sums, *values = _compute(total, *kept)
+            return sums, list(values)
         *kept, total = dask.persist(*kept, total)
         (sums,) = _compute(total)
         return sums, KeptBlocks(kept)
@@ -688,6 +698,13 @@ def _binary():
     from ..math import binary
 
     return binary
+
+
+def _scalar_keeps() -> tuple:
+    """Per-chunk functions that keep one number per chunk (the largest margins)."""
+    from ..math import multinomial
+
+    return (_peak_fn(), multinomial.block_max_abs_centered_score)
 
 
 def _peak_fn():

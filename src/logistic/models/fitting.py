@@ -196,7 +196,8 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     extra: dict = {}
     if solver in ("proximal-newton",) and not isinstance(problem, L1Problem):
         return L1Problem(problem, l1=0.0), extra  # a smooth problem: proximal Newton = Newton
-    if isinstance(problem, MultinomialProblem) and solver == "newton" and options.solver == "auto":
+    if (isinstance(problem, MultinomialProblem) and solver == "newton"
+            and options.solver == "auto" and not _has_sample(problem)):
         _maybe_subsample_hessian(problem)
     if (isinstance(problem, L1Problem) and isinstance(problem.smooth, MultinomialProblem)
             and options.solver == "auto"):  # its k(k+1)/2 Gram products dominate too
@@ -205,6 +206,13 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     if precondition:
         extra["precondition"] = True
     return (StandardizedProblem(problem) if standardize else problem), extra
+
+
+def _has_sample(problem) -> bool:
+    """Whether the problem's (Dask) backend drew a row sample for the warm start, whose
+    rows then give Newton's Hessian (:func:`~logistic.models.on_dask.warm_start`;
+    :func:`_maybe_subsample_hessian` only if it gives no start)."""
+    return getattr(problem.backend, "sample", None) is not None
 
 
 def hessian_stride(n_samples: int, n_params: int, min_rows: int = 10_000) -> int:
@@ -310,9 +318,14 @@ def fit_model(
         if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):
 
             def start_from(target):  # Dask: a start fitted on the client from a row sample
-                return on_dask.warm_start(problem, target, solver, options, y_idx, s,
-                                          n_classes=n_classes, multinomial=multinomial,
-                                          fit=fit_model)
+                start = on_dask.warm_start(problem, target, solver, options, y_idx, s,
+                                           n_classes=n_classes, multinomial=multinomial,
+                                           fit=fit_model)
+                if (start is None and isinstance(problem, MultinomialProblem)
+                        and solver == "newton" and options.solver == "auto"
+                        and _has_sample(problem)):
+                    _maybe_subsample_hessian(problem)  # no start: the strided Hessian rows
+                return start
 
         target, result, path = _solve(problem, solver, options, sparse, theta0, start_from)
     to_original = getattr(target, "to_original", np.asarray)
