@@ -8,12 +8,14 @@ a tree sum on the cluster; the solver sees d-sized vectors only.
 Validation is one pass, one round trip (:func:`validate_fit`): the labels and weights
 come to the client (n numbers each: the classes, the inference state and the checks
 read them; ``X`` is never gathered), together with each chunk's finiteness, its
-column moments and a small uniform sample of its rows. On that sample the client fits
-the same model in memory (:func:`warm_start`), so Newton on the cluster starts at a
-relative gap of about 1e-2 and each of its iterations is one round trip (the Hessian
-estimate rides with the loss pass, see :mod:`logistic.data.dask`); the numbers of
-``summary()`` take one more (:func:`prefetch_inference`). A default unpenalised fit of
-200k×100 makes 9–10 round trips with summary() (was 19).
+column moments and a uniform sample of its rows (:func:`warm_rows`: about 500 per
+parameter, at most a quarter of them). On that sample the client fits the same model
+in memory (:func:`warm_start`), so Newton on the cluster starts at a relative gap of
+about p/m (1e-3), with its Hessian formed on the client from the sample's rows
+(kept, or at each iterate for a fit that keeps inference numbers): each cluster
+iteration is one round trip for a loss and a gradient. The inference sums ride with
+the solver's last pass (:class:`LastPassAhead`). A default unpenalised fit of 200k×100
+makes 5 round trips, 5–6 with summary() (was 9–10).
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
 of ``X``, so the numerics are the same code).
 """
