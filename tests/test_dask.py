@@ -310,9 +310,11 @@ def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch
         a, b = ref.summary(), got.summary()
         robust_a, robust_b = ref.summary(cov_type="HC0"), got.summary(cov_type="HC0")
     assert len(gets) == trips  # summary() reads the kept numbers: no round trip
-    # validation + one per solver pass (warm-started: 4-5 of them) + inference; n_passes_
-    # also counts the standardisation's moments, which validation computed
-    assert trips == got.n_passes_ + 1 and trips <= 7, (trips, got.n_passes_)
+    # validation + one per solver pass (warm-started, the sample's Hessian on the
+    # client: 4 of them), the inference sums riding with the last (its final step, known
+    # one pass ahead); n_passes_ also counts the standardisation's moments, which
+    # validation computed
+    assert trips == got.n_passes_ and trips <= 5, (trips, got.n_passes_)
     # (the in-memory fit has its own subsample start: no pass count to compare)
     assert _gap(got.objective_, ref.objective_) <= GAP
     # both stop at a Newton decrement <= 1e-10·|f| from different starts: coefficients
@@ -324,20 +326,25 @@ def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch
         ref.inference_.information).max() * float(np.min(a.bse)))
     assert b.llf == pytest.approx(a.llf, rel=1e-10)
     assert b.llnull == pytest.approx(a.llnull, rel=1e-12)
+    # the marginal-effect sums are first order in θ (the two fits' points differ by
+    # O(sqrt(tol)) before their last steps): measured up to 2.5e-6 apart, 3e-8 absolute
     for key in ("mean_v", "mean_vx", "mean_x"):
         np.testing.assert_allclose(got.inference_.margins[key], ref.inference_.margins[key],
-                                   rtol=1e-6, atol=1e-8)
-    # inference=False: the inference round trip is not made
+                                   rtol=1e-5, atol=1e-7)
+    # inference=False: no polishing step (its solver returns at the point whose
+    # decrement met tol, the sample's Hessian kept)
     gets.clear()
     fast = LogisticRegression(penalty=None, inference=False, random_state=0).fit(Xd, yd)
-    assert len(gets) == fast.n_passes_ == trips - 1
-    np.testing.assert_allclose(fast.coef_, got.coef_, rtol=1e-12)  # the same sample drawn
+    assert len(gets) == fast.n_passes_ <= trips
+    assert _gap(fast.objective_, ref.objective_) <= GAP
 
 
-WARM_CASES = [  # (d, classes, kwargs, weights, offset column): n = 40000, warm-started
+WARM_CASES = [  # (d, classes, kwargs, weights, offset column[, dtype]): n = 40000
     (6, 3, {"penalty": None}, False, False),
     (6, 2, {"class_weight": "balanced", "C": 0.05}, True, True),
     (8, 2, {"penalty": None, "fit_intercept": False}, False, True),
+    (7, 2, {"C": 10.0}, True, True, np.float32),
+    (5, 4, {"C": 0.5, "fit_intercept": False, "inference": True}, True, False),
 ]
 
 
@@ -345,18 +352,115 @@ WARM_CASES = [  # (d, classes, kwargs, weights, offset column): n = 40000, warm-
 def test_warm_started_fits_reach_the_in_memory_optimum(client, case):
     """Data large enough for the sample warm start and the strided Hessian rows
     (multinomial, weighted with a column offset 1e4× its spread, no intercept)."""
-    d, k, kw, weighted, offset = WARM_CASES[case]
+    d, k, kw, weighted, offset, dtype = (*WARM_CASES[case], np.float64)[:6]
     rng = np.random.default_rng(300 + case)
     X, y = _data(rng, 40_000, d, k, scale=offset)
     if offset:
-        X[:, 0] += 1e4 * X[:, 0].std()
+        X[:, 0] += (1e2 if dtype == np.float32 else 1e4) * X[:, 0].std()
+    X = X.astype(dtype)
     s = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ref = LogisticRegression(**kw, tol=1e-14).fit(X, y, sample_weight=s)
+        # (the reference in float64: float32 sums cannot certify tol=1e-14)
+        ref = LogisticRegression(**kw, tol=1e-14).fit(X.astype(np.float64), y, sample_weight=s)
         got = LogisticRegression(**kw, random_state=case).fit(
             da.from_array(X, chunks=(5000, d)), da.from_array(y, chunks=5000),
             sample_weight=s)
     assert got.converged_ and got.n_passes_ <= 8
-    assert _gap(got.objective_, ref.objective_) <= GAP
-    np.testing.assert_allclose(got.summary().bse, ref.summary().bse, rtol=1e-5)
+    if dtype == np.float32:  # float32 passes carry ~3e-8 of rounding: gaps in float64
+        assert _gap(_objective64(got, X, y, s), ref.objective_) <= GAP
+    else:
+        assert _gap(got.objective_, ref.objective_) <= GAP
+    # float32 data: Gram products in float32, errors to ~1e-3 on the offset column (the
+    # in-memory float32 fit's summary measured 1.5e-2 off the float64 one here)
+    rtol = 2e-3 if dtype == np.float32 else 1e-5
+    np.testing.assert_allclose(got.summary().bse, ref.summary().bse, rtol=rtol)
+
+
+def _objective64(model, X, y, s):
+    """scikit-learn's binary L2 objective of ``model`` on ``X`` in float64."""
+    from logistic.math.stable import log_sigmoid
+
+    z = np.asarray(X, dtype=np.float64) @ model.coef_.ravel().astype(np.float64)
+    z = z + float(model.intercept_[0])
+    loss = -np.where(y == model.classes_[1], log_sigmoid(z), log_sigmoid(-z))
+    w = 1.0 if s is None else s
+    coef = model.coef_.ravel()
+    return float(np.sum(w * loss) + 0.5 / model.C * float(coef @ coef))
+
+
+def test_unaligned_chunks_are_held_aligned(client):
+    """Chunks unpickled on a worker (``from_array(X).persist()``) may start at any byte;
+    the backend holds aligned ones (NumPy runs ``X @ w`` in BLAS only on aligned data),
+    and its sums are the in-memory ones."""
+    from logistic.data.dask import place
+    from logistic.math import binary as obj
+
+    rng = np.random.default_rng(21)
+    X, y = _data(rng, 4000, 7)
+    Xd = da.from_array(X, chunks=(500, 7)).persist()
+
+    def aligned(x):
+        return np.array([[x.flags.aligned and x.ctypes.data % 8 == 0]])
+
+    placed = place(Xd, True)
+    assert placed.map_blocks(aligned, chunks=(1, 1)).compute().all()
+    assert place(placed, True).name == placed.name  # placed once
+    b = DaskBackend(Xd, y.astype(float))
+    w = rng.standard_normal(7)
+    loss, g_w, g_b = b.reduce(obj.block_loss_grad, w, 0.3)
+    want = obj.block_loss_grad(X, y.astype(float), None, w, 0.3)
+    np.testing.assert_allclose(g_w, want[1], rtol=1e-12)
+    assert float(loss) == pytest.approx(float(want[0]), rel=1e-12)
+
+
+def test_inference_sums_ride_along_only_where_they_were_computed(client, monkeypatch):
+    """Sums armed to ride with the next loss pass are kept under that pass's θ: read
+    there without a pass; asked at another θ (a guess that missed) they cost one pass
+    and are that θ's."""
+    from logistic.math import binary as obj
+    from logistic.math import inference as obji
+    from logistic.models.on_dask import _inference_sums, prefetch_inference
+
+    rng = np.random.default_rng(22)
+    X, y = _data(rng, 3000, 4)
+    y01 = y.astype(float)
+    b = DaskBackend(da.from_array(X, chunks=(600, 4)), y01)
+    gets = []
+    get = distributed.Client.get
+    monkeypatch.setattr(distributed.Client, "get",
+                        lambda self, *a, **k: gets.append(1) or get(self, *a, **k))
+    for hit in (True, False):
+        w1 = rng.standard_normal(4) * 0.3
+        w2 = w1 if hit else w1 + 0.01
+        b.ride_along(_inference_sums())
+        b.reduce(obj.block_loss_grad, w1, 0.2)
+        gets.clear()
+        prefetch_inference(b, np.append(w2, 0.2), True)
+        assert len(gets) == (0 if hit else 1)
+        got = b.reduce(obji.block_score_gram, w2, 0.2)
+        want = obji.block_score_gram(X, y01, None, w2, 0.2)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
+        got = b.reduce(obj.block_loss_grad_hess, w2, 0.2, 1)
+        np.testing.assert_allclose(got[3], obj.block_loss_grad_hess(X, y01, None, w2, 0.2)[3],
+                                   rtol=1e-10)
+        assert len(gets) == (0 if hit else 1)
+
+
+def test_multinomial_fit_round_trips(client, monkeypatch):
+    """A multinomial fit warm-started from the sample: validation, the solver's passes
+    (the sample's Hessian on the client), the separation check's symptom with its last
+    pass; no row gathers for a curvature subsample."""
+    rng = np.random.default_rng(23)
+    X, y = _data(rng, 40_000, 6, 3)
+    ref = LogisticRegression(C=0.1, tol=1e-14).fit(X, y)
+    Xd = da.from_array(X, chunks=(5000, 6)).persist()
+    yd = da.from_array(y, chunks=5000).persist()
+    distributed.wait([Xd, yd])
+    gets = []
+    get = distributed.Client.get
+    monkeypatch.setattr(distributed.Client, "get",
+                        lambda self, *a, **k: gets.append(1) or get(self, *a, **k))
+    got = LogisticRegression(C=0.1, random_state=0).fit(Xd, yd)
+    assert got.converged_ and _gap(got.objective_, ref.objective_) <= GAP
+    assert len(gets) <= 8, len(gets)

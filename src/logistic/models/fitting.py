@@ -101,6 +101,9 @@ class FitOptions:
     #: no subsample-level warm start, whose last point is only as good as ``tol`` asks
     #: (coefficients to about √tol), but classic Newton's final exact step
     polish: bool = False
+    #: check an unpenalised fit's data for separation (False: a warm start's fit on a
+    #: row sample, whose full data the fit it starts is checked on)
+    check_separation: bool = True
 
     @classmethod
     def of(cls, params: dict, **overrides) -> FitOptions:
@@ -193,7 +196,8 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     extra: dict = {}
     if solver in ("proximal-newton",) and not isinstance(problem, L1Problem):
         return L1Problem(problem, l1=0.0), extra  # a smooth problem: proximal Newton = Newton
-    if isinstance(problem, MultinomialProblem) and solver == "newton" and options.solver == "auto":
+    if (isinstance(problem, MultinomialProblem) and solver == "newton"
+            and options.solver == "auto" and not _has_sample(problem)):
         _maybe_subsample_hessian(problem)
     if (isinstance(problem, L1Problem) and isinstance(problem.smooth, MultinomialProblem)
             and options.solver == "auto"):  # its k(k+1)/2 Gram products dominate too
@@ -202,6 +206,13 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     if precondition:
         extra["precondition"] = True
     return (StandardizedProblem(problem) if standardize else problem), extra
+
+
+def _has_sample(problem) -> bool:
+    """Whether the problem's (Dask) backend drew a row sample for the warm start, whose
+    rows then give Newton's Hessian (:func:`~logistic.models.on_dask.warm_start`;
+    :func:`_maybe_subsample_hessian` only if it gives no start)."""
+    return getattr(problem.backend, "sample", None) is not None
 
 
 def hessian_stride(n_samples: int, n_params: int, min_rows: int = 10_000) -> int:
@@ -307,9 +318,14 @@ def fit_model(
         if theta0 is None and on_dask.is_dask_backend(getattr(problem, "backend", None)):
 
             def start_from(target):  # Dask: a start fitted on the client from a row sample
-                return on_dask.warm_start(problem, target, solver, options, y_idx, s,
-                                          n_classes=n_classes, multinomial=multinomial,
-                                          fit=fit_model)
+                start = on_dask.warm_start(problem, target, solver, options, y_idx, s,
+                                           n_classes=n_classes, multinomial=multinomial,
+                                           fit=fit_model)
+                if (start is None and isinstance(problem, MultinomialProblem)
+                        and solver == "newton" and options.solver == "auto"
+                        and _has_sample(problem)):
+                    _maybe_subsample_hessian(problem)  # no start: the strided Hessian rows
+                return start
 
         target, result, path = _solve(problem, solver, options, sparse, theta0, start_from)
     to_original = getattr(target, "to_original", np.asarray)
@@ -324,12 +340,19 @@ def fit_model(
 
 def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, start_from=None):
     """Present ``problem`` to ``solver`` and run it from ``theta0`` (default zeros, or
-    ``start_from(target)`` when given): ``(target, result, path)``, ``path`` the recorded
-    iterates with ``record_coef``."""
+    ``start_from(target)`` when given: a start, or a start and extra solver arguments,
+    ``"problem"`` among them a stand-in for ``target`` that the solver runs on):
+    ``(target, result, path)``, ``path`` the recorded iterates with ``record_coef``."""
     target, extra = _present(problem, solver, options, sparse)
     to_original = getattr(target, "to_original", np.asarray)
+    runs_on = target
     if theta0 is None and start_from is not None:
         theta0 = start_from(target)
+        if isinstance(theta0, tuple):
+            theta0, more = theta0
+            more = dict(more)
+            runs_on = more.pop("problem", target)
+            extra = {**extra, **more}
     start = np.zeros(problem.n_params) if theta0 is None else np.asarray(theta0, np.float64)
     path = [start.copy()] if options.record_coef else None
     kwargs = {**_solver_kwargs(solver, problem, options), **extra}
@@ -338,7 +361,7 @@ def _solve(problem, solver: str, options: FitOptions, sparse: bool, theta0, star
         kwargs["callback"] = callback
     if hasattr(target, "to_standardized"):
         start = target.to_standardized(start)
-    return target, SOLVERS[solver](target, start, **kwargs), path
+    return target, SOLVERS[solver](runs_on, start, **kwargs), path
 
 
 # ---------------------------------------------------------- 6. inference numbers
@@ -415,7 +438,7 @@ def _store_path(fit: Fit, problem, path: list, theta, n_iter: int, penalised: bo
 def _check(fit: Fit, options: FitOptions, X, y_idx, s, feature_names) -> None:
     """Warn about separable classes (no penalty) or an unconverged solver."""
     result = fit.result
-    if options.penalty is None:
+    if options.penalty is None and options.check_separation:
         separation = _separation(fit, options, X, y_idx, s)
         if separation is not None:
             fit.separation = separation

@@ -8,12 +8,14 @@ a tree sum on the cluster; the solver sees d-sized vectors only.
 Validation is one pass, one round trip (:func:`validate_fit`): the labels and weights
 come to the client (n numbers each: the classes, the inference state and the checks
 read them; ``X`` is never gathered), together with each chunk's finiteness, its
-column moments and a small uniform sample of its rows. On that sample the client fits
-the same model in memory (:func:`warm_start`), so Newton on the cluster starts at a
-relative gap of about 1e-2 and each of its iterations is one round trip (the Hessian
-estimate rides with the loss pass, see :mod:`logistic.data.dask`); the numbers of
-``summary()`` take one more (:func:`prefetch_inference`). A default unpenalised fit of
-200k×100 makes 9–10 round trips with summary() (was 19).
+column moments and a uniform sample of its rows (:func:`warm_rows`: about 500 per
+parameter, at most a quarter of them). On that sample the client fits the same model
+in memory (:func:`warm_start`), so Newton on the cluster starts at a relative gap of
+about p/m (1e-3), with its Hessian formed on the client from the sample's rows
+(kept, or at each iterate for a fit that keeps inference numbers): each cluster
+iteration is one round trip for a loss and a gradient. The inference sums ride with
+the solver's last pass (:class:`LastPassAhead`). A default unpenalised fit of 200k×100
+makes 5 round trips, 5–6 with summary() (was 9–10).
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
 of ``X``, so the numerics are the same code).
 """
@@ -27,6 +29,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ..data.dask import (
     _Chunk,
+    _cluster_memory,
     _compute,
     _loaded,
     _sum_parts,
@@ -148,7 +151,8 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
 
     n, d = (int(v) for v in X.shape)
     rows = X.chunks[0]
-    m = warm_rows(n, d + 1)
+    m = warm_rows(n, d + 1, persisted=persisted, row_bytes=d * X.dtype.itemsize,
+                  memory=0.0 if persisted else _cluster_memory())
     take = None
     if m:
         rng = np.random.default_rng(check_random_state(est.random_state).randint(2**31 - 1))
@@ -177,22 +181,41 @@ def _chunk_facts(x, take):
     return bool(np.isfinite(x).all()), moments, None if take is None else x[take]
 
 
-#: :func:`warm_start` fits about this many rows per parameter on the client ...
-WARM_ROWS_PER_PARAM = 50
-#: ... and at least this many, on data with 16× as many rows (else none: a sample of
-#: 1/16 of every chunk, held on the workers until the client takes it, stays small
-#: beside the chunks even out of core).
+#: :func:`warm_start` fits about this many rows per parameter on the client (its start
+#: is then about p/m ≈ 2e-3 from the optimum, and Newton's Hessian from those rows
+#: contracts the error by about as much per pass) ...
+WARM_ROWS_PER_PARAM = 500
+#: ... and this many (a Hessian estimate's error has a constant: the in-memory
+#: curvature subsample takes 8192 rows at least) ...
+WARM_ROWS = 10_000
+#: ... up to a quarter of the rows of ``X`` held on the workers or a sixteenth of
+#: streamed ones (a sample held on the workers until the client takes it stays small
+#: beside the chunks, out of core too: at most :data:`WARM_MEMORY_SHARE` of the
+#: cluster's memory); none if that leaves fewer than :data:`WARM_MIN_ROWS`.
 WARM_MIN_ROWS = 2000
+WARM_MEMORY_SHARE = 1 / 16
 
 
-#: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-2).
+#: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-3).
 WARM_TOL = 1e-6
+#: The sample also gives Newton's Hessian (kept on the client) when it has this many
+#: rows per parameter (its relative error, about sqrt(p/m), sets Newton's contraction).
+CURVATURE_ROWS_PER_PARAM = 100
+#: A sample fit with a margin beyond this (p < 2e-22) looks separated: no warm start
+#: from it (the sample is fitted without the separation check; the full data get it).
+WARM_MAX_MARGIN = 50.0
 
 
-def warm_rows(n_samples: int, n_params: int) -> int:
-    """Rows of the warm start's sample: ``max(2000, 50·p)`` if ``n`` has 16× as many, else 0."""
-    m = max(WARM_MIN_ROWS, WARM_ROWS_PER_PARAM * n_params)
-    return m if 16 * m <= n_samples else 0
+def warm_rows(n_samples: int, n_params: int, *, persisted: bool = True,
+              row_bytes: float = 0.0, memory: float = 0.0) -> int:
+    """Rows of the warm start's sample: ``max(10000, 500·p)``, at most ``n/4`` (``n/16``
+    and :data:`WARM_MEMORY_SHARE` of ``memory`` bytes when streamed), or 0 when fewer
+    than 2000 rows remain."""
+    m = min(max(WARM_ROWS, WARM_ROWS_PER_PARAM * n_params),
+            n_samples // (4 if persisted else 16))
+    if not persisted and row_bytes > 0 and memory > 0:
+        m = min(m, int(WARM_MEMORY_SHARE * memory / row_bytes))
+    return m if m >= WARM_MIN_ROWS else 0
 
 
 def _labels(y, rows, n: int, what: str = "y"):
@@ -367,21 +390,84 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sub = fit(rows, y_sub, s_sub, n_classes=n_classes, multinomial=multinomial,
-                        options=replace(options, verbose=0, record_coef=False,
-                                        tol=max(options.tol, WARM_TOL)))
-    if caught or not sub.converged:
-        return None
+                  options=replace(options, verbose=0, record_coef=False, polish=False,
+                                  tol=max(options.tol, WARM_TOL), check_separation=False))
+    if caught or not sub.converged or _peak_margin(rows, sub) > WARM_MAX_MARGIN:
+        return None  # (a sample whose classes separate: its fit diverges, no start)
+    if index.size >= CURVATURE_ROWS_PER_PARAM * problem.n_params:
+        # Newton's curvature from the sample's rows, on the client: each pass on the
+        # cluster is then a loss and a gradient only (no Hessian there at all)
+        from ..data.memory import InMemoryBackend
+        from ..problems.multinomial import one_hot
+
+        y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
+            one_hot(y_sub, n_classes))
+        problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
+        if not options.polish:
+            return sub.theta, {"reuse_hessian": True}
+        if isinstance(problem, LogisticProblem) and options.penalty in (None, "l2"):
+            # classic Newton's last step is known one pass ahead: the inference sums
+            # ride with it (see LastPassAhead)
+            return sub.theta, {"problem": LastPassAhead(target, backend, options.tol)}
     return sub.theta
+
+
+def _peak_margin(rows: np.ndarray, sub) -> float:
+    """The largest fitted margin :math:`|x_i w + b|` of a sample fit (multinomial:
+    of any class)."""
+    Z = rows @ np.asarray(sub.coef, dtype=rows.dtype).T + np.asarray(sub.intercept)
+    return float(np.max(np.abs(Z))) if Z.size else 0.0
+
+
+def _inference_sums() -> list:
+    """What a binary :func:`~logistic.inference.state.binary_state` sums at (w, b)
+    — loss, gradient and Hessian, the robust meat, the marginal-effect sums — as
+    ``(fn, arguments after (w, b))``."""
+    from ..math import binary, inference
+
+    return [(binary.block_loss_grad_hess, (1,)), (inference.block_score_gram, ()),
+            (inference.block_margin_sums, ())]
 
 
 def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
     """The sums a binary :func:`~logistic.inference.state.binary_state` reads at
-    ``theta`` — loss, gradient and Hessian, the robust meat, the marginal-effect sums —
-    computed in one pass (one round trip) and kept by the Dask ``backend``."""
-    from ..math import binary, inference
-
+    ``theta``, computed in one pass (one round trip) and kept by the Dask ``backend``
+    — or none, when they rode along with the fit's last pass (:class:`LastPassAhead`)."""
     d = theta.size - int(fit_intercept)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
-    backend.prefetch([(binary.block_loss_grad_hess, (w, b, 1)),
-                      (inference.block_score_gram, (w, b)),
-                      (inference.block_margin_sums, (w, b))])
+    backend.prefetch([(fn, (w, b, *args)) for fn, args in _inference_sums()])
+
+
+class LastPassAhead:
+    r"""The problem a polishing (classic) Newton sees on Dask data: ``target`` itself,
+    except that a Hessian at the point of the last loss pass whose Newton decrement
+    :math:`	frac12 g^	op H^{-1} g` is already below ``tol·|f|`` tells the backend
+    that the solver's next pass — the final step, checked by one loss-and-gradient
+    evaluation (see :mod:`logistic.solvers.newton`) — is its last, so the inference
+    sums ride along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`)
+    instead of costing a round trip after the fit. A guess that turns out wrong (the
+    line search backtracks) only computes sums that no one reads: they are kept by
+    the point they were computed at."""
+
+    def __init__(self, target, backend, tol: float):
+        self._target, self._backend, self._tol = target, backend, float(tol)
+        self._last: tuple | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+    def loss_grad(self, theta):
+        f, g = self._target.loss_grad(theta)
+        self._last = (np.array(theta, copy=True), f, g)
+        return f, g
+
+    def hessian(self, theta, **kwargs):
+        from ..solvers._base import gap_estimate
+        from ..solvers.newton import newton_direction
+
+        H = self._target.hessian(theta, **kwargs)
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            _, f, g = self._last
+            if gap_estimate(g, newton_direction(H, g)) <= self._tol * abs(f):
+                self._backend.ride_along(_inference_sums())
+        return H
