@@ -209,11 +209,17 @@ def warm_up(client):
     """Import what every method's tasks use on the workers (not timed)."""
     def imports():
         import dask.array  # noqa: F401
+        import numpy as np
         import scipy.special  # noqa: F401
 
         import logistic.math.binary  # noqa: F401
         import logistic.math.inference  # noqa: F401
         import logistic.math.multinomial  # noqa: F401
+        from logistic.math import kernels  # numba and its cached kernels
+
+        X = np.ones((8, 3))
+        kernels.binary_pass(X, np.zeros(8), None, np.zeros(3), 0.0)
+        kernels.softmax_pass(X, np.eye(3)[np.zeros(8, int)], None, np.zeros((3, 3)), 0.0)
 
     client.run(imports)
 
