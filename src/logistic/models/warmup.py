@@ -1,14 +1,16 @@
 """Compile the numba kernels ahead of the first fit (``logistic warmup``).
 
-The coordinate-descent kernels of sparse L1 / elastic-net fits
-(:mod:`logistic.math.columns`) are compiled by numba on first use and cached on disk
+The coordinate-descent kernels of L1 / elastic-net fits (:mod:`logistic.math.columns`:
+over a sparse matrix's columns, and over a dense model Hessian for dense and
+multinomial data) are compiled by numba on first use and cached on disk
 (``cache=True``: next to the installed module in ``__pycache__``, or under
 ``NUMBA_CACHE_DIR`` when set). Compiling takes 15–30 s on a 2-core machine, once per
 installation; every later process loads the cache instead, which costs about half a
 second (numba's import) beside a warm fit. :func:`compile_kernels` fits tiny
 problems that reach every kernel with every argument type a fit can pass them (CSR
 with 32- and 64-bit indices, CSC input, with and without an
-intercept, L1 and elastic-net), so running it once after installing — the README's
+intercept, L1 and elastic-net; a dense binary and a dense multinomial L1 fit), so
+running it once after installing — the README's
 install line does — moves the compile out of the first real fit.
 """
 
@@ -50,6 +52,9 @@ def compile_kernels() -> float:
             for kw in ({"penalty": "l1"}, {"penalty": "l1", "fit_intercept": False},
                        {"penalty": "elasticnet", "l1_ratio": 0.5}):
                 LogisticRegression(C=1.0, max_iter=20, **kw).fit(Xv, y)
+        Xd = X.toarray()  # dense: coordinate descent on the model's Hessian
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xd, y)
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xd, rng.integers(0, 3, 300))
     return time.perf_counter() - t0
 
 
