@@ -3,8 +3,9 @@
 CI runs the cold path itself: ``logistic warmup`` into an empty cache (what the
 README's install line does after ``pip install``), then a fresh process whose first
 sparse, dense and multinomial L1 fits must compile nothing. What that costs beside a
-warm fit is measured by ``benchmarks/cold_start.py`` (speed goals are not timed tests); here only a loose
-bound guards against a compile sneaking back in (a compile takes 15 s or more).
+warm fit is measured by ``benchmarks/cold_start.py`` (speed goals are not timed
+tests); here only a loose bound guards against a compile sneaking back in (a compile
+takes 15 s or more).
 """
 
 from __future__ import annotations
