@@ -17,7 +17,8 @@ from logistic.math.multinomial import PAIR_SLICE_BYTES, block_hess_columns
 
 
 @pytest.mark.parametrize("n, d, k, dtype", [(6000, 40, 8, np.float64), (3001, 7, 4, np.float32),
-                                            (300, 20, 3, np.float64)])
+                                            (300, 20, 3, np.float64), (2500, 5, 20, np.float64),
+                                            (700, 12, 5, np.float32)])
 def test_pair_grams_are_exact_and_bounded(n, d, k, dtype):
     rng = np.random.default_rng(n + d + k)
     X = (rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d)).astype(dtype)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from array_api_compat import array_namespace
 
 __all__ = [
@@ -43,7 +44,22 @@ __all__ = [
     "loss_and_sigmoid",
     "log_softmax",
     "norm2",
+    "COMPILED_MIN_SIZE",
 ]
+
+#: NumPy float64 arrays of at least this many entries take the compiled loops of
+#: :mod:`logistic.math.kernels` (same formulas; numba's import, ~0.3 s, is paid only
+#: by data this large).
+COMPILED_MIN_SIZE = 4096
+
+
+def compiled(labels, scores, ndim: int = 1) -> bool:
+    """Whether the compiled kernels take these arrays: NumPy float64 of one shape with
+    ``ndim`` dimensions (1: binary margins, 2: softmax scores), large enough."""
+    return (type(labels) is np.ndarray and type(scores) is np.ndarray
+            and labels.dtype == np.float64 and scores.dtype == np.float64
+            and scores.ndim == ndim and labels.shape == scores.shape
+            and scores.size >= COMPILED_MIN_SIZE)
 
 
 def softplus(z: Any) -> Any:
@@ -72,6 +88,10 @@ def log_loss(y: Any, z: Any) -> Any:
     y : array of 0/1 labels (any real dtype).
     z : array of margins :math:`x_i \cdot w + b`, same shape.
     """
+    if compiled(y, z):
+        from .kernels import binary_terms
+
+        return binary_terms(y, z)[0]
     return softplus((1 - 2 * y) * z)
 
 
@@ -93,8 +113,13 @@ def loss_and_sigmoid(y: Any, z: Any) -> tuple[Any, Any, Any]:
 
     Since :math:`|(1-2y)z| = |z|` for :math:`y \in \{0,1\}`, the loss
     :math:`\operatorname{softplus}((1-2y)z) = \max((1-2y)z, 0) + \log1p(e)` and the
-    probability share :math:`e = \exp(-|z|)`; this is the hot path of every pass.
+    probability share :math:`e = \exp(-|z|)`; this is the hot path of every pass
+    (large NumPy float64 arrays: the same formulas compiled, :mod:`logistic.math.kernels`).
     """
+    if compiled(y, z):
+        from .kernels import binary_terms
+
+        return binary_terms(y, z)
     xp = array_namespace(z)
     e = xp.exp(-xp.abs(z))
     inv = 1 / (1 + e)

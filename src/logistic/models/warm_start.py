@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..data.memory import InMemoryBackend
-from ..problems import LogisticProblem, StandardizedProblem
+from ..problems import LogisticProblem, MultinomialProblem, StandardizedProblem
 from ..solvers import SOLVERS, SolverResult
 
 __all__ = ["applies", "levels", "solve", "LEVEL_FACTOR", "MIN_LEVEL_ROWS", "ROWS_PER_PARAM"]
@@ -52,6 +52,8 @@ ROWS_PER_PARAM = 5
 #: A level's Hessian is formed on at least this many rows per parameter (up to half
 #: the level's rows): its relative error, about sqrt(p/rows), sets the contraction.
 CURVATURE_ROWS_PER_PARAM = 100
+#: ... or this many for a multinomial problem (see :func:`_curvature_rows`).
+MULTINOMIAL_CURVATURE_ROWS_PER_PARAM = 10
 #: Lower levels stop at a relative decrement of this times p/m (their noise is ~p/m).
 LEVEL_TOL_FACTOR = 1e-2
 
@@ -71,12 +73,22 @@ def levels(n_samples: int, n_params: int) -> list[int]:
 
 
 def applies(problem, solver: str, requested: str) -> bool:
-    """Whether ``solver="auto"`` resolved to Newton on a binary L2 (or unpenalised)
-    problem over in-memory dense rows tall enough for :func:`levels`."""
+    """Whether ``solver="auto"`` resolved to Newton on a binary or multinomial L2 (or
+    unpenalised) problem over in-memory dense rows tall enough for :func:`levels`."""
     backend = getattr(problem, "backend", None)
-    return (requested == "auto" and solver == "newton" and type(problem) is LogisticProblem
+    return (requested == "auto" and solver == "newton"
+            and type(problem) in (LogisticProblem, MultinomialProblem)
             and type(backend) is InMemoryBackend and not sp.issparse(backend.X)
             and bool(levels(backend.n_samples, problem.n_params)))
+
+
+def _over(problem, backend):
+    """``problem``'s objective over the rows of ``backend`` (a subsample level)."""
+    if isinstance(problem, MultinomialProblem):
+        return MultinomialProblem(backend, n_classes=problem.n_classes, alpha=problem.alpha,
+                                  fit_intercept=problem.fit_intercept)
+    return LogisticProblem(backend, alpha=problem.alpha, fit_intercept=problem.fit_intercept,
+                           hessian_rows=None)
 
 
 def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
@@ -96,10 +108,10 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
         backends.insert(0, backends[0].subsample(m, rng, dtype=None))
     if any(b is None for b in backends):  # a subsample without weight: no warm start
         return _cold(problem, tol=tol, max_iter=max_iter, callback=callback)
-    subs = [LogisticProblem(b, alpha=problem.alpha, fit_intercept=problem.fit_intercept,
-                            hessian_rows=None) for b in backends[:-1]]
+    subs = [_over(problem, b) for b in backends[:-1]]
+    rows = _curvature_rows(problem)
     for below, sub in zip(subs, subs[1:], strict=False):
-        sub.subsample_hessian(_curvature(below.backend, sub.backend, p))
+        sub.subsample_hessian(_curvature(below.backend, sub.backend, rows))
     base = StandardizedProblem(subs[0])
     theta = np.zeros(problem.n_params)
     for j, sub in enumerate(subs):
@@ -110,19 +122,29 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
         if not result.converged:  # e.g. a subsample separable without a penalty: keep
             break  # the last level's solution (or zero) and let the full data decide
         theta = result.theta
-    problem.subsample_hessian(_curvature(subs[-1].backend, problem.backend, p))
+    problem.subsample_hessian(_curvature(subs[-1].backend, problem.backend, rows))
     top = StandardizedProblem(problem, like=base)
     kwargs = {} if callback is None else {"callback": callback}
     return top, newton(top, theta, tol=tol, max_iter=max_iter, reuse_hessian=True, **kwargs)
 
 
-def _curvature(below, level, n_params: int):
+def _curvature_rows(problem) -> int:
+    """How many rows a level's Hessian wants: :data:`CURVATURE_ROWS_PER_PARAM` per
+    parameter for a binary problem; for a multinomial one, whose Hessian costs
+    :math:`k(k+1)/2` Gram products against a pass's :math:`2k` products with ``X``,
+    :data:`MULTINOMIAL_CURVATURE_ROWS_PER_PARAM` (a kept Hessian contracts the error by
+    about p/rows per pass: more passes, each far cheaper than more curvature rows)."""
+    if isinstance(problem, MultinomialProblem):
+        return MULTINOMIAL_CURVATURE_ROWS_PER_PARAM * problem.n_params
+    return CURVATURE_ROWS_PER_PARAM * problem.n_params
+
+
+def _curvature(below, level, rows: int):
     """The rows a level's Hessian is formed on: the level below's, or, where those
-    are fewer than :data:`CURVATURE_ROWS_PER_PARAM` per parameter, every k-th row of
-    the level itself (a strided view: no copy; at most half its rows), weights
-    rescaled to the level's total."""
+    are fewer than ``rows``, every k-th row of the level itself (a strided view: no
+    copy; at most half its rows), weights rescaled to the level's total."""
     n = level.n_samples
-    rows = min(n // 2, CURVATURE_ROWS_PER_PARAM * n_params)
+    rows = min(n // 2, rows)
     if rows <= below.n_samples:
         return below
     strided = level.every(n // rows).rescaled(_total(level))

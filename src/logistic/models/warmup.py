@@ -2,15 +2,17 @@
 
 The coordinate-descent kernels of L1 / elastic-net fits (:mod:`logistic.math.columns`:
 over a sparse matrix's columns, and over a dense model Hessian for dense and
-multinomial data) are compiled by numba on first use and cached on disk
+multinomial data) and the loss arithmetic of passes over large blocks
+(:mod:`logistic.math.kernels`) are compiled by numba on first use and cached on disk
 (``cache=True``: next to the installed module in ``__pycache__``, or under
 ``NUMBA_CACHE_DIR`` when set). Compiling takes 15–30 s on a 2-core machine, once per
 installation; every later process loads the cache instead, which costs about half a
 second (numba's import) beside a warm fit. :func:`compile_kernels` fits tiny
 problems that reach every kernel with every argument type a fit can pass them (CSR
 with 32- and 64-bit indices, CSC input, with and without an
-intercept, L1 and elastic-net; a dense binary and a dense multinomial L1 fit), so
-running it once after installing — the README's
+intercept, L1 and elastic-net; dense binary and multinomial L1 fits; dense binary and
+multinomial blocks large enough for the compiled loss), so running it once after
+installing — the README's
 install line does — moves the compile out of the first real fit.
 """
 
@@ -21,6 +23,8 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+
+from ..math.stable import COMPILED_MIN_SIZE
 
 __all__ = ["compile_kernels", "kernels_compiled"]
 
@@ -52,20 +56,24 @@ def compile_kernels() -> float:
             for kw in ({"penalty": "l1"}, {"penalty": "l1", "fit_intercept": False},
                        {"penalty": "elasticnet", "l1_ratio": 0.5}):
                 LogisticRegression(C=1.0, max_iter=20, **kw).fit(Xv, y)
-        Xd = X.toarray()  # dense: coordinate descent on the model's Hessian
-        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xd, y)
-        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xd, rng.integers(0, 3, 300))
+        Xs = X.toarray()  # dense L1: coordinate descent on the model's Hessian
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, y)
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, rng.integers(0, 3, 300))
+        Xd = rng.standard_normal((2 * COMPILED_MIN_SIZE, 3))
+        for k in (2, 3):  # binary and softmax terms
+            LogisticRegression(max_iter=5).fit(Xd, rng.integers(0, k, Xd.shape[0]))
     return time.perf_counter() - t0
 
 
 def kernels_compiled() -> dict[str, int]:
     """Per kernel, how many type signatures this process compiled (not loaded)."""
-    from ..math import columns
+    from ..math import columns, kernels
 
     out = {}
-    for name in dir(columns):
-        f = getattr(columns, name)
-        stats = getattr(f, "stats", None)
-        if stats is not None and hasattr(stats, "cache_misses"):
-            out[name] = sum(stats.cache_misses.values())
+    for module in (columns, kernels):
+        for name in dir(module):
+            f = getattr(module, name)
+            stats = getattr(f, "stats", None)
+            if stats is not None and hasattr(stats, "cache_misses"):
+                out[name] = sum(stats.cache_misses.values())
     return out

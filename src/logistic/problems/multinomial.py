@@ -75,8 +75,8 @@ class MultinomialProblem:
         self.n_features = backend.n_features
         self.n_coef = self.n_classes * self.n_features
         self.n_params = self.n_coef + self.n_classes * int(self.fit_intercept)
-        self.passes = 1
-        _, sw = backend.reduce(obj.block_gram_trace)
+        self.passes = 0
+        (sw,) = backend.reduce(obj.block_sum_weights)  # no pass over X
         self.sum_weights = float(sw)
         self.scale = 1.0 / self.sum_weights
         self.hessian_backend = None
@@ -91,7 +91,7 @@ class MultinomialProblem:
         :math:`O(\sqrt{p/n_{sub}})`, while an iteration costs :math:`n_{sub}/n` of
         the full Hessian's :math:`k(k+1)/2` Gram products.
         """
-        _, sw = backend.reduce(obj.block_gram_trace)
+        (sw,) = backend.reduce(obj.block_sum_weights)
         self.hessian_backend = backend
         self._hessian_ratio = self.sum_weights / float(sw)
 

@@ -30,6 +30,18 @@ most for a Hessian from a subsample of ≥ 5 rows per parameter; ``tol`` is 100�
 the documented gap). A point whose decrement is below ``tol`` is then returned as
 is: its estimated gap already meets ``tol``, and the last step would cost a pass.
 
+A kept factor :math:`\\tilde H` is also *corrected* by the steps taken with it: each
+step gives an exact secant pair :math:`(s, y) = (\\Delta\\theta, \\Delta g)`, and the
+direction is :math:`-B^{-1}g` with :math:`B^{-1}` the L-BFGS inverse built from the
+last :data:`SECANT_PAIRS` pairs on top of :math:`\\tilde H^{-1}` (Nocedal's two-loop
+recursion with the Cholesky solve as its initial matrix). Kept alone, the subsampled
+Hessian makes a Richardson iteration whose error shrinks by its relative error
+:math:`\\epsilon` per pass; the secant corrections make it a Krylov method
+preconditioned by :math:`\\tilde H` (on a quadratic, BFGS with exact steps is
+preconditioned conjugate gradients), whose rate is about
+:math:`\\epsilon / (1 + \\sqrt{1-\\epsilon^2})`: measured on a 50k×100, 3-class
+fit with a 6,250-row Hessian, 12 passes → 7.
+
 Newton's method is invariant to linear rescaling of the features, so unscaled data
 cost it nothing; it converges quadratically near the optimum with the exact Hessian
 (typically 5–8 iterations on a logistic regression) and fast-linearly with a
@@ -50,6 +62,35 @@ __all__ = ["newton", "newton_direction", "REFRESH_RATIO"]
 #: With ``reuse_hessian``: refresh a kept Hessian when the decrement shrank by less
 #: than this factor in one iteration (a fresh subsampled Hessian gives ~0.01–0.1).
 REFRESH_RATIO = 0.25
+#: With ``reuse_hessian``: secant pairs that correct a kept factor (L-BFGS memory).
+SECANT_PAIRS = 8
+
+
+class _Corrected:
+    r"""``g ↦ -B⁻¹g``: the L-BFGS inverse of the secant pairs seen since a factor was
+    formed, started from that factor's solve (two-loop recursion; pairs with
+    :math:`s\cdot y \le 0` carry no curvature and are skipped)."""
+
+    def __init__(self, solve):
+        self.solve = solve
+        self.pairs: list[tuple[np.ndarray, np.ndarray, float]] = []
+
+    def add(self, s: np.ndarray, y: np.ndarray) -> None:
+        sy = float(s @ y)
+        if sy > 1e-12 * norm2(s) * norm2(y):
+            self.pairs = [*self.pairs[1 - SECANT_PAIRS :], (s, y, 1.0 / sy)]
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        q = np.array(g, dtype=np.float64)
+        alphas = []
+        for s, y, rho in reversed(self.pairs):
+            a = rho * float(s @ q)
+            q -= a * y
+            alphas.append(a)
+        r = -self.solve(q)  # the factor's H̃⁻¹q
+        for (s, y, rho), a in zip(self.pairs, reversed(alphas), strict=True):
+            r += (a - rho * float(y @ r)) * s
+        return -r
 
 
 def newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -63,6 +104,12 @@ def _solver(H: np.ndarray):
     if factor is None:
         return lambda g: -g / scale
     return lambda g: -cho_solve(factor, g)
+
+
+def _kept(H: np.ndarray, correct: bool):
+    """The solve of a fresh factor of ``H``: secant-corrected when it is to be kept."""
+    solve = _solver(H)
+    return _Corrected(solve) if correct else solve
 
 
 def newton(
@@ -97,11 +144,11 @@ def newton(
     solve, fresh, last = None, False, np.inf
     for it in range(1, max_iter + 1):
         if solve is None or not reuse_hessian:
-            solve, fresh = _solver(problem.hessian(theta)), True
+            solve, fresh = _kept(problem.hessian(theta), reuse_hessian), True
         p = solve(g)
         decrement = gap_estimate(g, p)
         if reuse_hessian and not fresh and decrement > REFRESH_RATIO * last:
-            solve, fresh = _solver(problem.hessian(theta)), True  # kept factor stopped paying
+            solve, fresh = _kept(problem.hessian(theta), True), True  # it stopped paying
             p = solve(g)
             decrement = gap_estimate(g, p)
         last = decrement
@@ -128,6 +175,8 @@ def newton(
         if t < 1.0 and not fresh:
             solve = None  # a kept factor that needs backtracking: form it afresh
         fresh = False
+        if reuse_hessian and solve is not None:
+            solve.add(theta_new - theta, g_new - g)
         if f_new >= f and norm2(g_new) >= norm2(g):
             # accepted within the rounding slack but neither f nor ‖g‖ improved: the
             # point is as good as floating point can tell, short of tol (gradients of

@@ -1,0 +1,116 @@
+"""The compiled loss arithmetic (logistic.math.kernels) against long-double references.
+
+Every per-sample loss, probability and Newton weight of the binary kernel, and every
+softmax term and probability, on margins from 1e-300 to 1e300 in magnitude (both signs,
+the ±700 cap, ±inf, NaN), must agree with the same formulas in x87 long double (64-bit
+mantissa) to a few ulp; the blocks a pass sums must agree with NumPy's expressions; a NaN
+must stay NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from logistic.math import binary as bobj
+from logistic.math import kernels, stable
+from logistic.math import multinomial as mobj
+
+ULP = np.finfo(np.float64).eps
+
+
+def margins(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    mags = np.concatenate([np.logspace(-300, 300, 3000), rng.uniform(0, 40, 20000),
+                           rng.uniform(0, 800, 4000),
+                           [0.0, 1e-8, 0.3465735902, 0.34657359028, 699.9, 700.0, 700.1, 745.2]])
+    return np.concatenate([mags, -mags])
+
+
+def long_double_binary(y, z):
+    zl = z.astype(np.longdouble)
+    e = np.exp(-np.abs(zl))
+    loss = np.maximum((1 - 2 * y) * zl, 0) + np.log1p(e)
+    p = np.where(zl >= 0, 1 / (1 + e), e / (1 + e))
+    return loss, p, e / (1 + e) ** 2
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_binary_terms_are_within_a_few_ulp(label):
+    z = margins(0)
+    y = np.full(z.size, label)
+    loss, p, pq = kernels.binary_terms(y, z)
+    ref_loss, ref_p, ref_pq = long_double_binary(y, z)
+    tiny = 1e-300  # the ±700 cap: anything below e^-700 may come out as e^-700
+    for got, ref in [(loss, ref_loss), (p, ref_p), (pq, ref_pq)]:
+        err = np.abs(got - ref.astype(np.float64))
+        assert np.all(err <= 4 * ULP * np.abs(ref.astype(np.float64)) + tiny)
+
+
+def test_binary_non_finite_margins():
+    z = np.array([np.nan, np.inf, -np.inf, 1.0] * 2000)
+    y = np.tile([0.0, 0.0, 0.0, 1.0], 2000)
+    loss, p, _ = kernels.binary_terms(y, z)
+    assert np.isnan(loss[0]) and np.isnan(p[0])
+    assert loss[1] == np.inf and p[1] == 1.0  # wrong label at +inf: infinite loss
+    assert loss[2] < 1e-300 and p[2] < 1e-300  # right label at −inf
+    np.testing.assert_allclose(loss[3], np.log1p(np.exp(-1.0)), rtol=4 * ULP)
+
+
+def test_softmax_terms_are_within_a_few_ulp():
+    rng = np.random.default_rng(1)
+    for k in (2, 3, 7, 20):
+        n = 5000
+        Z = rng.standard_normal((n, k)) * rng.choice([0.01, 1, 30, 300], (n, 1))
+        Z += rng.choice([0.0, 1e6, -1e4], (n, 1))  # offsets the max removes
+        y = rng.integers(0, k, n)
+        Y = np.eye(k)[y]
+        per_sample, P = kernels.softmax_terms(Y, Z)
+        Zl = Z.astype(np.longdouble)
+        m = Zl.max(axis=1, keepdims=True)
+        E = np.exp((Z - Z.max(axis=1, keepdims=True)).astype(np.longdouble))  # as rounded
+        S = E.sum(axis=1, keepdims=True)
+        ref = (m + np.log(S)).ravel() - Zl[np.arange(n), y]
+        refP = (E / S).astype(np.float64)
+        # the loss of a row is m + log S − z_y: its rounding is relative to |m| and |z_y|
+        scale = np.abs(m.ravel().astype(np.float64)) + np.abs(Z[np.arange(n), y]) + 1.0
+        assert np.all(np.abs(per_sample - ref.astype(np.float64)) <= 4 * ULP * scale)
+        assert np.all(np.abs(P - refP) <= 4 * ULP * refP + 1e-300)
+
+
+def test_softmax_non_finite_scores():
+    Z = np.zeros((5000, 3))
+    Z[0, 1] = np.nan
+    Z[1, 2] = np.inf
+    per_sample, P = kernels.softmax_terms(np.eye(3)[np.zeros(5000, int)], Z)
+    assert np.isnan(per_sample[0]) and np.isnan(P[0]).any()
+    assert not np.isfinite(per_sample[1])
+    np.testing.assert_allclose(per_sample[2:], np.log(3.0), rtol=4 * ULP)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_a_compiled_pass_equals_numpy(monkeypatch, weights):
+    rng = np.random.default_rng(2)
+    n, d = 3 * stable.COMPILED_MIN_SIZE, 7
+    X = rng.standard_normal((n, d)) * 3
+    y = (rng.random(n) < 0.4).astype(np.float64)
+    s = rng.integers(0, 3, n).astype(np.float64) if weights else None
+    w, b = rng.standard_normal(d), 0.3
+    Y = np.eye(4)[rng.integers(0, 4, n)]
+    W, bb = rng.standard_normal((4, d)), rng.standard_normal(4)
+    fast = bobj.block_loss_grad_weights(X, y, s, w, b), mobj.block_loss_grad(X, Y, s, W, bb)
+    monkeypatch.setattr(stable, "COMPILED_MIN_SIZE", 10**18)
+    slow = bobj.block_loss_grad_weights(X, y, s, w, b), mobj.block_loss_grad(X, Y, s, W, bb)
+    (f_sums, f_h), f_m = fast
+    (s_sums, s_h), s_m = slow
+    for a, c in zip([*f_sums, f_h, *f_m], [*s_sums, s_h, *s_m], strict=True):
+        np.testing.assert_allclose(a, c, rtol=1e-13, atol=1e-12)
+
+
+def test_read_only_and_strided_inputs_take_the_one_compiled_type():
+    z = np.linspace(-50, 50, 3 * 8192)[::3]
+    y = np.zeros(z.size)
+    y.flags.writeable = False
+    loss, _, _ = kernels.binary_terms(y, z)
+    np.testing.assert_allclose(loss, np.logaddexp(0, z), rtol=4 * ULP)
+    assert len(kernels._binary.signatures) == 1
