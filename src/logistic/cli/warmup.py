@@ -7,7 +7,8 @@ from .app import app
 
 @app.command()
 def warmup() -> None:
-    """Compile the sparse L1 kernels into numba's disk cache (once per installation)."""
+    """Compile the L1 kernels (sparse, dense, multinomial) into numba's disk cache (once
+    per installation)."""
     from ..models.warmup import compile_kernels, kernels_compiled
 
     seconds = compile_kernels()

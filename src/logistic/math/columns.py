@@ -62,7 +62,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["csc_columns", "cd_model_sweeps"]
+__all__ = ["csc_columns", "cd_model_sweeps", "cd_dense_sweeps"]
 
 #: Coordinate descent is crawling when an active sweep decreases the model by more
 #: than this share of the sweep before: CG takes over.
@@ -595,3 +595,46 @@ def _precondition(r, A, n_a, curv, pairs_s, pairs_y, n, rho, scratch, z):  # pra
         c = scratch[i] - rho[i] * c
         for a_ in range(n_a):
             z[a_] += c * pairs_s[i, A[a_]]
+
+
+@njit(cache=True, nogil=True)
+def cd_dense_sweeps(H, g, theta, lam, u, Hd, coords, max_sweeps, tol):  # pragma: no cover
+    r"""Cyclic coordinate descent on an explicit quadratic model (a dense Hessian).
+
+    Minimises :math:`q(\delta) = g^\top\delta + \tfrac12\delta^\top H\delta +
+    \sum_j\lambda_j(|\theta_j+\delta_j| - |\theta_j|)` over the coordinates
+    ``coords`` (in that order), :math:`u = \theta + \delta` and :math:`Hd = H\delta`
+    updated in place; coordinate j moves to
+    :math:`S(H_{jj}\theta_j - g_j - (H\delta)_j + H_{jj}\delta_j, \lambda_j)/H_{jj}`
+    (see :func:`logistic.solvers.proximal_newton.cd_quadratic`), then
+    :math:`Hd \mathrel{+}= \Delta_j H_{j\cdot}` (H symmetric, read by rows).
+    Stops after a sweep that moved the model by at most ``tol``
+    (:math:`\sum_j H_{jj}\Delta_j^2`) or after ``max_sweeps``; returns
+    ``(sweeps, moved)`` of the last sweep.
+    """
+    m = H.shape[0]
+    moved = 0.0
+    for sweep in range(max_sweeps):
+        moved = 0.0
+        for jj in range(coords.size):
+            j = coords[jj]
+            a = H[j, j]
+            if a <= 0.0:
+                continue
+            uj, tj, lj = u[j], theta[j], lam[j]
+            z = a * tj - (g[j] + Hd[j] - a * (uj - tj))
+            if z > lj:
+                new = (z - lj) / a
+            elif z < -lj:
+                new = (z + lj) / a
+            else:
+                new = 0.0
+            step = new - uj
+            if step != 0.0:
+                u[j] = new
+                for i in range(m):
+                    Hd[i] += step * H[j, i]
+                moved += a * step * step
+        if moved <= tol:
+            return sweep + 1, moved
+    return max_sweeps, moved

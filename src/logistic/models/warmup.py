@@ -1,7 +1,8 @@
 """Compile the numba kernels ahead of the first fit (``logistic warmup``).
 
-The coordinate-descent kernels of sparse L1 / elastic-net fits
-(:mod:`logistic.math.columns`) and the loss arithmetic of passes over large blocks
+The coordinate-descent kernels of L1 / elastic-net fits (:mod:`logistic.math.columns`:
+over a sparse matrix's columns, and over a dense model Hessian for dense and
+multinomial data) and the loss arithmetic of passes over large blocks
 (:mod:`logistic.math.kernels`) are compiled by numba on first use and cached on disk
 (``cache=True``: next to the installed module in ``__pycache__``, or under
 ``NUMBA_CACHE_DIR`` when set). Compiling takes 15–30 s on a 2-core machine, once per
@@ -9,8 +10,9 @@ installation; every later process loads the cache instead, which costs about hal
 second (numba's import) beside a warm fit. :func:`compile_kernels` fits tiny
 problems that reach every kernel with every argument type a fit can pass them (CSR
 with 32- and 64-bit indices, CSC input, with and without an
-intercept, L1 and elastic-net; dense binary and multinomial blocks large enough for the
-compiled loss), so running it once after installing — the README's
+intercept, L1 and elastic-net; dense binary and multinomial L1 fits; dense binary and
+multinomial blocks large enough for the compiled loss), so running it once after
+installing — the README's
 install line does — moves the compile out of the first real fit.
 """
 
@@ -54,6 +56,9 @@ def compile_kernels() -> float:
             for kw in ({"penalty": "l1"}, {"penalty": "l1", "fit_intercept": False},
                        {"penalty": "elasticnet", "l1_ratio": 0.5}):
                 LogisticRegression(C=1.0, max_iter=20, **kw).fit(Xv, y)
+        Xs = X.toarray()  # dense L1: coordinate descent on the model's Hessian
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, y)
+        LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, rng.integers(0, 3, 300))
         Xd = rng.standard_normal((2 * COMPILED_MIN_SIZE, 3))
         for k in (2, 3):  # binary and softmax: loss terms and fused passes, both dtypes
             for dtype in (np.float64, np.float32):
