@@ -3,7 +3,8 @@
 Nothing here uses :mod:`logistic`'s numerics: the objective is written with
 ``np.logaddexp`` and the references are scikit-learn (and statsmodels in the tests
 that need the unpenalised fit), so a test comparing the library against these helpers
-compares it against an independent implementation.
+compares it against an independent implementation. (The two fixtures at the end only
+watch which path a fit takes: ``logistic.models.warm_start``'s levels.)
 """
 
 from __future__ import annotations
@@ -189,3 +190,29 @@ def standardize(X):
     from sklearn.preprocessing import StandardScaler
 
     return StandardScaler().fit_transform(X)
+
+
+# ------------------------------------------------ which path a fit takes (warm start)
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts fits that went through the subsample levels (models/warm_start)."""
+    from logistic.models import warm_start
+
+    calls = []
+    solve = warm_start.solve
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(warm_start, "solve", spy)
+    return calls
+
+
+@pytest.fixture
+def small_levels(monkeypatch):
+    """Lower the level thresholds so that a few thousand rows go through several levels."""
+    from logistic.models import warm_start
+
+    monkeypatch.setattr(warm_start, "MIN_LEVEL_ROWS", 60)
+    monkeypatch.setattr(warm_start, "ROWS_PER_PARAM", 3)

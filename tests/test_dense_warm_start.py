@@ -90,25 +90,6 @@ def make(seed, n, d, *, unscaled=False, weights=False, float32=False, sep=0.8, f
     return (X.astype(np.float32) if float32 else X), y, s
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """Counts fits that went through the subsample levels."""
-    calls = []
-    solve = warm_start.solve
-
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return solve(*args, **kwargs)
-
-    monkeypatch.setattr(warm_start, "solve", spy)
-    return calls
-
-
-@pytest.fixture
-def small_levels(monkeypatch):
-    monkeypatch.setattr(warm_start, "MIN_LEVEL_ROWS", 60)
-    monkeypatch.setattr(warm_start, "ROWS_PER_PARAM", 3)
-
 
 def check(X, y, s, C, fit_intercept=True, certifiable=True, unscaled=False, penalty="l2"):
     """Fit by default and compare with the exact optimum. ``certifiable=False``: float32

@@ -22,7 +22,6 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from logistic import LogisticRegression
-from logistic.models import warm_start
 
 
 def objective(X, y, s, W, b, C):
@@ -96,25 +95,6 @@ def make(seed, n, d, k, *, unscaled=False, weights=False, float32=False, rare=Fa
         s[:k] = 1.0
     return (X.astype(np.float32) if float32 else X), y, s
 
-
-@pytest.fixture
-def counted(monkeypatch):
-    """Counts fits that went through the subsample levels."""
-    calls = []
-    solve = warm_start.solve
-
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return solve(*args, **kwargs)
-
-    monkeypatch.setattr(warm_start, "solve", spy)
-    return calls
-
-
-@pytest.fixture
-def small_levels(monkeypatch):
-    monkeypatch.setattr(warm_start, "MIN_LEVEL_ROWS", 60)
-    monkeypatch.setattr(warm_start, "ROWS_PER_PARAM", 3)
 
 
 def check(X, y, s, C, k, fit_intercept=True):

@@ -107,16 +107,44 @@ def _log1p_small(e):
     return 2.0 * t * q
 
 
+@njit(inline="always", **_OPTS)
+def _binary_sample(zi, yi, table):
+    r"""One sample's log-loss, :math:`\sigma(z)` and :math:`e = e^{-|z|}`,
+    :math:`1/(1+e)` (NaN in, NaN out)."""
+    e = _exp_neg(abs(zi), table)
+    inv = 1.0 / (1.0 + e)
+    m = (1.0 - 2.0 * yi) * zi
+    hinge = m if m > 0.0 else 0.0
+    loss = (hinge if zi == zi else zi) + _log1p_small(e)
+    return loss, (inv if zi >= 0.0 else e * inv), e, inv
+
+
+@njit(inline="always", **_OPTS)
+def _softmax_row(z, y, out, table):
+    r"""One row's :math:`\operatorname{lse}(z) - y\cdot z` (NaN if a score is NaN), its
+    probabilities written into ``out``."""
+    m = -np.inf
+    bad = False
+    for c in range(z.shape[0]):
+        m = z[c] if z[c] > m else m
+        bad = bad or z[c] != z[c]
+    total = 0.0
+    yz = 0.0
+    for c in range(z.shape[0]):
+        e = _exp_neg(m - z[c], table)
+        out[c] = e
+        total += e
+        yz += y[c] * z[c]
+    inv = 1.0 / total
+    for c in range(z.shape[0]):
+        out[c] *= inv
+    return (m + math.log(total) - yz) if not bad else math.nan
+
+
 @njit(**_OPTS)
 def _binary(y, z, loss, p, pq, table):
     for i in range(z.shape[0]):
-        zi = z[i]
-        e = _exp_neg(abs(zi), table)
-        inv = 1.0 / (1.0 + e)
-        m = (1.0 - 2.0 * y[i]) * zi
-        hinge = m if m > 0.0 else 0.0
-        loss[i] = (hinge if zi == zi else zi) + _log1p_small(e)
-        p[i] = inv if zi >= 0.0 else e * inv
+        loss[i], p[i], e, inv = _binary_sample(z[i], y[i], table)
         pq[i] = e * inv * inv
 
 
@@ -138,25 +166,8 @@ def binary_terms(y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 @njit(**_OPTS)
 def _softmax(Y, Z, per_sample, P, table):
-    n, k = Z.shape
-    for i in range(n):
-        m = Z[i, 0]
-        bad = m != m
-        for c in range(1, k):
-            v = Z[i, c]
-            m = v if v > m else m
-            bad = bad or v != v
-        total = 0.0
-        yz = 0.0
-        for c in range(k):
-            e = _exp_neg(m - Z[i, c], table)
-            P[i, c] = e
-            total += e
-            yz += Y[i, c] * Z[i, c]
-        inv = 1.0 / total
-        for c in range(k):
-            P[i, c] *= inv
-        per_sample[i] = (m + math.log(total) - yz) if not bad else math.nan
+    for i in range(Z.shape[0]):
+        per_sample[i] = _softmax_row(Z[i], Y[i], P[i], table)
 
 
 def softmax_terms(Y: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,13 +212,10 @@ def _binary_pass(X, y, s, w, b, g, per_sample, table):
     for i in range(n):
         x = X[i]
         zi = _dot(x, w) + b
-        e = _exp_neg(abs(zi), table)
-        inv = 1.0 / (1.0 + e)
-        m = (1.0 - 2.0 * y[i]) * zi
-        hinge = m if m > 0.0 else 0.0
+        loss, p, _, _ = _binary_sample(zi, y[i], table)
         si = s[i] if weighted else 1.0
-        per_sample[i] = si * ((hinge if zi == zi else zi) + _log1p_small(e))
-        r = si * ((inv if zi >= 0.0 else e * inv) - y[i])
+        per_sample[i] = si * loss
+        r = si * (p - y[i])
         g_b += r
         a = abs(zi)
         if si > 0.0 and peak == peak and not a <= peak:  # a NaN stays, so that it is seen
@@ -228,24 +236,12 @@ def _softmax_pass(X, Y, s, W, b, G, g_b, per_sample, table):
     q = np.empty(k)
     for i in range(n):
         x = X[i]
-        m = -np.inf
-        bad = False
         for c in range(k):
             z[c] = _dot(x, W[c]) + b[c]
-            m = z[c] if z[c] > m else m
-            bad = bad or z[c] != z[c]
-        total = 0.0
-        yz = 0.0
-        for c in range(k):
-            e = _exp_neg(m - z[c], table)
-            q[c] = e
-            total += e
-            yz += Y[i, c] * z[c]
-        inv = 1.0 / total
         si = s[i] if weighted else 1.0
-        per_sample[i] = si * (m + math.log(total) - yz) if not bad else math.nan
+        per_sample[i] = si * _softmax_row(z, Y[i], q, table)
         for c in range(k):
-            r = si * (q[c] * inv - Y[i, c])
+            r = si * (q[c] - Y[i, c])
             g_b[c] += r
             gc = G[c]
             for j in range(d):
