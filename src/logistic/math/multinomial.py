@@ -181,22 +181,24 @@ ROW_PRODUCT_MIN_CLASSES = 5
 
 
 def _hess_by_row_products(X, P, s):
-    r"""All class-pair blocks at once: :math:`H_{cc'} = \sum_i h_{i,cc'}\, x_i x_i^\top`
-    with :math:`h_{i,cc'} = s_i p_{ic}(\delta_{cc'} - p_{ic'})` is one matrix product
+    r"""All class-pair blocks at once: with the cross-pair weights
+    :math:`w_{i,cc'} = s_i p_{ic} p_{ic'}` (:math:`c < c'`), the Gram sums
+    :math:`G_{cc'} = \sum_i w_{i,cc'}\, x_i x_i^\top` are one matrix product
 
-    .. math:: G = \mathcal H^\top \mathcal X, \qquad
-        \mathcal H_{i,(c\le c')} = h_{i,cc'}, \quad
+    .. math:: G = \mathcal W^\top \mathcal X, \qquad
+        \mathcal W_{i,(c<c')} = w_{i,cc'}, \quad
         \mathcal X_{i,(a\le b)} = x_{ia} x_{ib},
 
-    over the :math:`k(k+1)/2` class pairs and the :math:`m(m+1)/2` column pairs (both
-    symmetric: a quarter of the products' work), formed by row slices of at most
-    :data:`PAIR_SLICE_BYTES`. The per-class loop of :func:`_pair_grams` makes k thin
-    products of :math:`m` rows instead, slow when :math:`m` is small and :math:`k` large.
-    NumPy only; float64 throughout. Returns ``(H_WW, H_Wb, H_bb)`` as
-    :func:`block_hess_columns`."""
+    over the :math:`k(k-1)/2` cross pairs and the :math:`m(m+1)/2` column pairs (symmetric:
+    a quarter of the products' work), formed by row slices of at most
+    :data:`PAIR_SLICE_BYTES`. The blocks follow as in :func:`_hess_by_cross_pairs`:
+    :math:`H_{cc'} = -G_{cc'}` and :math:`H_{cc} = \sum_{c' \ne c} G_{cc'}`. The per-class
+    products of :func:`_hess_by_cross_pairs` are thin when :math:`m` is small and
+    :math:`k` large; this is one wide product. NumPy only; float64 throughout. Returns
+    ``(H_WW, H_Wb, H_bb)`` as :func:`block_hess_columns`."""
     n, m = X.shape
     k = P.shape[1]
-    ci, cj = np.triu_indices(k)
+    ci, cj = np.triu_indices(k, 1)
     ai, bi = np.triu_indices(m)
     T = ai.size
     G = np.zeros((ci.size, T))
@@ -207,22 +209,60 @@ def _hess_by_row_products(X, P, s):
     for start in range(0, n, step):
         Xr = np.asarray(X[start : start + step], dtype=np.float64)
         Pr = P[start : start + step]
-        Hr = Pr[:, ci] * ((ci == cj) - Pr[:, cj])
+        Wr = Pr[:, ci] * Pr[:, cj]
         if s is not None:
-            Hr *= s[start : start + step, None]
+            Wr *= s[start : start + step, None]
         XX, off = buf[: Xr.shape[0]], 0
         for a in range(m):  # x_a · x_b for b ≥ a, column pair by column pair
             np.multiply(Xr[:, a:], Xr[:, a : a + 1], out=XX[:, off : off + m - a])
             off += m - a
-        G += Hr.T @ XX
-        V += Hr.T @ Xr
-        t += Hr.sum(axis=0)
+        G += Wr.T @ XX
+        V += Wr.T @ Xr
+        t += Wr.sum(axis=0)
     full = np.empty((ci.size, m, m))
     full[:, ai, bi] = G
     full[:, bi, ai] = G
-    H_WW, H_Wb, H_bb = np.empty((k, k, m, m)), np.empty((k, k, m)), np.empty((k, k))
-    H_WW[ci, cj], H_Wb[ci, cj], H_bb[ci, cj] = full, V, t
-    H_WW[cj, ci], H_Wb[cj, ci], H_bb[cj, ci] = full, V, t
+    H_WW, H_Wb, H_bb = np.zeros((k, k, m, m)), np.zeros((k, k, m)), np.zeros((k, k))
+    H_WW[ci, cj], H_Wb[ci, cj], H_bb[ci, cj] = -full, -V, -t
+    H_WW[cj, ci], H_Wb[cj, ci], H_bb[cj, ci] = -full, -V, -t
+    for c in range(k):
+        on = (ci == c) | (cj == c)
+        H_WW[c, c], H_Wb[c, c], H_bb[c, c] = full[on].sum(0), V[on].sum(0), t[on].sum()
+    return H_WW, H_Wb, H_bb
+
+
+def _hess_by_cross_pairs(xp, X, P, s, out):
+    r"""The dense Hessian blocks from the :math:`k(k-1)/2` cross pairs alone.
+
+    The pair weights :math:`h_{i,cc'} = s_i p_{ic}(\delta_{cc'} - p_{ic'})` sum to zero
+    over :math:`c'` (the probabilities sum to one), so with
+    :math:`G_{cc'} = X^\top \operatorname{diag}(s\,p_c p_{c'}) X` for :math:`c \ne c'`
+
+    .. math:: H_{cc'} = -G_{cc'}, \qquad H_{cc} = \sum_{c' \ne c} G_{cc'},
+
+    and each :math:`G_{cc'}` is the Gram :math:`Z^\top Z` of
+    :math:`Z = X \operatorname{diag}(\sqrt{s\,p_c p_{c'}})` (non-negative weights), which
+    BLAS forms as a symmetric rank-k update: a quarter of the work of the
+    :math:`k(k+1)/2` general products. ``out`` is the zeroed ``(H_WW, H_Wb, H_bb)``,
+    filled and returned.
+    """
+    H_WW, H_Wb, H_bb = out
+    k = P.shape[1]
+    for c in range(k):
+        for e in range(c + 1, k):
+            w = P[:, c] * P[:, e]
+            if s is not None:
+                w = w * s
+            Z = X * xp.astype(xp.sqrt(w), X.dtype)[:, None]
+            G = xp.astype(Z.T @ Z, xp.float64)
+            v = _colsum(X, w)
+            t = xp.sum(w)
+            H_WW[c, e, ...], H_Wb[c, e, ...], H_bb[c, e] = -G, -v, -t
+            H_WW[e, c, ...], H_Wb[e, c, ...], H_bb[e, c] = -G, -v, -t
+            for a in (c, e):
+                H_WW[a, a, ...] += G
+                H_Wb[a, a, ...] += v
+                H_bb[a, a] += t
     return H_WW, H_Wb, H_bb
 
 
@@ -247,6 +287,8 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
         XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
     if k >= ROW_PRODUCT_MIN_CLASSES and type(XJ) is np.ndarray and type(P) is np.ndarray:
         return _hess_by_row_products(XJ, P, s)
+    if not sp.issparse(XJ) and (s is None or not bool(xp.any(s < 0))):
+        return _hess_by_cross_pairs(xp, XJ, P, s, (H_WW, H_Wb, H_bb))
     for c in range(k):
         # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
         first = xp.astype(xp.arange(c, k, device=dev) == c, P.dtype)
