@@ -102,7 +102,7 @@ class InMemoryBackend:
                 block_rows = -(-self.n_samples // self.n_jobs) if csr else self.n_samples
             else:
                 row_bytes = max(1, self.n_features) * X.dtype.itemsize
-                block_rows = max(256, BLOCK_BYTES // row_bytes)
+                block_rows = _dense_block_rows(self.n_samples, row_bytes, self.n_jobs)
         self.block_rows = max(1, int(block_rows))
         self.n_blocks = max(1, -(-self.n_samples // self.block_rows))
         self._row_views: dict[tuple[int, int], Any] = {}  # CSR row blocks (views)
@@ -250,6 +250,18 @@ class InMemoryBackend:
             acc = _add(acc, sums)
             kept.append(keep)
         return acc, kept
+
+
+def _dense_block_rows(n: int, row_bytes: int, n_jobs: int) -> int:
+    """Rows per dense block: about :data:`BLOCK_BYTES` each (at least 256 rows), in
+    equal blocks whose number, once there are several, is a multiple of ``n_jobs``, so
+    that the threads share a pass evenly (6250 rows × 100 float64 columns were one
+    block of 5242 rows and one of 1008: one thread worked through most of each
+    Hessian alone). A single block stays whole (see ``SINGLE_BLOCK_BYTES``)."""
+    count = -(-n // max(256, BLOCK_BYTES // row_bytes))
+    if count > 1:
+        count = -(-count // n_jobs) * n_jobs
+    return max(1, -(-n // count))
 
 
 def _with_float64_values(X):
