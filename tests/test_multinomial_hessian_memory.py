@@ -45,3 +45,36 @@ def test_pair_grams_are_exact_and_bounded(n, d, k, dtype):
     # the output, the per-class weights and one slice's product, not k copies of X
     bound = result + 4 * n * k * 8 + 2 * PAIR_SLICE_BYTES + 4 * X.nbytes // max(1, k)
     assert peak <= bound + (1 << 20)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 7])
+@pytest.mark.parametrize("spread", [0.1, 30.0])
+def test_cross_pair_blocks_match_the_pair_weights(k, spread):
+    """The blocks are formed from the k(k-1)/2 cross pairs (each diagonal block as the
+    sum of its row's cross Grams): equal to X' diag(s p_c (δ - p_c')) X for every pair,
+    with confident rows (probabilities within 1e-13 of one), zero weights and an
+    offset, unscaled column."""
+    rng = np.random.default_rng(k + int(spread))
+    n, d = 900, 6
+    X = rng.standard_normal((n, d)) * rng.uniform(0.01, 100, d) + 5.0
+    Z = rng.standard_normal((n, k)) * spread
+    P = np.exp(Z - Z.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    s = rng.uniform(0, 3, n)
+    s[::7] = 0.0
+    Y = np.eye(k)[rng.integers(0, k, n)]
+    H_WW, H_Wb, H_bb = block_hess_columns(X, Y, s, (P, s), None)
+    Xl = X.astype(np.longdouble)
+    for c in range(k):
+        for e in range(k):
+            h = s * P[:, c] * ((c == e) - P[:, e]) if c != e else s * P[:, c] * np.sum(
+                np.delete(P, c, axis=1), axis=1)  # 1 - p_c without its cancellation
+            ref = (Xl.T @ (Xl * h.astype(np.longdouble)[:, None])).astype(np.float64)
+            scale = np.abs(ref).max() + 1e-300
+            np.testing.assert_allclose(H_WW[c, e], ref, rtol=1e-11, atol=1e-11 * scale)
+            v = (Xl.T @ h.astype(np.longdouble)).astype(np.float64)
+            np.testing.assert_allclose(H_Wb[c, e], v, rtol=1e-11, atol=1e-11 * (np.abs(v).max()
+                                                                               + 1e-300))
+            assert H_bb[c, e] == pytest.approx(h.sum(), rel=1e-11, abs=1e-300)
+    # the class blocks sum to zero along a row: the model's one redundant direction
+    np.testing.assert_allclose(H_WW.sum(axis=1), 0, atol=1e-10 * np.abs(H_WW).max())
