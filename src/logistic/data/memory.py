@@ -146,10 +146,16 @@ class InMemoryBackend:
         far below the sampling error; None keeps X's dtype, for a copy that gradients
         read too). Returns None when the subsample carries no weight.
         """
-        idx = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
-        X = self.X[idx]
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=X.dtype if dtype is None else dtype)
+        # the drawn rows in order: marked in a mask (sorting the draw took 20 ms of the
+        # 2M → 250k subsample's 40)
+        chosen = np.zeros(self.n_samples, dtype=bool)
+        chosen[rng.choice(self.n_samples, size=rows, replace=False)] = True
+        idx = np.flatnonzero(chosen)
+        if sp.issparse(self.X):
+            X = self.X[idx]
+        else:  # np.take copies rows faster than fancy indexing (2M×20 → 250k: 7 / 26 ms)
+            X = np.ascontiguousarray(np.take(self.X, idx, axis=0),
+                                     dtype=self.X.dtype if dtype is None else dtype)
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
         return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
             total)
