@@ -149,33 +149,13 @@ def _colsum(X, h, cols=None):
                      xp.float64)
 
 
-#: Bytes of the (rows, pairs, columns) product one slice of :func:`_pair_grams` forms.
+#: Bytes of the row slices' operands in :func:`_hess_by_row_products`.
 PAIR_SLICE_BYTES = 4 << 20
-
-
-def _pair_grams(xp, X, Hc):
-    r""":math:`G_j = X^\top \operatorname{diag}(h_j) X` for every column ``j`` of ``Hc``,
-    shape ``(J, m, m)`` float64: one matrix product per slice of rows, each slice's
-    ``(rows, J, m)`` operand at most :data:`PAIR_SLICE_BYTES` (a whole block's would
-    be ``J`` copies of it: 42 MB for 10k rows, 10 classes, 50 columns)."""
-    n, m = X.shape
-    J = Hc.shape[1]
-    step = max(256, PAIR_SLICE_BYTES // max(1, J * m * (xp.finfo(X.dtype).bits // 8)))
-    G = None
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        Xr, Hr = X[start:stop, :], Hc[start:stop, :]
-        A = Xr[:, None, :] * Hr[:, :, None]
-        part = xp.astype(Xr.T @ xp.reshape(A, (A.shape[0], -1)), xp.float64)
-        G = part if G is None else G + part
-    if G is None:
-        G = xp.zeros((m, J * m), dtype=xp.float64, device=device(X))
-    return xp.permute_dims(xp.reshape(G, (m, J, m)), (1, 0, 2))
 
 
 #: From this many classes on, the dense Hessian blocks are formed by
 #: :func:`_hess_by_row_products` (one product for all class pairs) instead of
-#: :func:`_pair_grams` per class (measured 3–5× faster at k = 10–20, even at k = 5, 3×
+#: per-class products (measured 3–5× faster at k = 10–20, even at k = 5, 3×
 #: slower at k = 3 with 101 columns, one thread).
 ROW_PRODUCT_MIN_CLASSES = 5
 
@@ -240,11 +220,11 @@ def _hess_by_cross_pairs(xp, X, P, s, out):
 
     .. math:: H_{cc'} = -G_{cc'}, \qquad H_{cc} = \sum_{c' \ne c} G_{cc'},
 
-    and each :math:`G_{cc'}` is the Gram :math:`Z^\top Z` of
-    :math:`Z = X \operatorname{diag}(\sqrt{s\,p_c p_{c'}})` (non-negative weights), which
-    BLAS forms as a symmetric rank-k update: a quarter of the work of the
-    :math:`k(k+1)/2` general products. ``out`` is the zeroed ``(H_WW, H_Wb, H_bb)``,
-    filled and returned.
+    and each dense :math:`G_{cc'}` is the Gram :math:`Z^\top Z` of
+    :math:`Z = \operatorname{diag}(\sqrt{s\,p_c p_{c'}})\,X` (the weights are
+    non-negative), which BLAS forms as a symmetric rank-k update: a quarter of the work
+    of :math:`k(k+1)/2` general products (a sparse one is a sparse product). ``out`` is
+    the zeroed ``(H_WW, H_Wb, H_bb)``, filled and returned.
     """
     H_WW, H_Wb, H_bb = out
     k = P.shape[1]
@@ -253,8 +233,11 @@ def _hess_by_cross_pairs(xp, X, P, s, out):
             w = P[:, c] * P[:, e]
             if s is not None:
                 w = w * s
-            Z = X * xp.astype(xp.sqrt(w), X.dtype)[:, None]
-            G = xp.astype(Z.T @ Z, xp.float64)
+            if sp.issparse(X):
+                G = _gram(X, w)
+            else:  # Zᵀ Z with Z = diag(√w) X: a symmetric rank-k update
+                Z = X * xp.astype(xp.sqrt(w), X.dtype)[:, None]
+                G = xp.astype(Z.T @ Z, xp.float64)
             v = _colsum(X, w)
             t = xp.sum(w)
             H_WW[c, e, ...], H_Wb[c, e, ...], H_bb[c, e] = -G, -v, -t
@@ -287,23 +270,7 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
         XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
     if k >= ROW_PRODUCT_MIN_CLASSES and type(XJ) is np.ndarray and type(P) is np.ndarray:
         return _hess_by_row_products(XJ, P, s)
-    if not sp.issparse(XJ) and (s is None or not bool(xp.any(s < 0))):
-        return _hess_by_cross_pairs(xp, XJ, P, s, (H_WW, H_Wb, H_bb))
-    for c in range(k):
-        # weights of the pairs (c, c'), c' ≥ c: s·p_c·(δ_cc' − p_c')
-        first = xp.astype(xp.arange(c, k, device=dev) == c, P.dtype)
-        Hc = P[:, c : c + 1] * (first - P[:, c:])
-        if s is not None:
-            Hc = Hc * s[:, None]
-        if sp.issparse(XJ):
-            G = xp.stack([_gram(XJ, Hc[:, j]) for j in range(k - c)])
-        else:  # one matmul for all c' ≥ c: Xᵀ [X·h_cc, X·h_c,c+1, …], by row slices
-            G = _pair_grams(xp, XJ, xp.astype(Hc, XJ.dtype, copy=False))
-        v = xp.stack([_colsum(XJ, Hc[:, j]) for j in range(k - c)])
-        t = xp.sum(Hc, axis=0)
-        H_WW[c, c:, ...], H_Wb[c, c:, ...], H_bb[c, c:] = G, v, t
-        H_WW[c:, c, ...], H_Wb[c:, c, ...], H_bb[c:, c] = G, v, t
-    return H_WW, H_Wb, H_bb
+    return _hess_by_cross_pairs(xp, XJ, P, s, (H_WW, H_Wb, H_bb))
 
 
 def block_hess_columns_at(X, Y, s, W, b, cols, standardize=None) -> tuple[Any, Any, Any]:
