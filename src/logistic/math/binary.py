@@ -188,13 +188,13 @@ def block_hessian(X, y, s, w, b, gram_dtype=None, standardize=None):
     if sp.issparse(Xs):
         return _weighted_gram(xp, Xs, h), _rmatvec(xp, Xs, h), xp.sum(h)
     root = xp.astype(xp.sqrt(h), Xs.dtype, copy=False)
-    A = Xs * root[:, None]
-    return (xp.astype(_gram(A), xp.float64), xp.astype(A.T @ root, xp.float64), xp.sum(h))
+    Xs *= root[:, None]  # Xs is the block's own new copy: scaled in place
+    return (xp.astype(_gram(Xs), xp.float64), xp.astype(Xs.T @ root, xp.float64), xp.sum(h))
 
 
 def standardized_block(xp, X, standardize, dtype):
-    """:math:`(X_b - \\mu)/\\sigma` in ``dtype`` (a new dense array; a sparse block
-    needs :math:`\\mu = 0` and stays sparse)."""
+    """:math:`(X_b - \\mu)/\\sigma` in ``dtype`` (a new dense array, the caller's to
+    change; a sparse block needs :math:`\\mu = 0` and stays sparse)."""
     mean, sigma = standardize
     if sp.issparse(X):
         if np.any(mean):
@@ -202,7 +202,8 @@ def standardized_block(xp, X, standardize, dtype):
         return sp.csr_matrix(X.multiply(1.0 / sigma)).astype(dtype)
     # centred and scaled in X's own precision, then cast (a float64 column beyond float32's
     # range is fine once scaled)
-    Xs = (X - xp.astype(xp.asarray(mean), X.dtype)) / xp.astype(xp.asarray(sigma), X.dtype)
+    Xs = X - xp.astype(xp.asarray(mean), X.dtype)
+    Xs /= xp.astype(xp.asarray(sigma), X.dtype)  # in place: one new array, not two
     return xp.astype(Xs, dtype, copy=False)
 
 
