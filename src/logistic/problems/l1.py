@@ -173,9 +173,11 @@ class ColumnModel:
 
         smooth = self.problem.smooth
         scale, d = smooth.scale, smooth.n_features
-        colptr, rows, values = self.columns
         ws = np.asarray(ws, dtype=np.int64)
         cols = ws[ws < d]
+        slots = self._slots(cols, g[:d])
+        copy = self.columns
+        colptr, rows, values = copy.colptr, copy.rows, copy.values
         intercept = cols.size < ws.size
         # with an intercept, its step is solved for in closed form (see the kernel)
         S = float(self.h.sum()) if intercept else 0.0
@@ -185,7 +187,7 @@ class ColumnModel:
         v = np.zeros(self.h.size)
         pairs = self._pairs(cols)
         q, sweeps = cd_model_sweeps(
-            colptr, rows, values, cols, self.h, g[cols] / scale, curv, self.theta[cols],
+            colptr, rows, values, slots, self.h, g[cols] / scale, curv, self.theta[cols],
             self.problem.l1_weights[cols] / scale, smooth.alpha, g_b, S, v,
             delta[: cols.size], max_sweeps, tol / scale, eta, seed, cg, *pairs,
         )
@@ -195,6 +197,19 @@ class ColumnModel:
         self.problem.cg_pairs = (cols, *pairs)
         smooth.passes += int(sweeps)
         return delta, q * scale
+
+    def _slots(self, cols: np.ndarray, g_w: np.ndarray) -> np.ndarray:
+        """The positions of the columns ``cols`` in the backend's column copy, copying
+        those it lacks — and with them every column not yet copied whose gradient is
+        within half its penalty of violating, :math:`|g_j| > \\lambda_j/2`: the
+        coordinates likely to join the working set at the next points, so that the
+        copy grows in few steps (each reads X's indices once)."""
+        copy = self.columns
+        if np.any(copy.slot[cols] < 0):
+            lam = self.problem.l1_weights[: g_w.size]
+            near = np.flatnonzero((copy.slot < 0) & (np.abs(g_w) > 0.5 * lam))
+            copy.take(np.union1d(cols, near))
+        return copy.take(cols)
 
     def _pairs(self, ws: np.ndarray):
         """The problem's kept curvature pairs, moved onto the columns ``ws`` of this
