@@ -253,16 +253,25 @@ class ColumnCopy:
     def __init__(self, X):
         self.X = X
         self.n_copied = 0  # entries copied so far (over every take)
+        self.counts: np.ndarray | None = None
         self.slot = np.full(X.shape[1], -1, dtype=np.int64)
         self.colptr = np.zeros(1, dtype=np.int64)
         self.rows = np.empty(0, dtype=np.int32)
         self.values = np.empty(0, dtype=np.float32)
+
+    #: A request holding at least this share of X's entries copies every column: the
+    #: rest costs little more memory, and no later request needs another read of X.
+    ALL_SHARE = 0.5
 
     def take(self, cols: np.ndarray) -> np.ndarray:
         """Copy the columns ``cols`` not yet copied; return the slots of ``cols``."""
         cols = np.asarray(cols, dtype=np.int64)
         new = np.unique(cols[self.slot[cols] < 0])
         if new.size:
+            if self.counts is None:  # entries per column (duplicates included)
+                self.counts = _column_counts(self.X)
+            if self.counts[new].sum() >= self.ALL_SHARE * self.counts.sum():
+                new = np.flatnonzero(self.slot < 0)
             colptr, rows, values = self._copy(new)
             self.slot[new] = self.colptr.size - 1 + np.arange(new.size)
             if self.rows.size:
@@ -284,9 +293,16 @@ class ColumnCopy:
             from ..math.columns import csc_columns
 
             X = X.tocsr()
-            out = csc_columns(X.indptr, X.indices, X.data, X.shape[1], cols)
+            out = csc_columns(X.indptr, X.indices, X.data, X.shape[1], cols, self.counts)
         self.n_copied += out[1].size
         return out
+
+
+def _column_counts(X) -> np.ndarray:
+    """Stored entries per column of a CSR or CSC matrix (duplicates counted)."""
+    if X.format == "csc":
+        return np.diff(X.indptr)
+    return np.bincount(X.indices, minlength=X.shape[1])
 
 
 def _with_float64_values(X):
