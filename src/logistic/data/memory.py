@@ -293,7 +293,8 @@ class ColumnCopy:
             from ..math.columns import csc_columns
 
             X = X.tocsr()
-            out = csc_columns(X.indptr, X.indices, X.data, X.shape[1], cols, self.counts)
+            out = csc_columns(X.indptr, X.indices, X.data, X.shape[1], cols, self.counts,
+                              duplicates=not X.has_canonical_format)
         self.n_copied += out[1].size
         return out
 

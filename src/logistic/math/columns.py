@@ -76,6 +76,7 @@ ALL_ACTIVE = 0.9
 def csc_columns(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_cols: int,
     cols: np.ndarray | None = None, counts: np.ndarray | None = None,
+    duplicates: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR arrays → CSC ``(colptr int64, rows int32, values float32)`` of the columns
     ``cols`` (in that order; None: all ``n_cols``).
@@ -87,7 +88,9 @@ def csc_columns(
     non-canonical CSR) are adjacent and are summed. Two threads (chunks counting and
     scattering in parallel) measured no faster on the 2-core machine for 2M entries
     (25 against 23 ms), and on a loaded one a parallel region waits for its slowest
-    thread (95 ms).
+    thread (95 ms). ``duplicates=False``: the caller knows the CSR has none (scipy's
+    ``has_canonical_format``), and the check is skipped — with it the kernel that a
+    fresh process would load for it (cold start, see :mod:`logistic.models.warmup`).
     """
     if counts is None:
         counts = np.bincount(indices, minlength=n_cols)
@@ -106,7 +109,7 @@ def csc_columns(
     rows = np.empty(nnz, dtype=np.int32)
     values = np.empty(nnz, dtype=np.float32)
     _csc_fill(indptr, indices, data, slot, colptr, rows, values)
-    if _has_duplicates(colptr, rows):
+    if duplicates and _has_duplicates(colptr, rows):
         colptr, rows, values = _sum_duplicates(colptr, rows, values)
     return colptr, rows, values
 
