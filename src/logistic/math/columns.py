@@ -429,8 +429,8 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, 
     z = np.empty(n_a)
     p = np.zeros(n_a)
     capacity = pairs_s.shape[0]
-    new_s = np.zeros((capacity, m))
-    new_y = np.zeros((capacity, m))
+    new_s = np.zeros((capacity, m), dtype=pairs_s.dtype)  # float32: see ColumnModel.PAIRS
+    new_y = np.zeros((capacity, m), dtype=pairs_y.dtype)
     n_new = 0
     rho = np.zeros(capacity)
     scratch = np.empty(capacity)
@@ -595,9 +595,11 @@ def _pair_weights(pairs_s, pairs_y, n, A, n_a, rho):  # pragma: no cover - compi
         yy = 0.0
         for a_ in range(n_a):
             k = A[a_]
-            sy += pairs_s[i, k] * pairs_y[i, k]
-            ss += pairs_s[i, k] * pairs_s[i, k]
-            yy += pairs_y[i, k] * pairs_y[i, k]
+            s_k = np.float64(pairs_s[i, k])
+            y_k = np.float64(pairs_y[i, k])
+            sy += s_k * y_k
+            ss += s_k * s_k
+            yy += y_k * y_k
         rho[i] = 1.0 / sy if sy > 1e-10 * np.sqrt(ss * yy) else 0.0
 
 
