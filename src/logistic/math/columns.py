@@ -58,69 +58,75 @@ always computed exactly, in float64, by the row passes of :mod:`logistic.math.bi
 
 from __future__ import annotations
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["csc_columns", "cd_model_sweeps", "cd_dense_sweeps"]
 
 #: Coordinate descent is crawling when an active sweep decreases the model by more
 #: than this share of the sweep before: CG takes over.
 CRAWL = 0.5
+#: When at least this share of a model's coordinates is non-zero after a full sweep,
+#: sweeps over the non-zero ones alone would save little, and the full sweep that
+#: must follow them before stopping costs one more: full sweeps only. (A model near
+#: the optimum has its working set on the support: 3 sweeps became 2.)
+ALL_ACTIVE = 0.9
 
 
 def csc_columns(
-    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_cols: int
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_cols: int,
+    cols: np.ndarray | None = None, counts: np.ndarray | None = None,
+    duplicates: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR arrays → CSC ``(colptr int64, rows int32, values float32)``.
+    """CSR arrays → CSC ``(colptr int64, rows int32, values float32)`` of the columns
+    ``cols`` (in that order; None: all ``n_cols``).
 
-    A counting sort, in row chunks on all of numba's threads: each chunk counts its
-    entries per column, the counts give every chunk its own write position in each
-    column, and the chunks scatter in parallel. Rows come out increasing within each
-    column, so duplicate entries (a non-canonical CSR) are adjacent and are summed.
+    A counting sort on one thread: the entries per column (``counts``, the stored
+    entries of every column, when the caller has them: ``np.bincount(indices)``) give
+    the column pointers, and one read of the CSR arrays scatters the wanted entries.
+    Rows come out increasing within each column, so duplicate entries (a
+    non-canonical CSR) are adjacent and are summed. Two threads (chunks counting and
+    scattering in parallel) measured no faster on the 2-core machine for 2M entries
+    (25 against 23 ms), and on a loaded one a parallel region waits for its slowest
+    thread (95 ms). ``duplicates=False``: the caller knows the CSR has none (scipy's
+    ``has_canonical_format``), and the check is skipped — with it the kernel that a
+    fresh process would load for it (cold start, see :mod:`logistic.models.warmup`).
     """
-    n_rows = indptr.size - 1
-    nnz = int(indptr[n_rows])
-    chunks = max(1, min(numba.get_num_threads(), nnz // max(4 * n_cols, 1 << 16)))
-    bounds = np.searchsorted(indptr, np.linspace(0, nnz, chunks + 1)).astype(np.int64)
-    bounds[0], bounds[-1] = 0, n_rows
+    if counts is None:
+        counts = np.bincount(indices, minlength=n_cols)
+    slot = np.full(n_cols, -1, dtype=np.int32)
+    if cols is None:
+        cols = np.arange(n_cols)
+    cols = np.asarray(cols, dtype=np.int64)
+    slot[cols] = np.arange(cols.size, dtype=np.int32)
+    colptr = np.zeros(cols.size + 1, dtype=np.int64)
+    np.cumsum(counts[cols], out=colptr[1:])
+    nnz = int(colptr[-1])
     # allocated by NumPy, which asks for transparent huge pages on large arrays (numba's
     # own allocations come in 4 KiB pages): the scatter's random writes and the sweeps,
     # which read the columns in random order, fault and miss the TLB far less (5.6M
     # entries: 11k → 1k page faults; scatter ~110 → 80–90 ms, sweeps ~150 → 110–145 ms)
     rows = np.empty(nnz, dtype=np.int32)
     values = np.empty(nnz, dtype=np.float32)
-    colptr = _csc_scatter(indptr, indices, data, n_cols, bounds, rows, values)
-    if _has_duplicates(colptr, rows):
+    _csc_fill(indptr, indices, data, slot, colptr, rows, values)
+    if duplicates and _has_duplicates(colptr, rows):
         colptr, rows, values = _sum_duplicates(colptr, rows, values)
     return colptr, rows, values
 
 
-@njit(cache=True, parallel=True)
-def _csc_scatter(indptr, indices, data, n_cols, bounds, rows, values):  # pragma: no cover
-    chunks = bounds.size - 1
-    counts = np.zeros((chunks, n_cols), dtype=np.int64)
-    for c in prange(chunks):
-        for q in range(indptr[bounds[c]], indptr[bounds[c + 1]]):
-            counts[c, indices[q]] += 1
-    colptr = np.zeros(n_cols + 1, dtype=np.int64)
-    for j in range(n_cols):  # chunk c writes column j after chunks 0..c-1
-        start = colptr[j]
-        for c in range(chunks):
-            n_cj = counts[c, j]
-            counts[c, j] = start
-            start += n_cj
-        colptr[j + 1] = start
-    for c in prange(chunks):
-        fill = counts[c]
-        for i in range(bounds[c], bounds[c + 1]):
-            for q in range(indptr[i], indptr[i + 1]):
-                j = indices[q]
-                dst = fill[j]
+@njit(cache=True, nogil=True)
+def _csc_fill(indptr, indices, data, slot, colptr, rows, values):  # pragma: no cover
+    """Scatter the entries of the wanted columns (``slot[j] ≥ 0``: column j's
+    position) into their columns, rows increasing."""
+    fill = colptr[:-1].copy()
+    for i in range(indptr.size - 1):
+        for q in range(indptr[i], indptr[i + 1]):
+            k = slot[indices[q]]
+            if k >= 0:
+                dst = fill[k]
                 rows[dst] = i
                 values[dst] = data[q]
-                fill[j] = dst + 1
-    return colptr
+                fill[k] = dst + 1
 
 
 @njit(cache=True, nogil=True)
@@ -186,7 +192,8 @@ def cd_model_sweeps(
 
     A full sweep visits every coordinate; sweeps over the non-zero (or unpenalised)
     coordinates follow until one decreases the model by at most ``η·|q|``, then a full
-    sweep checks the rest (glmnet's active-set cycling). Stops when a full sweep
+    sweep checks the rest (glmnet's active-set cycling) — unless nearly all are
+    non-zero (:data:`ALL_ACTIVE`): then full sweeps follow each other. Stops when a full sweep
     decreases the model by at most ``max(tol, η·|q|)`` or after ``max_sweeps`` sweeps
     (CG products count as sweeps). Returns ``(q̃, sweeps)``: the centred model's
     value (without the intercept's own share) and the sweeps made.
@@ -211,23 +218,39 @@ def cd_model_sweeps(
     total = 0.0
     sweeps = 0
     verified = False  # CG has minimised on the support since the last full sweep
+    previous_full = 0.0  # the last full sweep's change (0: none yet)
+    hv = np.empty((h.size, 2))  # (h_i, v_i) side by side for the sweeps (see _sweep)
+    for i in range(h.size):
+        hv[i, 0] = h[i]
+        hv[i, 1] = v[i]
     while sweeps < max_sweeps:
         state = _shuffle(order, state)
-        decrease = _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta,
-                          lam, alpha, v, delta, order, active, True, sweeps == 0)
+        decrease = _sweep(colptr, rows, values, cols, hv, g, curv, mu, off, S, g_b, theta,
+                          lam, alpha, delta, order, active, True, sweeps == 0)
         sweeps += 1
         total += decrease
         # once CG has been needed (its pairs are kept), a small sweep proves little:
         # coordinate descent can stall far from the minimum; CG checks the support
         ill_conditioned = cg and n_pairs[0] > 0
-        if -decrease <= max(tol, -eta * total) and (verified or not ill_conditioned):
+        # full sweeps that follow each other (see below) crawl as active ones do: a
+        # small one may still be far from the minimum, and CG takes over
+        crawling = cg and previous_full < 0.0 and decrease < CRAWL * previous_full
+        if -decrease <= max(tol, -eta * total) and (
+                verified or not (ill_conditioned or crawling)):
             break
         verified = False
+        ill_conditioned = ill_conditioned or crawling
+        if not ill_conditioned and np.count_nonzero(active) >= ALL_ACTIVE * m:
+            # an active sweep would cost a full one, and a small one would still need
+            # a full sweep to stop: sweep everything
+            previous_full = decrease
+            continue
+        previous_full = 0.0
         previous = decrease
         while sweeps < max_sweeps and not ill_conditioned:
             state = _shuffle(order, state)
-            decrease = _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b,
-                              theta, lam, alpha, v, delta, order, active, False, False)
+            decrease = _sweep(colptr, rows, values, cols, hv, g, curv, mu, off, S, g_b,
+                              theta, lam, alpha, delta, order, active, False, False)
             sweeps += 1
             total += decrease
             if -decrease <= max(tol, -eta * total):
@@ -236,15 +259,21 @@ def cd_model_sweeps(
                 ill_conditioned = True
             previous = decrease
         if ill_conditioned:
+            for i in range(h.size):
+                v[i] = hv[i, 1]
             change, products = _support_cg(colptr, rows, values, cols, h, g, curv, mu, off,
                                            S, g_b, theta, lam, alpha, v, delta, eta,
                                            tol, max_sweeps - sweeps, pairs_s, pairs_y,
                                            n_pairs)
+            for i in range(h.size):
+                hv[i, 1] = v[i]
             sweeps += products
             total += change
             verified = True
             if -change <= max(tol, -eta * total):
                 break  # the support was already solved: the last full sweep stands
+    for i in range(h.size):
+        v[i] = hv[i, 1]
     return total, sweeps
 
 
@@ -275,10 +304,12 @@ def _column_axpy(j, step, colptr, rows, values, v):  # pragma: no cover - compil
 
 
 @njit(cache=True, nogil=True)
-def _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, alpha,
-           v, delta, order, active, full, first):  # pragma: no cover - compiled
+def _sweep(colptr, rows, values, cols, hv, g, curv, mu, off, S, g_b, theta, lam, alpha,
+           delta, order, active, full, first):  # pragma: no cover - compiled
     r"""One coordinate-descent sweep in ``order`` (all coordinates, or the active ones);
     returns the model's change. ``first``: compute the curvatures on the way.
+    ``hv[i] = (h_i, v_i)``: the weights beside :math:`v = X\delta`, so that an entry's
+    row costs one cache line, not two (the sweep reads rows at random).
 
     With an intercept the model is minimised over its step :math:`\delta_b` in closed
     form, :math:`\delta_b = -(g_b + h^\top X\delta)/S`, which leaves the model of the
@@ -303,8 +334,8 @@ def _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, 
             for q in range(colptr[j], colptr[j + 1]):
                 i = rows[q]
                 x = np.float64(values[q])
-                hx = h[i] * x
-                s += hx * v[i]
+                hx = hv[i, 0] * x
+                s += hx * hv[i, 1]
                 a += hx * x
                 m1 += hx
             if S > 0.0:
@@ -313,10 +344,12 @@ def _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, 
                 curv[k] = (a_c if a_c > 1e-12 * a else 0.0) + alpha
             else:
                 curv[k] = a + alpha
-            hv = s
         else:
-            hv = _column_hv(j, colptr, rows, values, h, v)
-        grad = g[k] - g_b * mu[k] + hv - off[0] * S * mu[k] + alpha * delta[k]
+            s = 0.0
+            for q in range(colptr[j], colptr[j + 1]):
+                i = rows[q]
+                s += np.float64(values[q]) * hv[i, 0] * hv[i, 1]
+        grad = g[k] - g_b * mu[k] + s - off[0] * S * mu[k] + alpha * delta[k]
         a = curv[k]
         if a <= 0.0:
             continue
@@ -333,7 +366,8 @@ def _sweep(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, lam, 
         if step != 0.0:
             decrease += grad * step + 0.5 * a * step * step + lk * (abs(new) - abs(u))
             delta[k] += step
-            _column_axpy(j, step, colptr, rows, values, v)
+            for q in range(colptr[j], colptr[j + 1]):
+                hv[rows[q], 1] += step * np.float64(values[q])
             off[0] += mu[k] * step
         if full:
             active[k] = new != 0.0 or lk == 0.0
@@ -395,8 +429,8 @@ def _support_cg(colptr, rows, values, cols, h, g, curv, mu, off, S, g_b, theta, 
     z = np.empty(n_a)
     p = np.zeros(n_a)
     capacity = pairs_s.shape[0]
-    new_s = np.zeros((capacity, m))
-    new_y = np.zeros((capacity, m))
+    new_s = np.zeros((capacity, m), dtype=pairs_s.dtype)  # float32: see ColumnModel.PAIRS
+    new_y = np.zeros((capacity, m), dtype=pairs_y.dtype)
     n_new = 0
     rho = np.zeros(capacity)
     scratch = np.empty(capacity)
@@ -561,9 +595,11 @@ def _pair_weights(pairs_s, pairs_y, n, A, n_a, rho):  # pragma: no cover - compi
         yy = 0.0
         for a_ in range(n_a):
             k = A[a_]
-            sy += pairs_s[i, k] * pairs_y[i, k]
-            ss += pairs_s[i, k] * pairs_s[i, k]
-            yy += pairs_y[i, k] * pairs_y[i, k]
+            s_k = np.float64(pairs_s[i, k])
+            y_k = np.float64(pairs_y[i, k])
+            sy += s_k * y_k
+            ss += s_k * s_k
+            yy += y_k * y_k
         rho[i] = 1.0 / sy if sy > 1e-10 * np.sqrt(ss * yy) else 0.0
 
 

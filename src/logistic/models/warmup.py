@@ -9,7 +9,7 @@ multinomial data) and the loss arithmetic of passes over large blocks
 installation; every later process loads the cache instead, which costs about half a
 second (numba's import) beside a warm fit. :func:`compile_kernels` fits tiny
 problems that reach every kernel with every argument type a fit can pass them (CSR
-with 32- and 64-bit indices, CSC input, with and without an
+with 32- and 64-bit indices, non-canonical CSR, CSC input, with and without an
 intercept, L1 and elastic-net; dense binary and multinomial L1 fits; dense binary and
 multinomial blocks large enough for the compiled loss), so running it once after
 installing — the README's
@@ -36,6 +36,9 @@ def _variants(X: sp.csr_matrix):
     wide.indptr, wide.indices = wide.indptr.astype(np.int64), wide.indices.astype(np.int64)
     yield wide
     yield X.tocsc()
+    dup = sp.csr_matrix((np.repeat(X.data, 2) / 2, np.repeat(X.indices, 2), 2 * X.indptr),
+                        shape=X.shape)  # non-canonical (each entry twice): summed
+    yield dup
 
 
 def compile_kernels() -> float:

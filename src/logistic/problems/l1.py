@@ -155,8 +155,12 @@ class ColumnModel:
     on the problem (``L1Problem.cg_pairs``).
     """
 
-    #: curvature pairs kept to precondition conjugate gradients
-    PAIRS = 20
+    #: curvature pairs kept to precondition conjugate gradients, stored float32: they
+    #: only shape the preconditioner (a fixed one per CG run, positive definite since
+    #: pairs with :math:`s^\top y \le 0` are skipped), and in float64 the pairs kept, the
+    #: next model's and the new ones of a CG run took 36 MB at once beside a 45 MB column
+    #: copy (100k×50k, 5.6M entries, C=10: 37k columns in the working set)
+    PAIRS = 16
 
     def __init__(self, problem: L1Problem, columns, theta: np.ndarray, h: np.ndarray):
         self.problem, self.columns, self.theta, self.h = problem, columns, theta, h
@@ -173,9 +177,11 @@ class ColumnModel:
 
         smooth = self.problem.smooth
         scale, d = smooth.scale, smooth.n_features
-        colptr, rows, values = self.columns
         ws = np.asarray(ws, dtype=np.int64)
         cols = ws[ws < d]
+        slots = self._slots(cols, g[:d])
+        copy = self.columns
+        colptr, rows, values = copy.colptr, copy.rows, copy.values
         intercept = cols.size < ws.size
         # with an intercept, its step is solved for in closed form (see the kernel)
         S = float(self.h.sum()) if intercept else 0.0
@@ -184,8 +190,9 @@ class ColumnModel:
         delta = np.zeros(ws.size)
         v = np.zeros(self.h.size)
         pairs = self._pairs(cols)
+        self.problem.cg_pairs = None  # moved into ``pairs``: freed before the sweeps
         q, sweeps = cd_model_sweeps(
-            colptr, rows, values, cols, self.h, g[cols] / scale, curv, self.theta[cols],
+            colptr, rows, values, slots, self.h, g[cols] / scale, curv, self.theta[cols],
             self.problem.l1_weights[cols] / scale, smooth.alpha, g_b, S, v,
             delta[: cols.size], max_sweeps, tol / scale, eta, seed, cg, *pairs,
         )
@@ -196,11 +203,24 @@ class ColumnModel:
         smooth.passes += int(sweeps)
         return delta, q * scale
 
+    def _slots(self, cols: np.ndarray, g_w: np.ndarray) -> np.ndarray:
+        """The positions of the columns ``cols`` in the backend's column copy, copying
+        those it lacks — and with them every column not yet copied whose gradient is
+        within half its penalty of violating, :math:`|g_j| > \\lambda_j/2`: the
+        coordinates likely to join the working set at the next points, so that the
+        copy grows in few steps (each reads X's indices once)."""
+        copy = self.columns
+        if np.any(copy.slot[cols] < 0):
+            lam = self.problem.l1_weights[: g_w.size]
+            near = np.flatnonzero((copy.slot < 0) & (np.abs(g_w) > 0.5 * lam))
+            copy.take(np.union1d(cols, near))
+        return copy.take(cols)
+
     def _pairs(self, ws: np.ndarray):
         """The problem's kept curvature pairs, moved onto the columns ``ws`` of this
         model (coordinates new to it get zeros: the pairs only precondition)."""
-        s = np.zeros((self.PAIRS, ws.size))
-        y = np.zeros((self.PAIRS, ws.size))
+        s = np.zeros((self.PAIRS, ws.size), dtype=np.float32)
+        y = np.zeros((self.PAIRS, ws.size), dtype=np.float32)
         n = np.zeros(1, dtype=np.int64)
         if self.problem.cg_pairs is not None:
             old_ws, old_s, old_y, old_n = self.problem.cg_pairs
