@@ -483,6 +483,80 @@ def _grouped(task: Callable, combine: Callable, head: tuple, tail: tuple, width:
                      for i in range(0, len(inputs), width)))
 
 
+
+def _futures(collection_parts: list) -> list | None:
+    """The futures behind persisted Delayed values (one each), or None."""
+    from distributed import futures_of
+
+    out = []
+    for part in collection_parts:
+        found = futures_of(part)
+        if len(found) != 1:
+            return None
+        out.append(found[0])
+    return out
+
+
+def _held_inputs(X, y, s) -> list[tuple] | None:
+    """Per chunk, the futures of its rows, labels and weights (None: no weights), in
+    block order; None if any is not held as one future."""
+    from dask.core import flatten
+    from distributed import futures_of
+
+    def by_block(a):
+        if a is None:
+            return [None] * X.numblocks[0]
+        found = {f.key: f for f in futures_of(a)}
+        keys = list(flatten(a.__dask_keys__()))
+        return [found[k] for k in keys] if all(k in found for k in keys) else None
+
+    columns = [by_block(a) for a in (X, y, s)]
+    if any(c is None for c in columns):
+        return None
+    return list(zip(*columns, strict=True))
+
+
+def _group_graph(task: Callable, head: tuple, tail: tuple, combine: Callable,
+                 held: list[tuple], groups: list[list[int]]) -> tuple[dict, str]:
+    """A pass as a graph of one task per group of chunks (their futures its inputs),
+    the groups' values combined by a tree of fan-in :data:`FAN_IN` on the cluster
+    where there are more than that; and the key of the result (or the group keys'
+    list, combined on the client: see :func:`_compute_graph`)."""
+    import uuid
+    from functools import partial
+
+    name = "logistic-pass-" + uuid.uuid4().hex
+    # the arguments ride in a partial: a raw graph would read tuples of them as tasks
+    run = partial(_grouped, task, combine, head, tail, len(held[0]))
+    graph = {f"{name}-0-{j}": (run, *(v for i in group for v in held[i]))
+             for j, group in enumerate(groups)}
+    keys, level = list(graph), 0
+    if len(keys) <= FAN_IN:
+        return graph, (combine, keys)
+    while len(keys) > 1:
+        level += 1
+        parts = [keys[i:i + FAN_IN] for i in range(0, len(keys), FAN_IN)]
+        keys = [f"{name}-{level}-{j}" for j in range(len(parts))]
+        graph.update({k: (combine, *p) for k, p in zip(keys, parts, strict=True)})
+    return graph, (None, keys)
+
+
+def _compute_graph(graph: dict, result: tuple):
+    """Run a pass's graph (:func:`_group_graph`) in one round trip: the combined value."""
+    combine, keys = result
+    values = _compute_raw(graph, keys)
+    return values[0] if combine is None else combine(*values)
+
+
+def _compute_raw(graph: dict, keys: list) -> list:
+    """``Client.get`` of a raw graph; a pass the cluster could not finish raises as
+    :func:`_compute` does."""
+    client = _client()
+    if client is None:
+        raise RuntimeError("the Dask client that holds the data was closed mid-fit")
+    return list(_translated(lambda: client.get(graph, keys)))
+
+
 def _chunked(a: np.ndarray, rows: tuple):
     """A NumPy array as a Dask array with one graph key per row chunk (``from_array``
     would also hold the whole array under one key, on one worker)."""
@@ -557,6 +631,10 @@ class DaskBackend:
             _Chunk(X, i) for i in range(self.n_blocks)]
         self._yb = y.to_delayed().ravel().tolist()
         self._sb = [None] * self.n_blocks if s is None else s.to_delayed().ravel().tolist()
+        #: per chunk, the futures of its (x, y, s) on the cluster (grouped passes)
+        self._held = None if self._groups is None else _held_inputs(X, y, s)
+        if self._held is None:
+            self._groups = None
         self._memo: dict = {}  # sums of the data alone (see reduce())
         self._point: dict = {}  # sums at the last point a pass evaluated (see reduce())
         #: (stride, gram_dtype, standardize) of the Hessian that loss passes also
@@ -590,18 +668,15 @@ class DaskBackend:
         chunks = [(x, y, s) if per_block is None else (x, y, s, per_block[i])
                   for i, (x, y, s) in enumerate(zip(self._xb, self._yb, self._sb,
                                                     strict=True))]
-        if self._groups is None:
+        held = self._held
+        if held is not None and per_block is not None:
+            kept = _futures(per_block)
+            held = None if kept is None else [(*c, k) for c, k in zip(held, kept, strict=True)]
+        if held is None:
             run = delayed(task, pure=False)
             (total,) = _compute(tree_sum([run(*head, *c, *tail) for c in chunks], combine))
             return total
-        run = delayed(_grouped, pure=False)
-        width = len(chunks[0])
-        parts = [run(task, combine, head, tail, width, *(v for i in group for v in chunks[i]))
-                 for group in self._groups]
-        if len(parts) > FAN_IN:
-            (total,) = _compute(tree_sum(parts, combine))
-            return total
-        return combine(*_compute(*parts))
+        return _compute_graph(*_group_graph(task, head, tail, combine, held, self._groups))
 
     def _parts(self, task: Callable, fn: Callable, args: tuple, per_block) -> list:
         from dask import delayed
@@ -705,11 +780,11 @@ class DaskBackend:
         inference sums at the step a solver is about to take last)."""
         self._ride = tuple((fn, tuple(args)) for fn, args in calls)
 
-    def fuse_curvature(self, stride: int, gram_dtype=None, standardize=None) -> None:
+    def fuse_curvature(self, stride: int | None, gram_dtype=None, standardize=None) -> None:
         """Let every later binary loss pass also compute the Hessian blocks from every
         ``stride``-th row (``block_hessian(..., gram_dtype, standardize)``): a Newton
-        iteration then costs one round trip."""
-        self._curvature = (int(stride), gram_dtype, standardize)
+        iteration then costs one round trip. ``stride=None``: no longer."""
+        self._curvature = None if stride is None else (int(stride), gram_dtype, standardize)
 
     def _curvature_reduce(self, stride: int, args: tuple) -> tuple:
         """``block_hessian(*args)`` summed over every ``stride``-th row of each chunk
@@ -842,8 +917,14 @@ def _compute(*collections):
     """``dask.compute``; a pass the cluster could not finish raises with what was lost."""
     import dask
 
+    return _translated(lambda: dask.compute(*collections))
+
+
+def _translated(run: Callable):
+    """``run()``; a Dask error that means the cluster lost the pass (a worker, the
+    scheduler) becomes a RuntimeError saying the fit was interrupted."""
     try:
-        return dask.compute(*collections)
+        return run()
     except Exception as exc:
         if type(exc).__name__ in ("KilledWorker", "CommClosedError", "FutureCancelledError"):
             raise RuntimeError(

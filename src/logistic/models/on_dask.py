@@ -407,16 +407,18 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
             one_hot(y_sub, n_classes))
         problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
-        if not options.polish:
-            return sub.theta, {"reuse_hessian": True}
-        # a fit that keeps inference numbers: the step after the converged decrement
-        # too, still from the kept (secant-corrected) factor
-        extra = {"reuse_hessian": True, "final_step": True}
-        if isinstance(problem, LogisticProblem) and options.penalty in (None, "l2"):
-            # the final step is known one pass ahead: the inference sums ride with it
-            # (see LastPassAhead)
-            extra["problem"] = LastPassAhead(target, backend)
-        return sub.theta, extra
+        backend.fuse_curvature(None)  # the passes need no Hessian rows of their own
+        # a fit that keeps inference numbers also takes the step after the converged
+        # decrement, still from the kept (secant-corrected) factor; for a binary L2
+        # (or unpenalised) one its inference sums ride with that step (Overlapped)
+        ride = options.polish and isinstance(problem, LogisticProblem) and (
+            options.penalty in (None, "l2"))
+        runs_on = Overlapped(target, backend, ride=ride)
+        theta = np.asarray(sub.theta, dtype=np.float64)
+        runs_on.start(target.to_standardized(theta) if hasattr(target, "to_standardized")
+                      else theta)
+        return theta, {"reuse_hessian": True, "final_step": bool(options.polish),
+                       "problem": runs_on}
     return sub.theta
 
 
@@ -446,21 +448,76 @@ def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
     backend.prefetch([(fn, (w, b, *args)) for fn, args in _inference_sums()])
 
 
-class LastPassAhead:
-    r"""The problem a Newton solver with ``final_step`` sees on Dask data: ``target``
-    itself, except that when the solver announces its final step
-    (``before_final_step``, see :mod:`logistic.solvers.newton`) the backend is told
-    that the next pass is at the point to be returned, so the inference sums ride
-    along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`) instead of
-    costing a round trip after the fit. If the line search backtracks, the sums
-    computed at the first trial are kept by that point and no one reads them (the
-    accepted point's cost one pass, after the fit)."""
+class Overlapped:
+    r"""The problem Newton runs on after a sample warm start on Dask data: ``target``
+    itself, except that
 
-    def __init__(self, target, backend):
-        self._target, self._backend = target, backend
+    * its first pass, the loss and gradient at the start :math:`\theta_0`, runs on the
+      cluster while the client forms the sample's Hessian there (:meth:`start`: the
+      pass in a thread, the Hessian in this one); the solver's first ``loss_grad`` and
+      ``hessian`` at :math:`\theta_0` return them, each computed once;
+    * with ``ride``, when the solver announces its final step (``before_final_step``,
+      see :mod:`logistic.solvers.newton`) the backend learns that the next pass is at
+      the point to be returned, so the inference sums ride along with it
+      (:meth:`~logistic.data.dask.DaskBackend.ride_along`) instead of costing a round
+      trip after the fit. If the line search backtracks, the sums computed at the
+      first trial are kept by that point and no one reads them (the accepted point's
+      cost one pass after the fit)."""
+
+    def __init__(self, target, backend, *, ride: bool):
+        self._target, self._backend, self._ride = target, backend, bool(ride)
+        self._first: dict = {}
 
     def __getattr__(self, name):
+        self._settle()  # nothing else runs on the data while the first pass does
         return getattr(self._target, name)
 
+    def start(self, theta: np.ndarray) -> None:
+        """Start the pass at ``theta`` (the solver's start, in its coordinates) and form
+        the Hessian there meanwhile."""
+        import threading
+
+        first = {"theta": np.array(theta, dtype=np.float64, copy=True)}
+
+        def run():
+            try:
+                first["loss_grad"] = self._target.loss_grad(first["theta"])
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the solver's thread
+                first["error"] = exc
+
+        first["thread"] = threading.Thread(target=run, name="logistic-first-pass",
+                                           daemon=True)
+        self._first = first
+        first["thread"].start()
+        try:
+            first["hessian"] = self._target.hessian(first["theta"])
+        except BaseException:
+            self._settle()
+            raise
+
+    def _settle(self) -> None:
+        """Wait for the first pass; raise its error, if it failed."""
+        thread = self._first.pop("thread", None)
+        if thread is not None:
+            thread.join()
+        if "error" in self._first:
+            raise self._first.pop("error")
+
+    def _kept(self, theta, what: str):
+        """The value ``what`` formed at the start, once, if ``theta`` is the start."""
+        self._settle()
+        if what in self._first and np.array_equal(theta, self._first["theta"]):
+            return self._first.pop(what)
+        return None
+
+    def loss_grad(self, theta):
+        value = self._kept(theta, "loss_grad")
+        return self._target.loss_grad(theta) if value is None else value
+
+    def hessian(self, theta, **kwargs):
+        value = None if kwargs else self._kept(theta, "hessian")
+        return self._target.hessian(theta, **kwargs) if value is None else value
+
     def before_final_step(self) -> None:
-        self._backend.ride_along(_inference_sums())
+        if self._ride:
+            self._backend.ride_along(_inference_sums())
