@@ -201,7 +201,7 @@ WARM_MEMORY_SHARE = 1 / 16
 
 
 #: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-3).
-WARM_TOL = 1e-6
+WARM_TOL = 1e-5
 #: The sample also gives Newton's Hessian (kept on the client) when it has this many
 #: rows per parameter (its relative error, about sqrt(p/m), sets Newton's contraction).
 CURVATURE_ROWS_PER_PARAM = 100
