@@ -9,10 +9,21 @@ A fit's costly steps are sums over rows (see :mod:`logistic.data`), so on a Dask
     = \big(\cdots(\texttt{fn}_1 + \texttt{fn}_2) + \cdots\big)
     \quad\text{(a tree of fan-in } F = \text{:data:`FAN_IN`)},
 
-one task per chunk returning that chunk's partial sums from :mod:`logistic.math`
-(d-sized vectors, a d×d Gram block at most), then :math:`\lceil\log_F B\rceil` levels
-of small additions, all on the workers: only the final d-sized sums reach the client,
-where the solver runs. Nothing in a solver changes.
+each chunk's partial sums from :mod:`logistic.math` (d-sized vectors, a d×d Gram
+block at most) added on the workers: only d-sized sums reach the client, where the
+solver runs. Nothing in a solver changes.
+
+How a pass is scheduled. On a ``dask.distributed`` cluster holding ``X`` persisted,
+the chunks are grouped by the worker that holds them, one group per worker thread
+(:func:`held_groups`, asked once), and a pass is a raw graph of one task per group
+over its chunks' futures (:func:`_group_graph`, one ``Client.get``): each task adds
+its chunks' sums where they are held, the client adds the groups' (a tree of fan-in
+:data:`FAN_IN` on the cluster when there are more groups than that). A round trip's
+cost is mostly the scheduler's per task, so this beats one task per chunk and a tree
+of additions (measured on 2 workers, 8 chunks of 25,000×100: about 35 ms a pass
+against 90 ms; the arithmetic is 10 ms). Labels and weights are computed beside
+their rows (:func:`beside`). Streamed ``X``, or the threaded scheduler: one task
+per chunk, then :math:`\lceil\log_F B\rceil` levels of additions on the workers.
 
 Where the data live. Labels and weights (n floats) are always kept on the workers.
 ``X`` is persisted there once when it fits in :data:`PERSIST_FRACTION` of the

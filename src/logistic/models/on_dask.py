@@ -2,8 +2,9 @@ r"""The estimator on Dask data: validation, class encoding, lazy predictions, th
 
 :class:`~logistic.LogisticRegression` hands a Dask array or DataFrame here and then
 runs its one fit path unchanged: the backend for Dask ``X``
-(:class:`~logistic.data.dask.DaskBackend`) makes every pass a map over chunks with
-a tree sum on the cluster; the solver sees d-sized vectors only.
+(:class:`~logistic.data.dask.DaskBackend`) makes every pass one task per worker
+thread over the chunks it holds, the partial sums added on the client; the solver
+sees d-sized vectors only.
 
 Validation is one pass, one round trip (:func:`validate_fit`): the labels and weights
 come to the client (n numbers each: the classes, the inference state and the checks
@@ -11,11 +12,12 @@ read them; ``X`` is never gathered), together with each chunk's finiteness, its
 column moments and a uniform sample of its rows (:func:`warm_rows`: about 500 per
 parameter, at most a quarter of them). On that sample the client fits the same model
 in memory (:func:`warm_start`), so Newton on the cluster starts at a relative gap of
-about p/m (1e-3), with its Hessian formed on the client from the sample's rows
-(kept, or at each iterate for a fit that keeps inference numbers): each cluster
-iteration is one round trip for a loss and a gradient. The inference sums ride with
-the solver's last pass (:class:`LastPassAhead`). A default unpenalised fit of 200k×100
-makes 5 round trips, 5–6 with summary() (was 9–10).
+about p/m (1e-3), with its Hessian formed on the client from the sample's rows and
+kept (secant-corrected, :mod:`logistic.solvers.newton`): each cluster iteration is one
+round trip for a loss and a gradient, and the first runs while the client forms that
+Hessian (:class:`Overlapped`). A fit that keeps inference numbers also takes the step
+after the converged decrement, and its inference sums ride with that last pass. A
+default unpenalised fit of 200k×100 makes 5 round trips, 6 with summary().
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
 of ``X``, so the numerics are the same code).
 """
@@ -364,10 +366,12 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     solver, a sample missing a class, or a sample fit that warned: separable rows, say).
 
     From a sample of :math:`m` rows the relative gap of the start is of order
-    :math:`p/m` (2e-2 at 50 rows per parameter), so Newton needs three or four passes
-    instead of seven; each of them also computes its Hessian estimate on the workers
-    (primed here: :meth:`~logistic.data.dask.DaskBackend.fuse_curvature`), one
-    round trip per iteration. ``fit``: the in-memory fit path
+    :math:`p/m` (2e-3 at 500 rows per parameter), so Newton needs three or four passes
+    instead of seven. With at least :data:`CURVATURE_ROWS_PER_PARAM` rows per parameter
+    the sample also gives Newton's Hessian (kept on the client; the solver then runs
+    on :class:`Overlapped`); otherwise each pass computes a Hessian estimate on the
+    workers (primed here: :meth:`~logistic.data.dask.DaskBackend.fuse_curvature`), one
+    round trip per iteration either way. ``fit``: the in-memory fit path
     (:func:`~logistic.models.fitting.fit_model`, passed in: no import circle).
     """
     from dataclasses import replace
@@ -442,7 +446,7 @@ def _inference_sums() -> list:
 def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
     """The sums a binary :func:`~logistic.inference.state.binary_state` reads at
     ``theta``, computed in one pass (one round trip) and kept by the Dask ``backend``
-    — or none, when they rode along with the fit's last pass (:class:`LastPassAhead`)."""
+    — or none, when they rode along with the fit's last pass (:class:`Overlapped`)."""
     d = theta.size - int(fit_intercept)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
     backend.prefetch([(fn, (w, b, *args)) for fn, args in _inference_sums()])
