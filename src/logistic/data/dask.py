@@ -874,12 +874,15 @@ class DaskBackend:
         (X,) = _compute(self.X[index])
         return np.asarray(X)
 
-    def subsample(self, rows: int, rng: np.random.Generator | None = None) -> _CurvatureRows:
+    def subsample(self, rows: int, rng: np.random.Generator | None = None,
+                  gram_dtype=None) -> _CurvatureRows:
         """A curvature estimate from about ``rows`` rows: every ``n // rows``-th row of
         each chunk (:class:`_CurvatureRows`), read on the workers inside the loss
         passes (see :meth:`fuse_curvature`) rather than gathered to the client: a
-        Newton iteration is one round trip. ``rng`` is unused (the rows are strided)."""
-        return _CurvatureRows(self, max(1, self.n_samples // max(1, int(rows))))
+        Newton iteration is one round trip. ``rng`` is unused (the rows are strided).
+        ``gram_dtype``: the precision of the Gram products when the caller asks for
+        none (float32 otherwise, for standardised rows: see :func:`_strided_hessian`)."""
+        return _CurvatureRows(self, max(1, self.n_samples // max(1, int(rows))), gram_dtype)
 
     def every(self, step: int, dtype=None) -> InMemoryBackend:
         """An in-memory backend over every ``step``-th row (gathered once; weights kept)."""
@@ -894,14 +897,16 @@ class _CurvatureRows:
     estimates: ``reduce(block_hessian, w, b, gram_dtype, standardize)`` sums the
     chunks' strided Hessians, weights rescaled to estimate the sum over all rows."""
 
-    def __init__(self, parent: DaskBackend, stride: int):
-        self.parent, self.stride = parent, int(stride)
+    def __init__(self, parent: DaskBackend, stride: int, gram_dtype=None):
+        self.parent, self.stride, self.gram_dtype = parent, int(stride), gram_dtype
         self.n_samples, self.n_features = parent.n_samples, parent.n_features
         self.dtype = parent.dtype
 
     def reduce(self, fn: Callable, *args, per_block=None, min_rows: int = 0) -> tuple:
         if fn is not _binary().block_hessian or per_block is not None:
             raise TypeError("the curvature rows of a DaskBackend sum block_hessian only")
+        if self.gram_dtype is not None and (len(args) < 3 or args[2] is None):
+            args = (*args[:2], self.gram_dtype, *args[3:])
         return self.parent._curvature_reduce(self.stride, args)
 
 

@@ -408,19 +408,26 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         from ..data.memory import InMemoryBackend
         from ..problems.multinomial import one_hot
 
-        y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
-            one_hot(y_sub, n_classes))
-        problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
-        backend.fuse_curvature(None)  # the passes need no Hessian rows of their own
+        binary = isinstance(problem, LogisticProblem)
         # a fit that keeps inference numbers also takes the step after the converged
         # decrement, still from the kept (secant-corrected) factor; for a binary L2
         # (or unpenalised) one its inference sums ride with that step (Overlapped)
-        ride = options.polish and isinstance(problem, LogisticProblem) and (
-            options.penalty in (None, "l2"))
-        runs_on = Overlapped(target, backend, ride=ride)
+        runs_on = Overlapped(target, backend, ride=options.polish and binary and (
+            options.penalty in (None, "l2")))
         theta = np.asarray(sub.theta, dtype=np.float64)
-        runs_on.start(target.to_standardized(theta) if hasattr(target, "to_standardized")
-                      else theta)
+        if binary and hasattr(target, "mean"):
+            # as many rows, every k-th of each chunk, on the workers: their Hessian
+            # (float64, standardised) rides with the first pass, and is kept
+            rows = backend.subsample(index.size, gram_dtype=np.float64)
+            problem.subsample_hessian(rows)
+            backend.fuse_curvature(rows.stride, np.float64, (target.mean, target.sigma))
+            runs_on.first_pass_only()
+        else:
+            y_rows = (y_sub == 1).astype(np.float64) if binary else one_hot(y_sub, n_classes)
+            problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
+            backend.fuse_curvature(None)  # the passes need no Hessian rows of their own
+            runs_on.start(target.to_standardized(theta) if hasattr(target, "to_standardized")
+                          else theta)
         return theta, {"reuse_hessian": True, "final_step": bool(options.polish),
                        "problem": runs_on}
     return sub.theta
@@ -499,6 +506,11 @@ class Overlapped:
             self._settle()
             raise
 
+    def first_pass_only(self) -> None:
+        """The backend's fused Hessian rows ride with the first pass only (the solver
+        keeps that Hessian): later passes are a loss and a gradient."""
+        self._first["unfuse"] = True
+
     def _settle(self) -> None:
         """Wait for the first pass; raise its error, if it failed."""
         thread = self._first.pop("thread", None)
@@ -516,7 +528,11 @@ class Overlapped:
 
     def loss_grad(self, theta):
         value = self._kept(theta, "loss_grad")
-        return self._target.loss_grad(theta) if value is None else value
+        if value is None:
+            value = self._target.loss_grad(theta)
+        if self._first.pop("unfuse", False):
+            self._backend.fuse_curvature(None)
+        return value
 
     def hessian(self, theta, **kwargs):
         value = None if kwargs else self._kept(theta, "hessian")
