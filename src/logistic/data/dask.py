@@ -661,6 +661,9 @@ class DaskBackend:
             self._memo[_memo_key(_binary().block_column_moments, ())] = learnt["moments"]
         #: rows drawn by validation for a warm start: ``(index, X[index])``, or None
         self.sample = learnt.get("sample")
+        #: rows drawn with the sample but left on the workers (their index; gathered
+        #: by :meth:`rows` when a fit wants them), or None
+        self.reserve = learnt.get("reserve")
 
     # ------------------------------------------------------------ the passes
     def _pass(self, task: Callable, head: tuple, tail: tuple, combine: Callable = _sum_parts,

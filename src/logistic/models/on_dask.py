@@ -10,12 +10,14 @@ Validation is one pass, one round trip (:func:`validate_fit`): the labels and we
 come to the client (n numbers each: the classes, the inference state and the checks
 read them; ``X`` is never gathered), together with each chunk's finiteness, its
 column moments and a uniform sample of its rows (:func:`warm_rows`: about 500 per
-parameter, at most a quarter of them). On that sample the client fits the same model
-in memory (:func:`warm_start`), so Newton on the cluster starts at a relative gap of
-about p/m (1e-3), with its Hessian formed on the client from the sample's rows and
-kept (secant-corrected, :mod:`logistic.solvers.newton`): each cluster iteration is one
-round trip for a loss and a gradient, and the first runs while the client forms that
-Hessian (:class:`Overlapped`). A fit that keeps inference numbers also takes the step
+parameter drawn, at most a quarter of them; half of those sent, at least 10,000). On that sample the
+client fits the same model in memory (:func:`warm_start`), so Newton on the cluster
+starts at a relative gap of about p/m (3e-3). Its Hessian is kept (secant-corrected,
+:mod:`logistic.solvers.newton`): a binary model's formed on the workers from strided
+rows in the first pass, a multinomial one's on the client from the sample (with the
+drawn rows not sent, when it needs them) while that pass runs (:class:`Overlapped`);
+each cluster iteration is one round trip for a loss and a gradient. A fit that
+keeps inference numbers also takes the step
 after the converged decrement, and its inference sums ride with that last pass. A
 default unpenalised fit of 200k×100 makes 5 round trips, 6 with summary().
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
@@ -112,11 +114,15 @@ def validate_fit(est, X, y, sample_weight):
         raise ValueError("Input X contains NaN or infinity.")
     moments = _sum_parts(*(f[1] for f in facts))
     sample = None
-    if take is not None:  # the warm start's rows (see warm_start)
+    reserve = None
+    if take is not None:  # the warm start's rows (see warm_start): half of them sent
         offsets = np.cumsum((0, *X.chunks[0][:-1]))
-        index = np.concatenate([o + t for o, t in zip(offsets, take, strict=True)])
+        step = _sent_step(sum(t.size for t in take))
+        index = np.concatenate([o + t[::step] for o, t in zip(offsets, take, strict=True)])
         sample = (index, np.concatenate([f[2] for f in facts]))
-    remember(X, moments=moments, sample=sample)
+        reserve = np.concatenate([o + t[1::step] for o, t in zip(offsets, take, strict=True)]
+                                 ) if step > 1 else None
+    remember(X, moments=moments, sample=sample, reserve=reserve)
     y_idx = np.searchsorted(classes, y_np)
     # encode_targets on the class indices: its weight checks and class weights, unchanged
     class_weight = est.class_weight
@@ -144,10 +150,13 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
     client (n numbers each), and per chunk of ``X`` whether it is finite, its
     unweighted column moments (the standardisation's, see
     :class:`~logistic.problems.StandardizedProblem`) and a uniform sample of its rows
-    for :func:`warm_start` (:func:`warm_rows` rows in all, in proportion to the chunks;
-    none on small data). Streamed chunks are read inside their task, never stored
-    (see :class:`~logistic.data.dask.DaskBackend`). Returns ``(y, s, facts, take)``:
-    ``take`` the rows drawn from each chunk (positions within it) or None."""
+    for :func:`warm_start` (:func:`warm_rows` rows drawn in all, in proportion to the
+    chunks, every other one of them sent when that still sends :data:`WARM_ROWS`: the
+    rest are gathered only by a fit that needs them; none on small data). Streamed
+    chunks are read inside their task, never stored (see
+    :class:`~logistic.data.dask.DaskBackend`). Returns
+    ``(y, s, facts, take)``: ``take`` the rows drawn from each chunk (positions within
+    it) or None."""
     from dask import delayed
     from sklearn.utils import check_random_state
 
@@ -163,13 +172,21 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
     blocks = X.to_delayed().ravel().tolist() if persisted else [
         _Chunk(X, i) for i in range(X.numblocks[0])]
     run = delayed(_chunk_facts, pure=True)
-    facts = [run(x, None if take is None else take[i]) for i, x in enumerate(blocks)]
+    step = 1 if take is None else _sent_step(sum(t.size for t in take))
+    facts = [run(x, None if take is None else take[i][::step]) for i, x in enumerate(blocks)]
     y_b = y_d.to_delayed().ravel().tolist()
     s_b = [] if s_d is None else s_d.to_delayed().ravel().tolist()
     values = _compute(*y_b, *s_b, *facts)
     y_np = np.concatenate(values[: len(y_b)])
     s = None if s_d is None else np.concatenate(values[len(y_b): len(y_b) + len(s_b)])
     return y_np, s, list(values[len(y_b) + len(s_b):]), take
+
+
+def _sent_step(drawn: int) -> int:
+    """Every how many drawn rows validation sends one to the client: 2 (half of them,
+    the rest on demand: see :func:`warm_start`) when that still sends
+    :data:`WARM_ROWS`, else 1 (all)."""
+    return 2 if drawn >= 2 * WARM_ROWS else 1
 
 
 def _chunk_facts(x, take):
@@ -202,6 +219,9 @@ WARM_MIN_ROWS = 2000
 WARM_MEMORY_SHARE = 1 / 16
 
 
+#: A binary fit's Hessian is formed on the workers from this many times the rows of
+#: the sample sent to the client (half of those drawn, or all: see _sent_step).
+WARM_HESSIAN_FACTOR = 4
 #: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-3).
 WARM_TOL = 1e-5
 #: The sample also gives Newton's Hessian (kept on the client) when it has this many
@@ -381,12 +401,21 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     backend = problem.backend
     if solver != "newton" or not isinstance(problem, LogisticProblem | MultinomialProblem):
         return None
-    if isinstance(problem, LogisticProblem) and hasattr(target, "mean"):
+    binary = isinstance(problem, LogisticProblem)
+    on_workers = binary and hasattr(target, "mean")  # the Hessian rows: see below
+    if on_workers:
         rows = getattr(problem, "_hessian_backend", backend)
         backend.fuse_curvature(getattr(rows, "stride", 1), None, (target.mean, target.sigma))
     if backend.sample is None:
         return None
     index, rows = backend.sample
+    reserve = getattr(backend, "reserve", None)
+    if (not on_workers and reserve is not None and reserve.size
+            and index.size < CURVATURE_ROWS_PER_PARAM * problem.n_params):
+        # a Hessian formed on the client wants the rows validation drew and did not
+        # send (a multinomial model's k(d+1) parameters): one round trip for them
+        index = np.concatenate([index, reserve])
+        rows = np.concatenate([rows, backend.rows(reserve)])
     y_sub = np.asarray(y_idx)[index]
     if np.unique(y_sub).size < n_classes:
         return None
@@ -408,17 +437,19 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         from ..data.memory import InMemoryBackend
         from ..problems.multinomial import one_hot
 
-        binary = isinstance(problem, LogisticProblem)
         # a fit that keeps inference numbers also takes the step after the converged
         # decrement, still from the kept (secant-corrected) factor; for a binary L2
         # (or unpenalised) one its inference sums ride with that step (Overlapped)
         runs_on = Overlapped(target, backend, ride=options.polish and binary and (
             options.penalty in (None, "l2")))
         theta = np.asarray(sub.theta, dtype=np.float64)
-        if binary and hasattr(target, "mean"):
-            # as many rows, every k-th of each chunk, on the workers: their Hessian
-            # (float64, standardised) rides with the first pass, and is kept
-            rows = backend.subsample(index.size, gram_dtype=np.float64)
+        if on_workers:
+            # every k-th row of each chunk, on the workers, as many as validation
+            # drew for the sample and twice over (the start's error then contracts by
+            # about 1e-3 per pass: a 200k×100 fit's gap 3e-3, 3e-6, 4e-9, 3e-13): their
+            # Hessian (float64, standardised) rides with the first pass and is kept
+            rows = backend.subsample(WARM_HESSIAN_FACTOR * index.size,
+                                     gram_dtype=np.float64)
             problem.subsample_hessian(rows)
             backend.fuse_curvature(rows.stride, np.float64, (target.mean, target.sigma))
             runs_on.first_pass_only()
