@@ -231,18 +231,20 @@ def test_standardised_hessian_in_row_blocks_equals_the_closed_form(monkeypatch, 
     """block_hessian with ``standardize`` forms the standardised Hessian row block by
     row block through one buffer (a buffer of 40 rows here, so many blocks and a short
     last one): the closed form :math:`T^\\top X^\\top D X T` of centred, scaled columns
-    (offsets 1e3 times the spread, weights), to the rounding of ``gram_dtype``."""
+    (offsets 1e3 times the spread, 10 for float32 rows; weights), to the rounding of
+    ``gram_dtype``."""
     from logistic.math import binary
 
     monkeypatch.setattr(binary, "GRAM_BUFFER_BYTES", 40 * 11 * np.dtype(dtype).itemsize)
     rng = np.random.default_rng(7)
     for n in (1, 39, 333):
         scale = 10.0 ** rng.uniform(-2, 2, 11)
-        X = (rng.standard_normal((n, 11)) * scale + 1e3 * scale).astype(dtype)
+        offset = 1e3 if dtype == np.float64 else 10.0  # float32 rows centre to ~1e-7·offset
+        X = (rng.standard_normal((n, 11)) * scale + offset * scale).astype(dtype)
         y = (rng.random(n) < 0.4).astype(float)
         s = rng.uniform(0.1, 3.0, n)
         w = rng.standard_normal(11) / scale * 3e-4  # margins of order 1
-        mean, sigma = 1e3 * scale, scale * rng.uniform(0.8, 1.2, 11)
+        mean, sigma = offset * scale, scale * rng.uniform(0.8, 1.2, 11)
         H_ww, H_wb, H_bb = binary.block_hessian(X, y, s, w, 0.2, gram_dtype, (mean, sigma))
         X64 = X.astype(np.float64)
         p = expit(X64 @ w + 0.2)
