@@ -222,3 +222,36 @@ def test_threaded_blocks_give_identical_sums():
         results.append(problem.loss_grad(theta))
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize("dtype,gram_dtype", [(np.float64, None), (np.float64, np.float32),
+                                               (np.float32, None)])
+def test_standardised_hessian_in_row_blocks_equals_the_closed_form(monkeypatch, dtype,
+                                                                   gram_dtype):
+    """block_hessian with ``standardize`` forms the standardised Hessian row block by
+    row block through one buffer (a buffer of 40 rows here, so many blocks and a short
+    last one): the closed form :math:`T^\\top X^\\top D X T` of centred, scaled columns
+    (offsets 1e3 times the spread, 10 for float32 rows; weights), to the rounding of
+    ``gram_dtype``."""
+    from logistic.math import binary
+
+    monkeypatch.setattr(binary, "GRAM_BUFFER_BYTES", 40 * 11 * np.dtype(dtype).itemsize)
+    rng = np.random.default_rng(7)
+    for n in (1, 39, 333):
+        scale = 10.0 ** rng.uniform(-2, 2, 11)
+        offset = 1e3 if dtype == np.float64 else 10.0  # float32 rows centre to ~1e-7·offset
+        X = (rng.standard_normal((n, 11)) * scale + offset * scale).astype(dtype)
+        y = (rng.random(n) < 0.4).astype(float)
+        s = rng.uniform(0.1, 3.0, n)
+        w = rng.standard_normal(11) / scale * 3e-4  # margins of order 1
+        mean, sigma = offset * scale, scale * rng.uniform(0.8, 1.2, 11)
+        H_ww, H_wb, H_bb = binary.block_hessian(X, y, s, w, 0.2, gram_dtype, (mean, sigma))
+        X64 = X.astype(np.float64)
+        p = expit(X64 @ w + 0.2)
+        h = s * p * (1 - p)
+        Z = (X64 - mean) / sigma
+        rtol = 1e-12 if dtype == np.float64 and gram_dtype is None else 2e-5
+        want = Z.T @ (Z * h[:, None])
+        np.testing.assert_allclose(H_ww, want, rtol=rtol, atol=rtol * np.abs(want).max())
+        np.testing.assert_allclose(H_wb, Z.T @ h, rtol=rtol, atol=rtol * np.abs(Z.T @ h).max())
+        assert float(H_bb) == pytest.approx(float(h.sum()), rel=rtol)

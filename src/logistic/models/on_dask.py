@@ -2,20 +2,24 @@ r"""The estimator on Dask data: validation, class encoding, lazy predictions, th
 
 :class:`~logistic.LogisticRegression` hands a Dask array or DataFrame here and then
 runs its one fit path unchanged: the backend for Dask ``X``
-(:class:`~logistic.data.dask.DaskBackend`) makes every pass a map over chunks with
-a tree sum on the cluster; the solver sees d-sized vectors only.
+(:class:`~logistic.data.dask.DaskBackend`) makes every pass one task per worker
+thread over the chunks it holds, the partial sums added on the client; the solver
+sees d-sized vectors only.
 
 Validation is one pass, one round trip (:func:`validate_fit`): the labels and weights
 come to the client (n numbers each: the classes, the inference state and the checks
 read them; ``X`` is never gathered), together with each chunk's finiteness, its
 column moments and a uniform sample of its rows (:func:`warm_rows`: about 500 per
-parameter, at most a quarter of them). On that sample the client fits the same model
-in memory (:func:`warm_start`), so Newton on the cluster starts at a relative gap of
-about p/m (1e-3), with its Hessian formed on the client from the sample's rows
-(kept, or at each iterate for a fit that keeps inference numbers): each cluster
-iteration is one round trip for a loss and a gradient. The inference sums ride with
-the solver's last pass (:class:`LastPassAhead`). A default unpenalised fit of 200k×100
-makes 5 round trips, 5–6 with summary() (was 9–10).
+parameter drawn, at most a quarter of them; half of those sent, at least 10,000). On that sample the
+client fits the same model in memory (:func:`warm_start`), so Newton on the cluster
+starts at a relative gap of about p/m (3e-3). Its Hessian is kept (secant-corrected,
+:mod:`logistic.solvers.newton`): a binary model's formed on the workers from strided
+rows in the first pass, a multinomial one's on the client from the sample (with the
+drawn rows not sent, when it needs them) while that pass runs (:class:`Overlapped`);
+each cluster iteration is one round trip for a loss and a gradient. A fit that
+keeps inference numbers also takes the step
+after the converged decrement, and its inference sums ride with that last pass. A
+default unpenalised fit of 200k×100 makes 5 round trips, 6 with summary().
 What stays lazy: predictions (``map_blocks`` of the in-memory methods over the chunks
 of ``X``, so the numerics are the same code).
 """
@@ -110,11 +114,15 @@ def validate_fit(est, X, y, sample_weight):
         raise ValueError("Input X contains NaN or infinity.")
     moments = _sum_parts(*(f[1] for f in facts))
     sample = None
-    if take is not None:  # the warm start's rows (see warm_start)
+    reserve = None
+    if take is not None:  # the warm start's rows (see warm_start): half of them sent
         offsets = np.cumsum((0, *X.chunks[0][:-1]))
-        index = np.concatenate([o + t for o, t in zip(offsets, take, strict=True)])
+        step = _sent_step(sum(t.size for t in take))
+        index = np.concatenate([o + t[::step] for o, t in zip(offsets, take, strict=True)])
         sample = (index, np.concatenate([f[2] for f in facts]))
-    remember(X, moments=moments, sample=sample)
+        reserve = np.concatenate([o + t[1::step] for o, t in zip(offsets, take, strict=True)]
+                                 ) if step > 1 else None
+    remember(X, moments=moments, sample=sample, reserve=reserve)
     y_idx = np.searchsorted(classes, y_np)
     # encode_targets on the class indices: its weight checks and class weights, unchanged
     class_weight = est.class_weight
@@ -142,10 +150,13 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
     client (n numbers each), and per chunk of ``X`` whether it is finite, its
     unweighted column moments (the standardisation's, see
     :class:`~logistic.problems.StandardizedProblem`) and a uniform sample of its rows
-    for :func:`warm_start` (:func:`warm_rows` rows in all, in proportion to the chunks;
-    none on small data). Streamed chunks are read inside their task, never stored
-    (see :class:`~logistic.data.dask.DaskBackend`). Returns ``(y, s, facts, take)``:
-    ``take`` the rows drawn from each chunk (positions within it) or None."""
+    for :func:`warm_start` (:func:`warm_rows` rows drawn in all, in proportion to the
+    chunks, every other one of them sent when that still sends :data:`WARM_ROWS`: the
+    rest are gathered only by a fit that needs them; none on small data). Streamed
+    chunks are read inside their task, never stored (see
+    :class:`~logistic.data.dask.DaskBackend`). Returns
+    ``(y, s, facts, take)``: ``take`` the rows drawn from each chunk (positions within
+    it) or None."""
     from dask import delayed
     from sklearn.utils import check_random_state
 
@@ -161,13 +172,21 @@ def _first_pass(est, X, y_d, s_d, persisted: bool):
     blocks = X.to_delayed().ravel().tolist() if persisted else [
         _Chunk(X, i) for i in range(X.numblocks[0])]
     run = delayed(_chunk_facts, pure=True)
-    facts = [run(x, None if take is None else take[i]) for i, x in enumerate(blocks)]
+    step = 1 if take is None else _sent_step(sum(t.size for t in take))
+    facts = [run(x, None if take is None else take[i][::step]) for i, x in enumerate(blocks)]
     y_b = y_d.to_delayed().ravel().tolist()
     s_b = [] if s_d is None else s_d.to_delayed().ravel().tolist()
     values = _compute(*y_b, *s_b, *facts)
     y_np = np.concatenate(values[: len(y_b)])
     s = None if s_d is None else np.concatenate(values[len(y_b): len(y_b) + len(s_b)])
     return y_np, s, list(values[len(y_b) + len(s_b):]), take
+
+
+def _sent_step(drawn: int) -> int:
+    """Every how many drawn rows validation sends one to the client: 2 (half of them,
+    the rest on demand: see :func:`warm_start`) when that still sends
+    :data:`WARM_ROWS`, else 1 (all)."""
+    return 2 if drawn >= 2 * WARM_ROWS else 1
 
 
 def _chunk_facts(x, take):
@@ -178,7 +197,11 @@ def _chunk_facts(x, take):
     x = np.asarray(_loaded(x))
     with np.errstate(over="ignore", invalid="ignore"):
         moments = _add(None, block_column_moments(x, np.empty(x.shape[0]), None))
-    return bool(np.isfinite(x).all()), moments, None if take is None else x[take]
+    # a NaN or an infinity makes its column's sums non-finite; finite sums prove the
+    # chunk finite (only sums that overflowed need the entries checked)
+    finite = bool(np.isfinite(moments[0]).all() and np.isfinite(moments[1]).all()) or bool(
+        np.isfinite(x).all())
+    return finite, moments, None if take is None else x[take]
 
 
 #: :func:`warm_start` fits about this many rows per parameter on the client (its start
@@ -196,8 +219,11 @@ WARM_MIN_ROWS = 2000
 WARM_MEMORY_SHARE = 1 / 16
 
 
+#: A binary fit's Hessian is formed on the workers from this many times the rows of
+#: the sample sent to the client (half of those drawn, or all: see _sent_step).
+WARM_HESSIAN_FACTOR = 4
 #: The sample fit stops at this relative gap (its sampling error is ~p/m ≈ 1e-3).
-WARM_TOL = 1e-6
+WARM_TOL = 1e-5
 #: The sample also gives Newton's Hessian (kept on the client) when it has this many
 #: rows per parameter (its relative error, about sqrt(p/m), sets Newton's contraction).
 CURVATURE_ROWS_PER_PARAM = 100
@@ -360,10 +386,12 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     solver, a sample missing a class, or a sample fit that warned: separable rows, say).
 
     From a sample of :math:`m` rows the relative gap of the start is of order
-    :math:`p/m` (2e-2 at 50 rows per parameter), so Newton needs three or four passes
-    instead of seven; each of them also computes its Hessian estimate on the workers
-    (primed here: :meth:`~logistic.data.dask.DaskBackend.fuse_curvature`), one
-    round trip per iteration. ``fit``: the in-memory fit path
+    :math:`p/m` (2e-3 at 500 rows per parameter), so Newton needs three or four passes
+    instead of seven. With at least :data:`CURVATURE_ROWS_PER_PARAM` rows per parameter
+    the sample also gives Newton's Hessian (kept on the client; the solver then runs
+    on :class:`Overlapped`); otherwise each pass computes a Hessian estimate on the
+    workers (primed here: :meth:`~logistic.data.dask.DaskBackend.fuse_curvature`), one
+    round trip per iteration either way. ``fit``: the in-memory fit path
     (:func:`~logistic.models.fitting.fit_model`, passed in: no import circle).
     """
     from dataclasses import replace
@@ -373,12 +401,21 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
     backend = problem.backend
     if solver != "newton" or not isinstance(problem, LogisticProblem | MultinomialProblem):
         return None
-    if isinstance(problem, LogisticProblem) and hasattr(target, "mean"):
+    binary = isinstance(problem, LogisticProblem)
+    on_workers = binary and hasattr(target, "mean")  # the Hessian rows: see below
+    if on_workers:
         rows = getattr(problem, "_hessian_backend", backend)
         backend.fuse_curvature(getattr(rows, "stride", 1), None, (target.mean, target.sigma))
     if backend.sample is None:
         return None
     index, rows = backend.sample
+    reserve = getattr(backend, "reserve", None)
+    if (not on_workers and reserve is not None and reserve.size
+            and index.size < CURVATURE_ROWS_PER_PARAM * problem.n_params):
+        # a Hessian formed on the client wants the rows validation drew and did not
+        # send (a multinomial model's k(d+1) parameters): one round trip for them
+        index = np.concatenate([index, reserve])
+        rows = np.concatenate([rows, backend.rows(reserve)])
     y_sub = np.asarray(y_idx)[index]
     if np.unique(y_sub).size < n_classes:
         return None
@@ -400,15 +437,30 @@ def warm_start(problem, target, solver: str, options, y_idx, s, *, n_classes: in
         from ..data.memory import InMemoryBackend
         from ..problems.multinomial import one_hot
 
-        y_rows = (y_sub == 1).astype(np.float64) if isinstance(problem, LogisticProblem) else (
-            one_hot(y_sub, n_classes))
-        problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
-        if not options.polish:
-            return sub.theta, {"reuse_hessian": True}
-        if isinstance(problem, LogisticProblem) and options.penalty in (None, "l2"):
-            # classic Newton's last step is known one pass ahead: the inference sums
-            # ride with it (see LastPassAhead)
-            return sub.theta, {"problem": LastPassAhead(target, backend, options.tol)}
+        # a fit that keeps inference numbers also takes the step after the converged
+        # decrement, still from the kept (secant-corrected) factor; for a binary L2
+        # (or unpenalised) one its inference sums ride with that step (Overlapped)
+        runs_on = Overlapped(target, backend, ride=options.polish and binary and (
+            options.penalty in (None, "l2")))
+        theta = np.asarray(sub.theta, dtype=np.float64)
+        if on_workers:
+            # every k-th row of each chunk, on the workers, as many as validation
+            # drew for the sample and twice over (the start's error then contracts by
+            # about 1e-3 per pass: a 200k×100 fit's gap 3e-3, 3e-6, 4e-9, 3e-13): their
+            # Hessian (float64, standardised) rides with the first pass and is kept
+            rows = backend.subsample(WARM_HESSIAN_FACTOR * index.size,
+                                     gram_dtype=np.float64)
+            problem.subsample_hessian(rows)
+            backend.fuse_curvature(rows.stride, np.float64, (target.mean, target.sigma))
+            runs_on.first_pass_only()
+        else:
+            y_rows = (y_sub == 1).astype(np.float64) if binary else one_hot(y_sub, n_classes)
+            problem.subsample_hessian(InMemoryBackend(rows, y_rows, s_sub))
+            backend.fuse_curvature(None)  # the passes need no Hessian rows of their own
+            runs_on.start(target.to_standardized(theta) if hasattr(target, "to_standardized")
+                          else theta)
+        return theta, {"reuse_hessian": True, "final_step": bool(options.polish),
+                       "problem": runs_on}
     return sub.theta
 
 
@@ -432,42 +484,91 @@ def _inference_sums() -> list:
 def prefetch_inference(backend, theta: np.ndarray, fit_intercept: bool) -> None:
     """The sums a binary :func:`~logistic.inference.state.binary_state` reads at
     ``theta``, computed in one pass (one round trip) and kept by the Dask ``backend``
-    — or none, when they rode along with the fit's last pass (:class:`LastPassAhead`)."""
+    — or none, when they rode along with the fit's last pass (:class:`Overlapped`)."""
     d = theta.size - int(fit_intercept)
     w, b = theta[:d], (float(theta[d]) if fit_intercept else 0.0)
     backend.prefetch([(fn, (w, b, *args)) for fn, args in _inference_sums()])
 
 
-class LastPassAhead:
-    r"""The problem a polishing (classic) Newton sees on Dask data: ``target`` itself,
-    except that a Hessian at the point of the last loss pass whose Newton decrement
-    :math:`	frac12 g^	op H^{-1} g` is already below ``tol·|f|`` tells the backend
-    that the solver's next pass — the final step, checked by one loss-and-gradient
-    evaluation (see :mod:`logistic.solvers.newton`) — is its last, so the inference
-    sums ride along with it (:meth:`~logistic.data.dask.DaskBackend.ride_along`)
-    instead of costing a round trip after the fit. A guess that turns out wrong (the
-    line search backtracks) only computes sums that no one reads: they are kept by
-    the point they were computed at."""
+class Overlapped:
+    r"""The problem Newton runs on after a sample warm start on Dask data: ``target``
+    itself, except that
 
-    def __init__(self, target, backend, tol: float):
-        self._target, self._backend, self._tol = target, backend, float(tol)
-        self._last: tuple | None = None
+    * its first pass, the loss and gradient at the start :math:`\theta_0`, runs on the
+      cluster while the client forms the sample's Hessian there (:meth:`start`: the
+      pass in a thread, the Hessian in this one); the solver's first ``loss_grad`` and
+      ``hessian`` at :math:`\theta_0` return them, each computed once;
+    * with ``ride``, when the solver announces its final step (``before_final_step``,
+      see :mod:`logistic.solvers.newton`) the backend learns that the next pass is at
+      the point to be returned, so the inference sums ride along with it
+      (:meth:`~logistic.data.dask.DaskBackend.ride_along`) instead of costing a round
+      trip after the fit. If the line search backtracks, the sums computed at the
+      first trial are kept by that point and no one reads them (the accepted point's
+      cost one pass after the fit)."""
+
+    def __init__(self, target, backend, *, ride: bool):
+        self._target, self._backend, self._ride = target, backend, bool(ride)
+        self._first: dict = {}
 
     def __getattr__(self, name):
+        self._settle()  # nothing else runs on the data while the first pass does
         return getattr(self._target, name)
 
+    def start(self, theta: np.ndarray) -> None:
+        """Start the pass at ``theta`` (the solver's start, in its coordinates) and form
+        the Hessian there meanwhile."""
+        import threading
+
+        first = {"theta": np.array(theta, dtype=np.float64, copy=True)}
+
+        def run():
+            try:
+                first["loss_grad"] = self._target.loss_grad(first["theta"])
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the solver's thread
+                first["error"] = exc
+
+        first["thread"] = threading.Thread(target=run, name="logistic-first-pass",
+                                           daemon=True)
+        self._first = first
+        first["thread"].start()
+        try:
+            first["hessian"] = self._target.hessian(first["theta"])
+        except BaseException:
+            self._settle()
+            raise
+
+    def first_pass_only(self) -> None:
+        """The backend's fused Hessian rows ride with the first pass only (the solver
+        keeps that Hessian): later passes are a loss and a gradient."""
+        self._first["unfuse"] = True
+
+    def _settle(self) -> None:
+        """Wait for the first pass; raise its error, if it failed."""
+        thread = self._first.pop("thread", None)
+        if thread is not None:
+            thread.join()
+        if "error" in self._first:
+            raise self._first.pop("error")
+
+    def _kept(self, theta, what: str):
+        """The value ``what`` formed at the start, once, if ``theta`` is the start."""
+        self._settle()
+        if what in self._first and np.array_equal(theta, self._first["theta"]):
+            return self._first.pop(what)
+        return None
+
     def loss_grad(self, theta):
-        f, g = self._target.loss_grad(theta)
-        self._last = (np.array(theta, copy=True), f, g)
-        return f, g
+        value = self._kept(theta, "loss_grad")
+        if value is None:
+            value = self._target.loss_grad(theta)
+        if self._first.pop("unfuse", False):
+            self._backend.fuse_curvature(None)
+        return value
 
     def hessian(self, theta, **kwargs):
-        from ..solvers._base import gap_estimate
-        from ..solvers.newton import newton_direction
+        value = None if kwargs else self._kept(theta, "hessian")
+        return self._target.hessian(theta, **kwargs) if value is None else value
 
-        H = self._target.hessian(theta, **kwargs)
-        if self._last is not None and np.array_equal(self._last[0], theta):
-            _, f, g = self._last
-            if gap_estimate(g, newton_direction(H, g)) <= self._tol * abs(f):
-                self._backend.ride_along(_inference_sums())
-        return H
+    def before_final_step(self) -> None:
+        if self._ride:
+            self._backend.ride_along(_inference_sums())

@@ -28,7 +28,15 @@ over the data; the convergence test reads the decrement through the kept factor,
 which estimates the gap within the factor's relative error (a few tens of percent at
 most for a Hessian from a subsample of ≥ 5 rows per parameter; ``tol`` is 100× below
 the documented gap). A point whose decrement is below ``tol`` is then returned as
-is: its estimated gap already meets ``tol``, and the last step would cost a pass.
+is: its estimated gap already meets ``tol``, and the last step would cost a pass —
+unless ``final_step=True`` asks for it (a point whose coefficients feed standard
+errors: the step after a converged decrement takes the gap from about ``tol`` to
+about ``tol`` times the factor's contraction).
+
+Before the final step is evaluated the solver calls the problem's optional
+``before_final_step()``: the problem learns that its next ``loss_grad`` is at the
+point to be returned (a Dask backend computes the sums wanted there in that same
+pass).
 
 A kept factor :math:`\\tilde H` is also *corrected* by the steps taken with it: each
 step gives an exact secant pair :math:`(s, y) = (\\Delta\\theta, \\Delta g)`, and the
@@ -120,6 +128,7 @@ def newton(
     max_iter: int = 100,
     callback: Callback | None = None,
     reuse_hessian: bool = False,
+    final_step: bool = False,
 ) -> SolverResult:
     """Minimise ``problem`` by Newton's method from ``theta0``.
 
@@ -131,6 +140,8 @@ def newton(
     max_iter : maximum number of Newton iterations.
     callback : ``callback(k, θ, f, g)`` after each iteration; True stops.
     reuse_hessian : keep the factored Hessian while it pays (see the module docstring).
+    final_step : with ``reuse_hessian``, still take the step after the decrement met
+        ``tol`` (without it, that point is returned as is).
 
     Returns
     -------
@@ -153,10 +164,13 @@ def newton(
             decrement = gap_estimate(g, p)
         last = decrement
         if decrement <= tol * abs(f):
-            if reuse_hessian:
+            if reuse_hessian and not final_step:
                 history.record(f, g)
                 notify(callback, it, theta, f, g)
                 return SolverResult(theta, f, it, True, history, "Newton decrement below tol")
+            announce = getattr(problem, "before_final_step", None)
+            if announce is not None:
+                announce()
             # the last step's trials also return the gradient, so that history's last
             # row describes the returned point (no extra pass: loss_grad is one pass)
             step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
