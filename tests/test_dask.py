@@ -46,6 +46,23 @@ def _data(rng, n, d, k=2, scale=False, dtype=np.float64):
     return X.astype(dtype), y
 
 
+def _persisted(X, y, rows: int):
+    """``X`` and ``y`` as dask arrays of ``rows``-row chunks, persisted on the workers."""
+    Xd = da.from_array(X, chunks=(rows, X.shape[1])).persist()
+    yd = da.from_array(y, chunks=rows).persist()
+    distributed.wait([Xd, yd])
+    return Xd, yd
+
+
+def _counted_gets(monkeypatch) -> list:
+    """A list that gains an entry at every ``Client.get`` (one round trip each)."""
+    gets: list = []
+    get = distributed.Client.get
+    monkeypatch.setattr(distributed.Client, "get",
+                        lambda self, *a, **k: gets.append(1) or get(self, *a, **k))
+    return gets
+
+
 def _chunks(rng, n, uneven):
     if not uneven:
         return max(1, n // 4)
@@ -292,17 +309,8 @@ def test_default_fit_round_trips_and_summary_equal_in_memory(client, monkeypatch
     rng = np.random.default_rng(11)
     X, y = _data(rng, 40_000, 5)
     ref = LogisticRegression(penalty=None).fit(X, y)
-    gets = []
-    get = distributed.Client.get
-
-    def counting(self, *args, **kwargs):
-        gets.append(1)
-        return get(self, *args, **kwargs)
-
-    monkeypatch.setattr(distributed.Client, "get", counting)
-    Xd = da.from_array(X, chunks=(5000, 5)).persist()
-    yd = da.from_array(y, chunks=5000).persist()
-    distributed.wait([Xd, yd])
+    gets = _counted_gets(monkeypatch)
+    Xd, yd = _persisted(X, y, 5000)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = LogisticRegression(penalty=None, random_state=0).fit(Xd, yd)
@@ -426,10 +434,7 @@ def test_inference_sums_ride_along_only_where_they_were_computed(client, monkeyp
     X, y = _data(rng, 3000, 4)
     y01 = y.astype(float)
     b = DaskBackend(da.from_array(X, chunks=(600, 4)), y01)
-    gets = []
-    get = distributed.Client.get
-    monkeypatch.setattr(distributed.Client, "get",
-                        lambda self, *a, **k: gets.append(1) or get(self, *a, **k))
+    gets = _counted_gets(monkeypatch)
     for hit in (True, False):
         w1 = rng.standard_normal(4) * 0.3
         w2 = w1 if hit else w1 + 0.01
@@ -454,13 +459,8 @@ def test_multinomial_fit_round_trips(client, monkeypatch):
     rng = np.random.default_rng(23)
     X, y = _data(rng, 40_000, 6, 3)
     ref = LogisticRegression(C=0.1, tol=1e-14).fit(X, y)
-    Xd = da.from_array(X, chunks=(5000, 6)).persist()
-    yd = da.from_array(y, chunks=5000).persist()
-    distributed.wait([Xd, yd])
-    gets = []
-    get = distributed.Client.get
-    monkeypatch.setattr(distributed.Client, "get",
-                        lambda self, *a, **k: gets.append(1) or get(self, *a, **k))
+    Xd, yd = _persisted(X, y, 5000)
+    gets = _counted_gets(monkeypatch)
     got = LogisticRegression(C=0.1, random_state=0).fit(Xd, yd)
     assert got.converged_ and _gap(got.objective_, ref.objective_) <= GAP
     assert len(gets) <= 8, len(gets)
@@ -588,13 +588,8 @@ def test_first_pass_brings_or_overlaps_the_hessian_and_is_counted_once(client, m
     rng = np.random.default_rng(43 + k)
     X, y = _data(rng, 40_000, 5, k)
     ref = LogisticRegression(penalty=None, inference=False, tol=1e-14).fit(X, y)
-    Xd = da.from_array(X, chunks=(5000, 5)).persist()
-    yd = da.from_array(y, chunks=5000).persist()
-    distributed.wait([Xd, yd])
-    gets = []
-    get = distributed.Client.get
-    monkeypatch.setattr(distributed.Client, "get",
-                        lambda self, *a, **kw: gets.append(1) or get(self, *a, **kw))
+    Xd, yd = _persisted(X, y, 5000)
+    gets = _counted_gets(monkeypatch)
     from logistic.models import on_dask
 
     started = []
@@ -630,9 +625,7 @@ def test_sample_sent_in_half_and_the_rest_gathered_only_when_wanted(client, monk
     rng = np.random.default_rng(600 + k)
     X, y = _data(rng, 80_000, 39, k)
     ref = LogisticRegression(C=0.5, tol=1e-14).fit(X, y)
-    Xd = da.from_array(X, chunks=(10_000, 39)).persist()
-    yd = da.from_array(y, chunks=10_000).persist()
-    distributed.wait([Xd, yd])
+    Xd, yd = _persisted(X, y, 10_000)
     gathered = []
     rows = DaskBackend.rows
     monkeypatch.setattr(DaskBackend, "rows",

@@ -211,7 +211,7 @@ def _hess_by_row_products(X, P, s):
     return H_WW, H_Wb, H_bb
 
 
-def _hess_by_cross_pairs(xp, X, P, s, out):
+def _hess_by_cross_pairs(xp, X, P, s):
     r"""The dense Hessian blocks from the :math:`k(k-1)/2` cross pairs alone.
 
     The pair weights :math:`h_{i,cc'} = s_i p_{ic}(\delta_{cc'} - p_{ic'})` sum to zero
@@ -223,11 +223,13 @@ def _hess_by_cross_pairs(xp, X, P, s, out):
     and each dense :math:`G_{cc'}` is the Gram :math:`Z^\top Z` of
     :math:`Z = \operatorname{diag}(\sqrt{s\,p_c p_{c'}})\,X` (the weights are
     non-negative), which BLAS forms as a symmetric rank-k update: a quarter of the work
-    of :math:`k(k+1)/2` general products (a sparse one is a sparse product). ``out`` is
-    the zeroed ``(H_WW, H_Wb, H_bb)``, filled and returned.
+    of :math:`k(k+1)/2` general products (a sparse one is a sparse product). Returns
+    ``(H_WW, H_Wb, H_bb)`` as :func:`block_hess_columns`.
     """
-    H_WW, H_Wb, H_bb = out
-    k = P.shape[1]
+    k, m, dev = P.shape[1], X.shape[1], device(P)
+    H_WW = xp.zeros((k, k, m, m), dtype=xp.float64, device=dev)
+    H_Wb = xp.zeros((k, k, m), dtype=xp.float64, device=dev)
+    H_bb = xp.zeros((k, k), dtype=xp.float64, device=dev)
     for c in range(k):
         for e in range(c + 1, k):
             w = P[:, c] * P[:, e]
@@ -259,18 +261,12 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
     """
     xp = array_namespace(Y)
     P, s = kept
-    k = P.shape[1]
-    m = X.shape[1] if cols is None else len(cols)
-    dev = device(P)
-    H_WW = xp.zeros((k, k, m, m), dtype=xp.float64, device=dev)
-    H_Wb = xp.zeros((k, k, m), dtype=xp.float64, device=dev)
-    H_bb = xp.zeros((k, k), dtype=xp.float64, device=dev)
     XJ = X if cols is None else X[:, cols]
     if standardize is not None:
         XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
-    if k >= ROW_PRODUCT_MIN_CLASSES and type(XJ) is np.ndarray and type(P) is np.ndarray:
+    if P.shape[1] >= ROW_PRODUCT_MIN_CLASSES and type(XJ) is np.ndarray and type(P) is np.ndarray:
         return _hess_by_row_products(XJ, P, s)
-    return _hess_by_cross_pairs(xp, XJ, P, s, (H_WW, H_Wb, H_bb))
+    return _hess_by_cross_pairs(xp, XJ, P, s)
 
 
 def block_hess_columns_at(X, Y, s, W, b, cols, standardize=None) -> tuple[Any, Any, Any]:
