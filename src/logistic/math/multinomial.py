@@ -202,13 +202,44 @@ def _hess_by_row_products(X, P, s):
     full = np.empty((ci.size, m, m))
     full[:, ai, bi] = G
     full[:, bi, ai] = G
-    H_WW, H_Wb, H_bb = np.zeros((k, k, m, m)), np.zeros((k, k, m)), np.zeros((k, k))
-    H_WW[ci, cj], H_Wb[ci, cj], H_bb[ci, cj] = -full, -V, -t
-    H_WW[cj, ci], H_Wb[cj, ci], H_bb[cj, ci] = -full, -V, -t
+    return _from_cross_grams(full, V, t, k)
+
+
+def _from_cross_grams(G, V, t, k: int):
+    r"""``(H_WW, H_Wb, H_bb)`` from the cross Grams :math:`G_{cc'}`, their column sums
+    :math:`V_{cc'}` and totals :math:`t_{cc'}` over the pairs :math:`c < c'` (in
+    ``np.triu_indices(k, 1)`` order): :math:`H_{cc'} = -G_{cc'}`,
+    :math:`H_{cc} = \sum_{c' \ne c} G_{cc'}` (see :func:`_hess_by_cross_pairs`)."""
+    m = G.shape[1]
+    ci, cj = np.triu_indices(k, 1)
+    H_WW, H_Wb, H_bb = np.empty((k, k, m, m)), np.empty((k, k, m)), np.empty((k, k))
+    H_WW[ci, cj], H_Wb[ci, cj], H_bb[ci, cj] = -G, -V, -t
+    H_WW[cj, ci], H_Wb[cj, ci], H_bb[cj, ci] = -G, -V, -t
     for c in range(k):
         on = (ci == c) | (cj == c)
-        H_WW[c, c], H_Wb[c, c], H_bb[c, c] = full[on].sum(0), V[on].sum(0), t[on].sum()
+        H_WW[c, c], H_Wb[c, c], H_bb[c, c] = G[on].sum(0), V[on].sum(0), t[on].sum()
     return H_WW, H_Wb, H_bb
+
+
+def _dense_cross_grams(X: np.ndarray, P: np.ndarray, s):
+    r""":func:`_hess_by_cross_pairs` for a NumPy block: every
+    :math:`Z = \operatorname{diag}(\sqrt{s\,p_c p_{c'}})X` is written into one scratch
+    array (a fresh array per pair is fresh memory, whose page faults cost as much as
+    the product: 2000×100, 3 classes, 3.9 → 2.3 ms) and its Gram formed in X's
+    precision, accumulated in float64."""
+    k = P.shape[1]
+    ci, cj = np.triu_indices(k, 1)
+    Wp = P[:, ci] * P[:, cj]
+    if s is not None:
+        Wp *= s[:, None]
+    root = np.sqrt(Wp).astype(X.dtype)
+    G = np.empty((ci.size, X.shape[1], X.shape[1]))
+    Z = np.empty_like(X, order="C")
+    for q in range(ci.size):
+        np.multiply(X, root[:, q : q + 1], out=Z)
+        G[q] = Z.T @ Z
+    V = np.asarray(Wp.T.astype(X.dtype) @ X, dtype=np.float64)
+    return _from_cross_grams(G, V, Wp.sum(axis=0), k)
 
 
 def _hess_by_cross_pairs(xp, X, P, s):
@@ -264,8 +295,10 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
     XJ = X if cols is None else X[:, cols]
     if standardize is not None:
         XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
-    if P.shape[1] >= ROW_PRODUCT_MIN_CLASSES and type(XJ) is np.ndarray and type(P) is np.ndarray:
-        return _hess_by_row_products(XJ, P, s)
+    if type(XJ) is np.ndarray and type(P) is np.ndarray:
+        if P.shape[1] >= ROW_PRODUCT_MIN_CLASSES:
+            return _hess_by_row_products(XJ, P, s)
+        return _dense_cross_grams(XJ, P, s)
     return _hess_by_cross_pairs(xp, XJ, P, s)
 
 
