@@ -38,6 +38,9 @@ speed issue's text workload with an intercept, 62 sweeps became 22).
 Each sweep visits the coordinates in a fresh random order. On correlated columns a
 fixed cyclic order can crawl (hundreds of sweeps where a random order needs a few);
 the permutations come from a seeded xorshift generator, so fits are reproducible.
+The order is random by blocks (:data:`SHUFFLE_BLOCK` neighbouring columns, the blocks
+and the columns within each in random order), so that a sweep reads the column copy
+in short runs rather than jumping at every column.
 
 Even in random order, coordinate descent needs about :math:`\kappa` sweeps where
 :math:`\kappa` is the condition number of the diagonally scaled Hessian on the
@@ -66,6 +69,12 @@ __all__ = ["csc_columns", "cd_model_sweeps", "cd_dense_sweeps"]
 #: Coordinate descent is crawling when an active sweep decreases the model by more
 #: than this share of the sweep before: CG takes over.
 CRAWL = 0.5
+#: Sweeps visit blocks of this many consecutive coordinates (columns stored next to
+#: each other) in random order, and each block's coordinates in random order: a fully
+#: random order jumps across the column copy at every coordinate, and on the 100k×50k
+#: text-like member (5.6M entries, 42 MB) the misses at column starts made a sweep's
+#: reads about 40% slower than in this order.
+SHUFFLE_BLOCK = 64
 #: When at least this share of a model's coordinates is non-zero after a full sweep,
 #: sweeps over the non-zero ones alone would save little, and the full sweep that
 #: must follow them before stopping costs one more: full sweeps only. (A model near
@@ -166,12 +175,31 @@ def _xorshift(state):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _shuffle(order, state):  # pragma: no cover - compiled
-    """Fisher–Yates shuffle of ``order`` in place; returns the new generator state."""
-    for k in range(order.size - 1, 0, -1):
+def _permute(a, lo, hi, state):  # pragma: no cover - compiled
+    """Fisher–Yates shuffle of ``a[lo:hi]`` in place; returns the new generator state."""
+    for k in range(hi - 1, lo, -1):
         state = _xorshift(state)
-        r = np.int64(state % np.uint64(k + 1))
-        order[k], order[r] = order[r], order[k]
+        r = lo + np.int64(state % np.uint64(k - lo + 1))
+        a[k], a[r] = a[r], a[k]
+    return state
+
+
+@njit(cache=True, nogil=True)
+def _shuffle(order, state):  # pragma: no cover - compiled
+    """A fresh random order of the coordinates ``0 … m-1`` into ``order``: blocks of
+    :data:`SHUFFLE_BLOCK` consecutive coordinates in random order, the coordinates of
+    each block in random order (see the module docstring); returns the new state."""
+    m = order.size
+    n_blocks = (m + SHUFFLE_BLOCK - 1) // SHUFFLE_BLOCK
+    blocks = np.arange(n_blocks)
+    state = _permute(blocks, 0, n_blocks, state)
+    at = 0
+    for b in blocks:
+        start = at
+        for k in range(b * SHUFFLE_BLOCK, min(m, (b + 1) * SHUFFLE_BLOCK)):
+            order[at] = k
+            at += 1
+        state = _permute(order, start, at, state)
     return state
 
 
