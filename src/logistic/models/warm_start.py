@@ -15,7 +15,8 @@ while it pays (``reuse_hessian``, :mod:`logistic.solvers.newton`): an iteration 
 one pass over the level's rows, and the error contracts by about :math:`p/m_{j-1}`
 per iteration, so that two or three passes over all of ``X`` finish the fit. The
 smallest level (:data:`MIN_LEVEL_ROWS` rows, at least :data:`ROWS_PER_PARAM` per
-parameter) is solved by Newton with its own Hessian, also kept while it pays (from
+parameter) is solved by Newton with its own Hessian (on every k-th of its rows where
+it has twice the curvature rows or more), also kept while it pays (from
 zero the first factor serves two or three steps: the 50k×100, 3-class fit formed 5
 Hessians of its smallest level with a fresh one per step, 2–3 kept). Every level is solved in
 the standardised coordinates of the smallest one (:class:`StandardizedProblem` with
@@ -121,6 +122,9 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
         return _cold(problem, tol=tol, max_iter=max_iter, callback=callback)
     subs = [_over(problem, b) for b in backends[:-1]]
     rows = _curvature_rows(problem)
+    own = _curvature(None, subs[0].backend, rows)  # the smallest level's: its own rows,
+    if own is not None:  # strided where it has more than twice as many as it needs
+        subs[0].subsample_hessian(own)
     for below, sub in zip(subs, subs[1:], strict=False):
         sub.subsample_hessian(_curvature(below.backend, sub.backend, rows))
     base = StandardizedProblem(subs[0])
@@ -153,11 +157,18 @@ def _curvature_rows(problem) -> int:
 def _curvature(below, level, rows: int):
     """The rows a level's Hessian is formed on: the level below's, or, where those
     are fewer than ``rows``, every k-th row of the level itself (a strided view: no
-    copy; at most half its rows), weights rescaled to the level's total."""
+    copy; at most half its rows), weights rescaled to the level's total. For the
+    smallest level (``below`` None): every k-th of its rows where it has at least
+    twice ``rows``, else None (all its rows; the 6250-row level of the 50k×100,
+    3-class fit: 3125 rows, 92 → 86 ms)."""
     n = level.n_samples
-    rows = min(n // 2, rows)
-    if rows <= below.n_samples:
-        return below
+    if below is None:
+        if rows > n // 2:
+            return None
+    else:
+        rows = min(n // 2, rows)
+        if rows <= below.n_samples:
+            return below
     strided = level.every(n // rows).rescaled(_total(level))
     return below if strided is None else strided
 
