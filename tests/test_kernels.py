@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import logistic
 from logistic.math import binary as bobj
 from logistic.math import kernels, stable
 from logistic.math import multinomial as mobj
@@ -166,3 +167,31 @@ def test_fused_passes_keep_nan_and_refuse_other_layouts():
     ro.flags.writeable = False
     assert not kernels.fusable(F, y, None, d) and not kernels.fusable(ro, y, None, d)
     assert not kernels.fusable(X, y, None, kernels.FUSED_MAX_COEF + 1)
+
+
+def test_one_blas_thread_limits_and_restores_the_blas_threads():
+    """The direct thread-count switch (no threadpoolctl listing per call) holds BLAS at
+    one thread inside, restores the count on the way out, after an error too, and a fit
+    leaves the count as it found it."""
+    from threadpoolctl import threadpool_info
+
+    from logistic.math.blas import one_blas_thread
+
+    def counts():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = counts()
+    with one_blas_thread():
+        assert set(counts()) <= {1}
+        with one_blas_thread():
+            assert set(counts()) <= {1}
+        assert set(counts()) <= {1}
+    assert counts() == before
+    with pytest.raises(KeyError), one_blas_thread():
+        raise KeyError("inside")
+    assert counts() == before
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20_000, 30))
+    y = rng.integers(0, 3, 20_000)
+    logistic.LogisticRegression().fit(X, y)
+    assert counts() == before

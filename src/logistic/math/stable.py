@@ -139,6 +139,9 @@ def log_softmax(Z: Any) -> tuple[Any, Any]:
 def norm2(v: Any) -> float:
     r"""The 2-norm :math:`\|v\|` without overflow: :math:`m\,\|v/m\|`, :math:`m = \max|v_j|`
     (a gradient of columns near 1e160 has a finite norm whose square is not)."""
+    if type(v) is np.ndarray:  # the solvers' vectors: without the namespace lookups
+        m = float(np.max(np.abs(v))) if v.size else 0.0
+        return m * float(np.linalg.norm(v / m)) if 0.0 < m < float("inf") else m
     xp = array_namespace(v)
     m = float(xp.max(xp.abs(v))) if v.shape[0] else 0.0
     if not 0.0 < m < float("inf"):
