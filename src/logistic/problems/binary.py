@@ -75,6 +75,8 @@ class LogisticProblem:
         self._hessian_backend = self._curvature_sample(hessian_rows, random_state)
         #: Rows per block for Gram products: enough that each d×d partial is worth it.
         self._gram_rows = max(2048, 2 * self.n_params)
+        #: ... and for the passes a fused kernel reads once (see the backend's stream_rows)
+        self._pass_rows = _stream_rows(backend, self.n_features)
         #: Relative precision of an objective evaluation: float64 sums are exact to a
         #: few ulps; float32 matvecs (kept float32 to halve memory traffic) carry
         #: relative errors measured up to ~2e-8 on badly scaled data.
@@ -124,14 +126,14 @@ class LogisticProblem:
         """Objective value :math:`f(\\theta)`."""
         w, b = self._split(theta)
         self.passes += 1
-        (loss,) = self.backend.reduce(obj.block_loss, w, b)
+        (loss,) = self.backend.reduce(obj.block_loss, w, b, min_rows=self._pass_rows)
         return (float(loss) + 0.5 * self.alpha * float(w @ w)) * self.scale
 
     def loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """Objective value and gradient."""
         w, b = self._split(theta)
         self.passes += 1
-        loss, g_w, g_b = self.backend.reduce(obj.block_loss_grad, w, b)
+        loss, g_w, g_b = self.backend.reduce(obj.block_loss_grad, w, b, min_rows=self._pass_rows)
         return self._penalised(loss, g_w, g_b, w)
 
     def loss_grad_rows(self, theta: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
@@ -271,3 +273,9 @@ def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
         "StandardScaler); with penalty 'l2' or None the default solvers handle such columns "
         "in standardised coordinates."
     )
+
+
+def _stream_rows(backend, n_coef: int) -> int:
+    """The backend's rows per block for fused passes (0: its default blocks)."""
+    get = getattr(backend, "stream_rows", None)
+    return 0 if get is None else int(get(n_coef))

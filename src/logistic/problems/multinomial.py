@@ -38,7 +38,7 @@ import numpy as np
 
 from ..math import binary as obj
 from ..math import multinomial as mobj
-from .binary import _take, require_finite
+from .binary import _stream_rows, _take, require_finite
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 
@@ -81,6 +81,7 @@ class MultinomialProblem:
         self.scale = 1.0 / self.sum_weights
         self.hessian_backend = None
         self._hessian_ratio = 1.0
+        self._pass_rows = _stream_rows(backend, self.n_coef)  # see LogisticProblem
 
     def subsample_hessian(self, backend) -> None:
         r"""Form Newton's Hessian from ``backend``, a row subsample of the data.
@@ -118,14 +119,14 @@ class MultinomialProblem:
         """Objective value :math:`f(\\theta)`."""
         W, b = self.split(theta)
         self.passes += 1
-        (loss,) = self.backend.reduce(mobj.block_loss, W, b)
+        (loss,) = self.backend.reduce(mobj.block_loss, W, b, min_rows=self._pass_rows)
         return (float(loss) + 0.5 * self.alpha * float(np.vdot(W, W))) * self.scale
 
     def loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """Objective value and gradient."""
         W, b = self.split(theta)
         self.passes += 1
-        loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b)
+        loss, G_W, g_b = self.backend.reduce(mobj.block_loss_grad, W, b, min_rows=self._pass_rows)
         return self._penalised(loss, G_W, g_b, W)
 
     def loss_grad_rows(self, theta: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
