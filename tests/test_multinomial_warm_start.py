@@ -123,6 +123,10 @@ CASES = [  # (seed, n, d, k, options, C)
     (5, 6000, 8, 10, {}, 1.0),
     (6, 5000, 10, 4, {"rare": True}, 1.0),
     (7, 4000, 20, 3, {"unscaled": True}, np.inf),  # unpenalised
+    # few parameters for many rows: every level's Hessian on the level below's rows
+    # strided down to ~10 per parameter (the "thin" curvature rows), weights and float32
+    (8, 40000, 4, 3, {"weights": True, "float32": True}, 1.0),
+    (9, 30000, 5, 4, {"unscaled": True}, 10.0),
 ]
 
 
