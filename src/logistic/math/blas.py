@@ -11,7 +11,6 @@ multinomial fit, between the passes' BLAS calls); at 2000×2000 two threads win.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -51,31 +50,18 @@ def one_blas_thread() -> Iterator[None]:
                 lib.set_num_threads(n)
 
 
-_inside = threading.local()
-
-
-@contextlib.contextmanager
-def single_blas_thread() -> Iterator[None]:
-    """:func:`one_blas_thread`, free when nested: inside an outer one (or a
-    :func:`factor_threads`) on this thread the limit is already in force, and
-    threadpoolctl's query of the loaded libraries, about 0.1 ms, is not repeated."""
-    if getattr(_inside, "depth", 0):
-        yield
-        return
-    with one_blas_thread():
-        _inside.depth = 1
-        try:
-            yield
-        finally:
-            _inside.depth = 0
+def single_blas_thread():
+    """:func:`one_blas_thread`, for callers that may run inside another one (or a
+    :func:`factor_threads`): nesting is free, since an inner one finds the count at
+    one already and sets nothing."""
+    return one_blas_thread()
 
 
 @contextlib.contextmanager
 def factor_threads(order: int) -> Iterator[None]:
     """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`.
 
-    Nested uses cost nothing (see :func:`single_blas_thread`): a loop of many small
-    solves wraps itself once.
+    Nested uses cost next to nothing (see :func:`single_blas_thread`).
     """
     if order > SMALL_FACTOR:
         yield

@@ -123,8 +123,8 @@ def solve(problem: LogisticProblem, *, tol: float, max_iter: int, callback=None,
         return _cold(problem, tol=tol, max_iter=max_iter, callback=callback)
     subs = [_over(problem, b) for b in backends[:-1]]
     rows = _curvature_rows(problem)
-    own = _curvature(None, subs[0].backend, rows)  # the smallest level's: its own rows,
-    if own is not None:  # strided where it has more than twice as many as it needs
+    own = _strided(subs[0].backend, rows)  # the smallest level's: its own rows,
+    if own is not None:  # strided where it has at least twice as many as it needs
         subs[0].subsample_hessian(own)
     thin = isinstance(problem, MultinomialProblem)  # the level below's rows, strided
     for below, sub in zip(subs, subs[1:], strict=False):
@@ -162,22 +162,23 @@ def _curvature(below, level, rows: int, thin: bool = False):
     copy; at most half its rows), weights rescaled to the level's total. ``thin``
     (multinomial): a level below with twice ``rows`` or more is strided down to about
     ``rows`` too (the 50k×100, 3-class top: 3125 of the 6250 rows below, one more pass
-    but half the Hessian, 99 → 86 ms; 100k×20×20 295 → 252 ms). For the
-    smallest level (``below`` None): every k-th of its rows where it has at least
-    twice ``rows``, else None (all its rows; the 6250-row level of the 50k×100,
-    3-class fit: 3125 rows, 92 → 86 ms)."""
-    n = level.n_samples
-    if below is None:
-        if rows > n // 2:
-            return None
-    else:
-        rows = min(n // 2, rows)
-        if thin and 2 * rows <= below.n_samples:
-            return _curvature(None, below, rows)
-        if rows <= below.n_samples:
-            return below
-    strided = level.every(n // rows).rescaled(_total(level))
+    but half the Hessian, 99 → 86 ms; 100k×20×20 295 → 252 ms). Where the strided
+    rows carry no weight, the level below's."""
+    rows = min(level.n_samples // 2, rows)
+    strided = (_strided(below, rows) if thin else None) if rows <= below.n_samples else (
+        _strided(level, rows))
     return below if strided is None else strided
+
+
+def _strided(backend, rows: int):
+    """Every ``n // rows``-th row of ``backend``, weights rescaled to its total, where
+    it has at least twice ``rows`` (None otherwise, or where they carry no weight).
+    The smallest level's Hessian rows (the 6250-row level of the 50k×100, 3-class fit:
+    3125 rows, 92 → 86 ms)."""
+    n = backend.n_samples
+    if 2 * rows > n:
+        return None
+    return backend.every(n // rows).rescaled(_total(backend))
 
 
 def _total(backend) -> float:
