@@ -141,7 +141,7 @@ def _softmax_row(z, y, out, table):
     return (m + math.log(total) - yz) if not bad else math.nan
 
 
-@njit(**_OPTS)
+@njit(nogil=True, **_OPTS)
 def _binary(y, z, loss, p, pq, table):
     for i in range(z.shape[0]):
         loss[i], p[i], e, inv = _binary_sample(z[i], y[i], table)
@@ -164,7 +164,7 @@ def binary_terms(y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return loss, p, pq
 
 
-@njit(**_OPTS)
+@njit(nogil=True, **_OPTS)
 def _softmax(Y, Z, per_sample, P, table):
     for i in range(Z.shape[0]):
         per_sample[i] = _softmax_row(Z[i], Y[i], P[i], table)
