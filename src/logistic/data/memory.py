@@ -162,12 +162,14 @@ class InMemoryBackend:
         return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
             total)
 
-    def rescaled(self, total: float) -> InMemoryBackend | None:
-        """The same rows with weights scaled to sum to ``total`` (None if they sum to 0)."""
+    def rescaled(self, total: float, *, block_rows: int | None = None) -> InMemoryBackend | None:
+        """The same rows with weights scaled to sum to ``total`` (None if they sum to 0),
+        in blocks of ``block_rows`` rows (None: the default blocks)."""
         s = np.ones(self.n_samples) if self.s is None else self.s
         if not s.sum() > 0:
             return None
-        return InMemoryBackend(self.X, self.y, s * (total / float(s.sum())))
+        return InMemoryBackend(self.X, self.y, s * (total / float(s.sum())),
+                               block_rows=block_rows)
 
     def take(self, rows: np.ndarray) -> InMemoryBackend:
         """A backend over the rows ``rows`` (integer indices; a copy of those rows, kept
