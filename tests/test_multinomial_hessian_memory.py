@@ -78,3 +78,35 @@ def test_cross_pair_blocks_match_the_pair_weights(k, spread):
             assert H_bb[c, e] == pytest.approx(h.sum(), rel=1e-11, abs=1e-300)
     # the class blocks sum to zero along a row: the model's one redundant direction
     np.testing.assert_allclose(H_WW.sum(axis=1), 0, atol=1e-10 * np.abs(H_WW).max())
+
+
+@pytest.mark.parametrize("k, dtype, weights, standardize, cols", [
+    (2, np.float64, False, True, None), (3, np.float64, True, True, None),
+    (3, np.float32, True, False, [0, 3, 4]), (10, np.float64, True, False, None),
+    (6, np.float32, False, True, None)])
+def test_hessian_at_zero_coefficients_is_the_general_one(k, dtype, weights, standardize, cols):
+    """At W = 0 (where Newton starts) every row has the probabilities softmax(b), and the
+    blocks come from one weighted Gram (``_hess_at_zero_coef``): equal to the general
+    per-row path, with weights, standardisation, a column subset and float32 rows."""
+    from logistic.math.binary import standardized_block
+    from logistic.math.multinomial import block_hess_columns_at
+
+    rng = np.random.default_rng(k + int(weights))
+    n, d = 1500, 6
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 30, d) + rng.uniform(-5, 5, d)
+    X = X.astype(dtype)
+    Y = np.eye(k)[rng.integers(0, k, n)]
+    s = rng.uniform(0, 3, n) if weights else None
+    b = rng.standard_normal(k) * 2
+    moments = (X.mean(0, dtype=np.float64), X.std(0, dtype=np.float64)) if standardize else None
+    fast = block_hess_columns_at(X, Y, s, np.zeros((k, d)), b, cols, moments)
+    XJ = X if cols is None else X[:, cols]
+    if moments is not None:
+        XJ = standardized_block(np, XJ, moments, XJ.dtype)
+    p = np.exp(b - b.max()) / np.exp(b - b.max()).sum()
+    P = np.tile(p, (n, 1))
+    ref = block_hess_columns(XJ.astype(np.float64), Y, s, (P, s), None)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    scale = np.abs(ref[0]).max()
+    for a, r in zip(fast, ref, strict=True):
+        np.testing.assert_allclose(a, r, rtol=0, atol=tol * scale)

@@ -303,9 +303,34 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
 
 
 def block_hess_columns_at(X, Y, s, W, b, cols, standardize=None) -> tuple[Any, Any, Any]:
-    """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here)."""
+    """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here;
+    at ``W = 0``, a NumPy block, by :func:`_hess_at_zero_coef`)."""
+    if type(X) is np.ndarray and type(Y) is np.ndarray and not np.any(W):
+        XJ = X if cols is None else X[:, cols]
+        if standardize is not None:
+            XJ = standardized_block(np, XJ, standardize, XJ.dtype)
+        return _hess_at_zero_coef(XJ, s, np.broadcast_to(np.asarray(b, dtype=np.float64),
+                                                         (Y.shape[1],)))
     _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
     return block_hess_columns(X, Y, s, (P, s), cols, standardize)
+
+
+def _hess_at_zero_coef(X: np.ndarray, s, b: np.ndarray):
+    r"""The Hessian blocks where :math:`W = 0` (where Newton starts): every row has the
+    same probabilities :math:`p = \operatorname{softmax}(b)`, so each cross-pair Gram
+    of :func:`_hess_by_cross_pairs` is :math:`p_c p_{c'}` times one weighted Gram,
+    :math:`G_{cc'} = p_c p_{c'}\,X^\top \operatorname{diag}(s) X`: one product for
+    every pair (50k×100, 3 classes: a third of the work; at 10 classes 1/45th)."""
+    k = b.size
+    e = np.exp(b - np.max(b))
+    p = e / e.sum()
+    ci, cj = np.triu_indices(k, 1)
+    pair = p[ci] * p[cj]
+    Z = X if s is None else X * np.sqrt(s).astype(X.dtype)[:, None]
+    G = np.asarray(Z.T @ Z, dtype=np.float64)
+    v = np.asarray(X.sum(axis=0) if s is None else s.astype(X.dtype) @ X, dtype=np.float64)
+    t = float(X.shape[0] if s is None else np.sum(s))
+    return _from_cross_grams(pair[:, None, None] * G, pair[:, None] * v, pair * t, k)
 
 
 def block_loss_grad_hess(X, Y, s, W, b):
