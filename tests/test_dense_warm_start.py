@@ -193,3 +193,24 @@ def test_a_fit_that_keeps_inference_is_polished(counted, small_levels):
     assert not counted and hasattr(ours, "inference_")
     tight = LogisticRegression(tol=1e-14).fit(X, y)
     np.testing.assert_allclose(ours.summary().bse, tight.summary().bse, rtol=1e-7)
+
+
+def test_strided_hessian_rows_come_one_block_per_thread():
+    """The rows a Hessian is formed on (every k-th, weights rescaled to the level's
+    total) come one block per thread when they would fit one cache-sized block — a Gram
+    product is worth a thread — and in the default blocks otherwise."""
+    from logistic.data.memory import InMemoryBackend
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((6250, 100))
+    y = (rng.random(6250) < 0.4).astype(np.float64)
+    s = rng.uniform(0, 2, 6250)
+    rows = warm_start._strided(InMemoryBackend(X, y, s, n_jobs=2), 3030)
+    assert rows.n_samples == 3125 and rows.n_blocks == 2
+    np.testing.assert_array_equal(rows.X, X[::2])
+    assert rows.s.sum() == pytest.approx(s.sum(), rel=1e-12)
+    np.testing.assert_allclose(rows.s, s[::2] * (s.sum() / s[::2].sum()), rtol=1e-12)
+    assert warm_start._strided(InMemoryBackend(X, y, s, n_jobs=1), 3030).n_blocks == 1
+    big = InMemoryBackend(rng.standard_normal((40_000, 200)), np.zeros(40_000), n_jobs=2)
+    strided = warm_start._strided(big, 10_000)
+    assert strided.n_blocks == big.every(4).n_blocks > 2  # 16 MB: cache-sized blocks
