@@ -198,7 +198,8 @@ def test_a_fit_that_keeps_inference_is_polished(counted, small_levels):
 def test_strided_hessian_rows_come_one_block_per_thread():
     """The rows a Hessian is formed on (every k-th, weights rescaled to the level's
     total) come one block per thread when they would fit one cache-sized block — a Gram
-    product is worth a thread — and in the default blocks otherwise."""
+    product is worth a thread — and in the default blocks otherwise; subsamples and
+    strided rows keep the data's ``n_jobs`` (they took the default before)."""
     from logistic.data.memory import InMemoryBackend
 
     rng = np.random.default_rng(5)
@@ -210,7 +211,10 @@ def test_strided_hessian_rows_come_one_block_per_thread():
     np.testing.assert_array_equal(rows.X, X[::2])
     assert rows.s.sum() == pytest.approx(s.sum(), rel=1e-12)
     np.testing.assert_allclose(rows.s, s[::2] * (s.sum() / s[::2].sum()), rtol=1e-12)
-    assert warm_start._strided(InMemoryBackend(X, y, s, n_jobs=1), 3030).n_blocks == 1
+    one = InMemoryBackend(X, y, s, n_jobs=1)  # the user's n_jobs reaches every level
+    assert warm_start._strided(one, 3030).n_blocks == 1
+    assert one.subsample(2000, np.random.default_rng(0)).n_jobs == 1
+    assert warm_start._strided(one, 3030).n_jobs == one.every(3).n_jobs == 1
     big = InMemoryBackend(rng.standard_normal((40_000, 200)), np.zeros(40_000), n_jobs=2)
     strided = warm_start._strided(big, 10_000)
     assert strided.n_blocks == big.every(4).n_blocks > 2  # 16 MB: cache-sized blocks

@@ -140,7 +140,8 @@ class InMemoryBackend:
     def subsample(
         self, rows: int, rng: np.random.Generator, dtype=np.float32
     ) -> InMemoryBackend | None:
-        """A backend over ``rows`` rows drawn uniformly without replacement (a copy).
+        """A backend over ``rows`` rows drawn uniformly without replacement (a copy; the
+        derived backends here keep this one's ``n_jobs``).
 
         Weights are rescaled by :math:`S / S_{sub}` so that sums over the subsample
         estimate sums over all rows. Dense rows are stored as ``dtype`` (float32 by
@@ -159,8 +160,8 @@ class InMemoryBackend:
             X = np.ascontiguousarray(np.take(self.X, idx, axis=0),
                                      dtype=self.X.dtype if dtype is None else dtype)
         total = float(np.sum(self.s)) if self.s is not None else float(self.n_samples)
-        return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx]).rescaled(
-            total)
+        return InMemoryBackend(X, self.y[idx], None if self.s is None else self.s[idx],
+                               n_jobs=self.n_jobs).rescaled(total)
 
     def rescaled(self, total: float, *, block_rows: int | None = None) -> InMemoryBackend | None:
         """The same rows with weights scaled to sum to ``total`` (None if they sum to 0),
@@ -169,7 +170,7 @@ class InMemoryBackend:
         if not s.sum() > 0:
             return None
         return InMemoryBackend(self.X, self.y, s * (total / float(s.sum())),
-                               block_rows=block_rows)
+                               block_rows=block_rows, n_jobs=self.n_jobs)
 
     def take(self, rows: np.ndarray) -> InMemoryBackend:
         """A backend over the rows ``rows`` (integer indices; a copy of those rows, kept
@@ -186,7 +187,8 @@ class InMemoryBackend:
         X = self.X[rows]
         if dtype is not None and not sp.issparse(X):
             X = np.ascontiguousarray(X, dtype=dtype)
-        return InMemoryBackend(X, self.y[rows], None if self.s is None else self.s[rows])
+        return InMemoryBackend(X, self.y[rows], None if self.s is None else self.s[rows],
+                               n_jobs=self.n_jobs)
 
     def _map(self, fn: Callable, args: tuple, per_block: list | None, min_rows: int = 0) -> list:
         """``fn`` on every block, in block order; on a thread pool when there are cores.
