@@ -441,3 +441,48 @@ def test_separation_certificate_uses_rows_on_both_sides(monkeypatch):
                         lambda A: sizes.append(A.shape[0]) or real(A))
     found = separation.detect_separation(X, y, theta=(w * 0.5, 0.0))
     assert found.kind == "none" and sizes == [separation.CERTIFICATE_ROWS]
+
+
+# ------------------------------------------- ill-conditioned multinomial, float32 rows
+def _unscaled_multiclass(seed, n, d, k, dtype=np.float64):
+    """Columns scaled 10^±2 with offsets, weights, a class structure of random scores."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * 10 ** rng.uniform(-2, 2, d) + rng.uniform(-5, 5, d)
+    W = rng.standard_normal((k, d)) / np.abs(X).mean(0)
+    y = np.argmax(X @ W.T + rng.gumbel(size=(n, k)), axis=1)
+    return X.astype(dtype), y, rng.uniform(0, 3, n)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_newton_cg_multinomial_on_unscaled_columns_reaches_the_gap(seed):
+    """Newton-CG stopped "converged" at relative gaps of 3e-7 on a weakly penalised
+    8-class fit of unscaled columns: CG ran out of products (its decrement then
+    underestimates the gap without bound) and the stop trusted rel_gap² as the gap
+    after the step. Now it stops on solves that met their target, no sooner than the
+    last step's contraction says, and the dense multinomial problem is preconditioned."""
+    X, y, s = _unscaled_multiclass(100 + seed, 1000, 33, 8)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ours = LogisticRegression(C=49.4, solver="newton-cg").fit(X, y, sample_weight=s)
+    tight = LogisticRegression(C=49.4, solver="newton", tol=1e-14).fit(X, y, sample_weight=s)
+    gap = (ours.objective_ - tight.objective_) / abs(tight.objective_)
+    assert ours.converged_ == _no_warning_of(ConvergenceWarning, record)
+    assert ours.converged_ and gap <= 1e-8
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_float32_multinomial_fits_converge(seed):
+    """Float32 rows gave float32 scores below the fused passes' size (n·k < 4096), an
+    objective noisy at 1e-8: 15 of 120 such fits stopped unconverged (line search
+    failed, max_iter, no progress). Their products now run in float64; each fit
+    converges to the float64 optimum of the same (float32-valued) data."""
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.choice([300, 1000])), int(rng.integers(5, 30)), int(rng.integers(3, 7))
+    X, y, s = _unscaled_multiclass(200 + seed, n, d, k, np.float32)
+    C = float(10 ** rng.uniform(-1, 2))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ours = LogisticRegression(C=C).fit(X, y, sample_weight=s)
+    tight = LogisticRegression(C=C, tol=1e-14).fit(X.astype(np.float64), y, sample_weight=s)
+    assert ours.converged_ and _no_warning_of(ConvergenceWarning, record)
+    assert (ours.objective_ - tight.objective_) / abs(tight.objective_) <= 1e-8

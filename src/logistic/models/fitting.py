@@ -207,6 +207,8 @@ def _present(problem, solver: str, options: FitOptions, sparse: bool):
     standardize, precondition = presentation(problem, solver, sparse)
     if precondition:
         extra["precondition"] = True
+        if isinstance(problem, MultinomialProblem):  # a fresh factor every iteration: a
+            extra["refresh_after"] = 0  # warm start's steps are then the cold fit's
     return (StandardizedProblem(problem) if standardize else problem), extra
 
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..math import binary as obj
 from ..math import multinomial as mobj
-from .binary import _stream_rows, _take, require_finite
+from .binary import EPS64, _stream_rows, _take, require_finite
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 
@@ -82,6 +82,13 @@ class MultinomialProblem:
         self.hessian_backend = None
         self._hessian_ratio = 1.0
         self._pass_rows = _stream_rows(backend, self.n_coef)  # see LogisticProblem
+        #: Relative precision of an objective evaluation, as for LogisticProblem: exact
+        #: float64 sums for float64 data and for NumPy float32 rows (whose products run
+        #: in float64, see ``logistic.math.multinomial._exact``); float32 device arrays'
+        #: scores are float32, about 1e-8 relative, where the line search asking float64
+        #: precision of them stalled.
+        exact = backend.dtype == np.float64 or type(getattr(backend, "X", None)) is np.ndarray
+        self.objective_rtol = 8 * EPS64 if exact else 3e-8
 
     def subsample_hessian(self, backend) -> None:
         r"""Form Newton's Hessian from ``backend``, a row subsample of the data.
