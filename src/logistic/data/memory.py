@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..math.blas import one_blas_thread, single_blas_thread
+from ..math.blas import one_blas_thread
 
 __all__ = ["InMemoryBackend", "ColumnCopy", "make_backend", "BLOCK_BYTES"]
 
@@ -214,7 +214,7 @@ class InMemoryBackend:
             # one small block (a partial_fit chunk, a small fit): BLAS threads waking for
             # its few small products cost more than they give — measured 6× slower for
             # 10k×50 stream chunks on the idle 2-core machine (690k against 4.4M rows/s)
-            with single_blas_thread():
+            with one_blas_thread():
                 return [one(0)]
         return [one(i) for i in range(len(blocks))]
 

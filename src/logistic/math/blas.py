@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["one_blas_thread", "single_blas_thread", "factor_threads", "SMALL_FACTOR"]
+__all__ = ["one_blas_thread", "factor_threads", "SMALL_FACTOR"]
 
 #: Matrices up to this order are factorised on one BLAS thread.
 SMALL_FACTOR = 1024
@@ -50,21 +50,15 @@ def one_blas_thread() -> Iterator[None]:
                 lib.set_num_threads(n)
 
 
-def single_blas_thread():
-    """:func:`one_blas_thread`, for callers that may run inside another one (or a
-    :func:`factor_threads`): nesting is free, since an inner one finds the count at
-    one already and sets nothing."""
-    return one_blas_thread()
-
-
 @contextlib.contextmanager
 def factor_threads(order: int) -> Iterator[None]:
     """One BLAS thread for factorising a matrix of order ≤ :data:`SMALL_FACTOR`.
 
-    Nested uses cost next to nothing (see :func:`single_blas_thread`).
+    Nested uses cost next to nothing: an inner :func:`one_blas_thread` finds the
+    count at one already and sets nothing.
     """
     if order > SMALL_FACTOR:
         yield
         return
-    with single_blas_thread():
+    with one_blas_thread():
         yield

@@ -71,7 +71,7 @@ def _scores(X, Y, W, b):
     xp = array_namespace(Y)
     if not bool(xp.any(W != 0)):
         return xp.zeros(Y.shape, dtype=xp.float64, device=device(Y)) + b
-    X = _exact(X)
+    X = _exact(X)  # a no-op where the caller already cast the block
     XW = X @ xp.astype(W.T, X.dtype, copy=False)
     return xp.astype(xp.asarray(XW), xp.float64) + b
 
@@ -117,6 +117,7 @@ def block_loss(X, Y, s, W, b) -> tuple[Any]:
 def block_loss_grad_probs(X, Y, s, W, b) -> tuple[tuple[Any, Any, Any], tuple[Any, Any]]:
     """Loss, gradient (W, b), and the kept ``(P, s)`` for later Hessian products."""
     xp = array_namespace(Y)
+    X = _exact(X)  # once for both products
     loss, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
     R = _rowweight(P - Y, s)
     return (loss, _rmatmul(X, R), xp.sum(R, axis=0)), (P, s)
@@ -137,6 +138,7 @@ def block_hessp(X, Y, s, kept, V, v_b) -> tuple[Any, Any]:
     """Partial Hessian-vector product given the block's kept probabilities."""
     xp = array_namespace(Y)
     P, s = kept
+    X = _exact(X)  # once for both products
     PU = P * _scores(X, Y, V, v_b)
     Q = _rowweight(PU - P * xp.sum(PU, axis=1, keepdims=True), s)
     return _rmatmul(X, Q), xp.sum(Q, axis=0)
@@ -296,6 +298,12 @@ def _hess_by_cross_pairs(xp, X, P, s):
     return H_WW, H_Wb, H_bb
 
 
+def _design(xp, X, cols, standardize):
+    """The block's columns ``cols`` (None: all), standardised with ``(mean, sigma)``."""
+    XJ = X if cols is None else X[:, cols]
+    return XJ if standardize is None else standardized_block(xp, XJ, standardize, XJ.dtype)
+
+
 def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any, Any]:
     """Hessian blocks on the feature columns ``cols`` (all when None), given kept ``(P, s)``.
 
@@ -306,9 +314,7 @@ def block_hess_columns(X, Y, s, kept, cols, standardize=None) -> tuple[Any, Any,
     """
     xp = array_namespace(Y)
     P, s = kept
-    XJ = X if cols is None else X[:, cols]
-    if standardize is not None:
-        XJ = standardized_block(xp, XJ, standardize, XJ.dtype)
+    XJ = _design(xp, X, cols, standardize)
     if type(XJ) is np.ndarray and type(P) is np.ndarray:
         if P.shape[1] >= ROW_PRODUCT_MIN_CLASSES:
             return _hess_by_row_products(XJ, P, s)
@@ -320,11 +326,8 @@ def block_hess_columns_at(X, Y, s, W, b, cols, standardize=None) -> tuple[Any, A
     """:func:`block_hess_columns` at coefficients ``(W, b)`` (probabilities computed here;
     at ``W = 0``, a NumPy block, by :func:`_hess_at_zero_coef`)."""
     if type(X) is np.ndarray and type(Y) is np.ndarray and not np.any(W):
-        XJ = X if cols is None else X[:, cols]
-        if standardize is not None:
-            XJ = standardized_block(np, XJ, standardize, XJ.dtype)
-        return _hess_at_zero_coef(XJ, s, np.broadcast_to(np.asarray(b, dtype=np.float64),
-                                                         (Y.shape[1],)))
+        return _hess_at_zero_coef(_design(np, X, cols, standardize), s,
+                                  np.broadcast_to(np.asarray(b, dtype=np.float64), (Y.shape[1],)))
     _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
     return block_hess_columns(X, Y, s, (P, s), cols, standardize)
 

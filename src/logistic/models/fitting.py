@@ -48,7 +48,7 @@ from ..inference.state import binary_state, multinomial_state
 from ..math import binary as obj
 from ..math import inference as obji
 from ..math import multinomial as mobj
-from ..math.blas import single_blas_thread
+from ..math.blas import one_blas_thread
 from ..problems import (
     FirthProblem,
     L1Problem,
@@ -391,7 +391,7 @@ def _sparse_blas(problem):
     """
     smooth = getattr(problem, "smooth", problem)
     X = getattr(getattr(smooth, "backend", None), "X", None)
-    return single_blas_thread() if sp.issparse(X) else contextlib.nullcontext()
+    return one_blas_thread() if sp.issparse(X) else contextlib.nullcontext()
 
 
 # ---------------------------------------------------------- 6. inference numbers

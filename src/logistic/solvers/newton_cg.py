@@ -42,22 +42,25 @@ AFTER_STEP_SAFETY = 100.0
 #: A lagged Hessian preconditioner is rebuilt once CG needs more products than this.
 REFRESH_AFTER = 10
 #: The relative CG residual of the solve a stop is decided on where the first solve
-#: stopped short of its target (``max_inner`` products, or negative curvature from
-#: rounding): CG from zero reaches a decrement :math:`g\cdot p` below
+#: stopped short of its target (``max_inner`` products, negative curvature from
+#: rounding, or a forcing term √‖g‖ below what rounding lets CG reach, as when the
+#: classes separate and ‖g‖ → 0): CG from zero reaches a decrement :math:`g\cdot p` below
 #: :math:`g\cdot H^{-1}g`, and a solve cut short says nothing of by how much (an
 #: ill-conditioned 1000×33, 8-class fit ran out of its products and stopped
 #: "converged" at a relative gap of 3e-7).
 FINAL_FORCING = 1e-6
 
 
-def _stops(rel_gap: float, forcing: float, tol: float, ratio: float) -> bool:
+def _stops(rel_gap: float, forcing: float, tol: float, last_gap: float | None) -> bool:
     """Whether the step from a model solved to relative residual ``forcing``, with
     decrement ``rel_gap``, leaves a gap below ``tol``: about rel_gap·max(η², rel_gap)
     (the inexact solve leaves η² of it, the quadratic model's error is of second
-    order) — but no less than the contraction the last full step brought, ``ratio``
-    (the quadratic model's second-order term has a constant that badly scaled data
-    make large: 1000×33, 8 classes, columns scaled 10^±2, stopped at a gap of 3.4e-8
-    where rel_gap² promised 4e-13) — or the decrement itself is below ``tol``."""
+    order) — but no less than the contraction the last full step brought,
+    rel_gap/``last_gap`` (the quadratic model's second-order term has a constant that
+    badly scaled data make large: 1000×33, 8 classes, columns scaled 10^±2, stopped at
+    a gap of 3.4e-8 where rel_gap² promised 4e-13) — or the decrement itself is below
+    ``tol``."""
+    ratio = rel_gap / last_gap if last_gap else 1.0
     after = rel_gap * max(AFTER_STEP_SAFETY * forcing**2, rel_gap, ratio)
     return after <= tol or rel_gap <= tol
 
@@ -158,8 +161,7 @@ def newton_cg(
         p, inner, solved = conjugate_gradient(hessp, g, rtol=forcing, max_iter=max_inner,
                                               precond=precond)
         rel_gap = gap_estimate(g, p) / abs(f)
-        ratio = rel_gap / last_gap if last_gap else 1.0  # what the last full step brought
-        if _stops(rel_gap, forcing, tol, ratio) and not solved:
+        if _stops(rel_gap, forcing, tol, last_gap) and not solved:
             # CG from zero underestimates the decrement g·H⁻¹g by its residual's share,
             # without bound where it stopped short of its target (max_inner products):
             # a stop is decided on a solve that got there
@@ -168,8 +170,7 @@ def newton_cg(
                                                  precond=precond)
             inner += more
             rel_gap = gap_estimate(g, p) / abs(f)
-            ratio = rel_gap / last_gap if last_gap else 1.0
-        if solved and _stops(rel_gap, forcing, tol, ratio):
+        if solved and _stops(rel_gap, forcing, tol, last_gap):
             # loss and gradient at the trials: history's last row is the returned point
             step = backtrack(problem.loss_grad, theta, f, g, p, rtol=f_rtol)
             if step is not None:
