@@ -152,6 +152,36 @@ def test_fused_passes_equal_the_blas_path(monkeypatch, dtype, weights):
     np.testing.assert_allclose([fb, *mb], [rb, *nb], rtol=0, atol=tol * n)
 
 
+@pytest.mark.parametrize("tiled", [True, False])
+def test_softmax_pass_tiled_and_by_rows_match_float64_sums(monkeypatch, tiled):
+    """Both ways of the fused softmax pass (tiles of rows through BLAS, or row by row)
+    against float64 NumPy sums, on a family of blocks: 1 to 2000 rows (several tiles,
+    a last partial one), 1 to 300 columns (unscaled, offset), 2 to 9 classes, float32
+    and float64 rows, weights with zeros."""
+    monkeypatch.setattr(kernels, "TILED_MIN_CLASSES", 0 if tiled else 10**9)
+    monkeypatch.setattr(kernels, "TILED_MIN_COLUMNS", 0 if tiled else 10**9)
+    rng = np.random.default_rng(11)
+    for case in range(40):
+        n, d, k = int(rng.integers(1, 2000)), int(rng.integers(1, 300)), int(rng.integers(2, 10))
+        dtype = (np.float64, np.float32)[case % 2]
+        X = (rng.standard_normal((n, d)) * 10.0 ** rng.uniform(-3, 3, d)
+             + rng.uniform(-100, 100, d)).astype(dtype)
+        Y = np.eye(k)[rng.integers(0, k, n)]
+        s = None if case % 3 == 0 else rng.uniform(0, 3, n) * (rng.random(n) > 0.2)
+        W = rng.standard_normal((k, d)) / (10 * np.abs(X.astype(np.float64)).mean(0))
+        b = rng.standard_normal(k)
+        loss, G, g_b = kernels.softmax_pass(X, Y, s, W, b)
+        X64 = X.astype(np.float64)
+        Z = X64 @ W.T + b
+        lse = Z.max(1) + np.log(np.exp(Z - Z.max(1, keepdims=True)).sum(1))
+        sw = np.ones(n) if s is None else s
+        R = sw[:, None] * (np.exp(Z - lse[:, None]) - Y)
+        scale = np.abs(R).T @ np.abs(X64)
+        assert loss == pytest.approx(float(sw @ (lse - (Y * Z).sum(1))), rel=1e-12, abs=1e-300)
+        assert np.all(np.abs(G - R.T @ X64) <= 1e-12 * scale + 1e-300)
+        np.testing.assert_allclose(g_b, R.sum(0), rtol=0, atol=1e-12 * np.abs(R).sum(0).max())
+
+
 def test_fused_passes_keep_nan_and_refuse_other_layouts():
     n, d = 2 * stable.COMPILED_MIN_SIZE, 4
     X = np.ones((n, d))
