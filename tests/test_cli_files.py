@@ -52,6 +52,7 @@ def _write_files(d: Path) -> dict[str, Path]:
     put("gold_plan.csv", df.assign(plan=np.where(df.index == 4, "gold", df["plan"])))
     put("unknown_label.csv", df.assign(churned=np.where(df.index == 6, "perhaps",
                                                          df["churned"])))
+    put("header_only.csv", df.iloc[:0])
     (d / "ragged.csv").write_text("a,b,churned\n1,2,yes\n3,4,5,no\n")
     files["ragged.csv"] = d / "ragged.csv"
     (d / "binary.csv").write_bytes(b"PK\x03\x04\x00\x00\xff\xfe" * 20)
@@ -88,11 +89,14 @@ def _commands(d: Path, f: dict[str, Path]) -> dict[str, list[str]]:
         "unseen_category": ["predict", m, str(f["gold_plan.csv"])],
         "unknown_label": ["evaluate", m, str(f["unknown_label.csv"])],
         "bad_threshold": ["predict", m, str(f["churn"]), "--threshold", "1.5"],
+        "no_rows_predict": ["predict", m, str(f["header_only.csv"])],
+        "no_rows_fit": ["fit", str(f["header_only.csv"]), "--target", "churned",
+                        "--out", m + "x"],
     }
 
 
 _SECOND_WAVE = ("evaluate_json", "predict_out", "unknown_column", "needed_column",
-                "unseen_category", "unknown_label", "bad_threshold")
+                "unseen_category", "unknown_label", "bad_threshold", "no_rows_predict")
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +139,9 @@ ERRORS = [
                          "known: basic, premium, standard"]),
     ("unknown_label", ["label 'perhaps' (row 7)", "not one of the model's classes (no, yes)"]),
     ("bad_threshold", ["--threshold must be strictly between 0 and 1, got 1.5"]),
+    # a header alone: an IndexError traceback (exit 1) from predict, evaluate and report
+    ("no_rows_predict", ["the data have no rows"]),
+    ("no_rows_fit", ["target column 'churned' has no values: the data have no rows"]),
 ]
 
 
@@ -284,3 +291,26 @@ def test_solver_warnings_are_one_line_each(runs):
     assert len(warnings_shown) == 1 and "'gd' did not converge" in warnings_shown[0]
     doc = json.loads((runs["dir"] / "gd.json").read_text())
     assert doc["fit"] == {**doc["fit"], "solver": "gd", "converged": False, "n_iter": [3]}
+
+
+def test_every_command_shows_warnings_as_one_line_each(capsys):
+    """`logistic summary` of an unconverged model printed Python's raw UserWarning (its
+    file path and source line); every command now shows warnings as `warning:` lines,
+    before the error line when an error follows."""
+    import warnings
+
+    import typer
+
+    from logistic.cli._errors import UserError, user_errors
+
+    @user_errors
+    def command(fail: bool = False):
+        warnings.warn("first\nsecond", UserWarning, stacklevel=1)
+        if fail:
+            raise UserError("it failed")
+
+    command()
+    assert capsys.readouterr().err == "warning: first second\n"
+    with pytest.raises(typer.Exit):
+        command(fail=True)
+    assert capsys.readouterr().err == "warning: first second\nerror: it failed\n"

@@ -56,7 +56,8 @@ def user_errors(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, debug: bool = False, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with warnings_as_lines():  # every command's warnings: one line each
+                return func(*args, **kwargs)
         except BrokenPipeError:  # `logistic predict ... | head`: the reader left, stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
@@ -83,13 +84,16 @@ def user_errors(func: Callable) -> Callable:
 
 @contextmanager
 def warnings_as_lines() -> Iterator[None]:
-    """Show each warning raised inside as one ``warning: ...`` line on stderr."""
+    """Show each warning raised inside as one ``warning: ...`` line on stderr (also
+    when an error ends the block: they come before its line)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield
-    seen = set()
-    for w in caught:
-        text = one_line(w.message)
-        if text not in seen:
-            seen.add(text)
-            print(f"warning: {text}", file=sys.stderr)
+        try:
+            yield
+        finally:
+            seen = set()
+            for w in caught:
+                text = one_line(w.message)
+                if text not in seen:
+                    seen.add(text)
+                    print(f"warning: {text}", file=sys.stderr)

@@ -198,6 +198,8 @@ class TablePreprocessor:
         """
         needed = self.feature_names_in_
         columns = [str(c) for c in df.columns]
+        if len(df) == 0:
+            raise DataError("the data have no rows (a header alone).")
         lacking = [c for c in needed if c not in columns]
         if lacking:
             raise DataError(f"the model needs column {lacking[0]!r}, which the data lack "
@@ -372,6 +374,8 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
     gaps as float) becomes int64.
     """
     y = as_labels(col)
+    if y.size == 0:
+        raise DataError(f"the target column {name!r} has no values: the data have no rows.")
     classes = np.unique(y)
     if classes.size < 2:
         shown = classes[0] if classes.size else "nothing"

@@ -99,6 +99,9 @@ class Separation:
                 for j in np.flatnonzero(self.directions)
             ]
             what = "these coefficients grow without bound"
+            if self.kind == "complete":  # many separating directions: the fit's may differ
+                what += (" along the separating direction found (complete separation has "
+                         "many; the fitted coefficients may follow another)")
             advice = ("fit with penalty='firth' (finite, bias-reduced estimates) or "
                       "penalty='l2'.")
         return (

@@ -50,6 +50,7 @@ Separation
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -537,7 +538,7 @@ def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups,
     return multinomial_results(
         model, state, alpha=alpha, cov_type=cov_type,
         names=_names(model, bool(model.fit_intercept)), inverse=_inverse,
-        check_optimum=_check_optimum, label=label,
+        check_optimum=functools.partial(_check_optimum, given=X is not None), label=label,
     )
 
 
@@ -548,7 +549,7 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
     fit_intercept = state.fit_intercept
     d = theta.size - int(fit_intercept)
     bread = _inverse(state.information)
-    _check_optimum(state.score, bread)
+    _check_optimum(state.score, bread, given=backend is not None)
     nobs, n_params = state.nobs, theta.size
     if cov_type == "nonrobust":
         cov = bread
@@ -641,18 +642,22 @@ def _theta_names(model, fit_intercept):
     return [*names[1:], names[0]] if fit_intercept else names
 
 
-def _check_optimum(g: np.ndarray, bread: np.ndarray) -> None:
-    """Warn unless θ̂ is within ``_OPTIMUM_SE`` standard errors of the optimum on these data.
+def _check_optimum(g: np.ndarray, bread: np.ndarray, *, given: bool = True) -> None:
+    """Warn unless θ̂ is within ``_OPTIMUM_SE`` standard errors of the optimum on these data
+    (``given``: data passed to summary; else the fit's own, kept at the fit).
 
     The Newton decrement :math:`\\lambda^2 = g^\\top H^{-1} g` (the score statistic) is
     the squared Mahalanobis distance, in standard errors, from θ̂ to the optimum.
     """
     lam2 = float(g @ bread @ g)
     if not lam2 <= _OPTIMUM_SE**2:
+        where = "the data given to summary" if given else "the data it was fitted on"
+        fix = ("pass the data the model was fitted on (with the same sample_weight), or "
+               if given else "")
         warnings.warn(
             f"The coefficients are {math.sqrt(max(lam2, 0)):.3g} standard errors away from the "
-            "optimum on the data given to summary: pass the data the model was fitted on "
-            "(with the same sample_weight), or refit with a smaller tol.",
+            f"optimum on {where}, and the standard errors describe that optimum: {fix}refit "
+            "with a smaller tol or more iterations (max_iter).",
             UserWarning,
             stacklevel=3,
         )
@@ -718,11 +723,13 @@ def _format(r: LogitResults) -> str:
                  f"{lo:>10}{hi:>10}{'odds ratio':>11}")
     lines.append("-" * width)
     ci = r.conf_int()
+    odds = r._odds()
     for n in r.names:
         lines.append(
-            f"{n:<{name_w}}{r.params[n]:>10.4f}{r.bse[n]:>10.3f}{r.zvalues[n]:>9.3f}"
-            f"{r.pvalues[n]:>8.3f}{ci.loc[n, 'lower']:>10.3f}{ci.loc[n, 'upper']:>10.3f}"
-            f"{math.exp(min(r.params[n], 700)):>11.4g}"
+            f"{n:<{name_w}}{r.params[n]:>10.4f}{_cell(r.bse[n], 10, '.3f')}"
+            f"{_cell(r.zvalues[n], 9, '.3f')}{_cell(r.pvalues[n], 8, '.3f')}"
+            f"{_cell(ci.loc[n, 'lower'], 10, '.3f')}{_cell(ci.loc[n, 'upper'], 10, '.3f')}"
+            f"{_cell(odds[n], 11, '.4g')}"
         )
     lines.append("=" * width)
     if r.separation is not None and not r.separation.exists:
@@ -737,6 +744,14 @@ def _format(r: LogitResults) -> str:
             width,
         )
     return "\n".join(lines)
+
+
+def _cell(value: float, width: int, spec: str) -> str:
+    """A number of the coefficient table, right-aligned; ``n/a`` where it is not reported
+    (NaN: a coefficient that separation sends to infinity), ``inf`` where it overflows."""
+    if value != value:
+        return f"{'n/a':>{width}}"
+    return f"{value:>{width}{spec}}"
 
 
 def textwrap_note(text: str, width: int) -> list[str]:

@@ -41,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from array_api_compat import array_namespace, device
 
+from .binary import exact_rows as _exact
 from .binary import standardized_block
 from .stable import COMPILED_MIN_SIZE, compiled
 
@@ -54,15 +55,6 @@ __all__ = [
     "block_hess_columns_at",
     "block_max_abs_centered_score",
 ]
-
-
-def _exact(X):
-    """NumPy float32 rows as float64 for the products with them. Float32 scores carry
-    relative errors of about 1e-8, a floor no tighter ``tol`` is met through: small
-    float32 fits (the fused passes, which sum in float64, take blocks from 4096 scores
-    on) stopped unconverged at it, 15 of 120 fuzz cases (n ≤ 3000, k = 3–6); in
-    float64, none. Other arrays (sparse, device) keep their dtype."""
-    return X.astype(np.float64) if type(X) is np.ndarray and X.dtype == np.float32 else X
 
 
 def _scores(X, Y, W, b):

@@ -201,6 +201,8 @@ def _fmt(v) -> str:
     if isinstance(v, numbers.Integral):
         return str(int(v))
     if isinstance(v, float | np.floating):
+        if v != v:  # not reported (a coefficient that separation sends to infinity)
+            return "n/a"
         if not np.isfinite(v):
             return str(v)
         return f"{v:.4g}" if abs(v) >= 1e4 or (v != 0 and abs(v) < 1e-3) else f"{v:.4f}"

@@ -35,7 +35,8 @@ import numpy as np
 
 from ..math import binary as obj
 
-__all__ = ["LogisticProblem", "HESSIAN_MIN_ROWS", "HESSIAN_ROWS_PER_PARAM", "require_finite"]
+__all__ = ["LogisticProblem", "HESSIAN_MIN_ROWS", "HESSIAN_ROWS_PER_PARAM", "require_finite",
+           "finite_gradient"]
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -78,9 +79,11 @@ class LogisticProblem:
         #: ... and for the passes a fused kernel reads once (see the backend's stream_rows)
         self._pass_rows = _stream_rows(backend, self.n_features)
         #: Relative precision of an objective evaluation: float64 sums are exact to a
-        #: few ulps; float32 matvecs (kept float32 to halve memory traffic) carry
+        #: few ulps (NumPy float32 rows too: their products run in float64, see
+        #: math.binary.exact_rows); float32 products of sparse or device arrays carry
         #: relative errors measured up to ~2e-8 on badly scaled data.
-        self.objective_rtol = 8 * EPS64 if backend.dtype == np.float64 else 3e-8
+        exact = backend.dtype == np.float64 or type(getattr(backend, "X", None)) is np.ndarray
+        self.objective_rtol = 8 * EPS64 if exact else 3e-8
 
     def _curvature_sample(self, rows, random_state):
         """The backend :meth:`hessian` reads: a row subsample on tall data, else all rows."""
@@ -104,6 +107,15 @@ class LogisticProblem:
         """Whether :meth:`hessian` reads every row (False: a subsample estimate)."""
         return self._hessian_backend is self.backend
 
+    def use_exact_hessian(self) -> bool:
+        """Form :meth:`hessian` from every row from now on (Newton's call when the
+        subsample's curvature does not pay, see :mod:`logistic.solvers.newton`); False
+        if it already was."""
+        if self.hessian_is_exact:
+            return False
+        self._hessian_backend = self.backend
+        return True
+
     # -- helpers -------------------------------------------------------------
     def _split(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
         d = self.n_features
@@ -115,7 +127,7 @@ class LogisticProblem:
     def _penalised(self, loss, g_w, g_b, w):
         f = (float(loss) + 0.5 * self.alpha * float(w @ w)) * self.scale
         g = self._join(g_w + self.alpha * w, g_b) * self.scale
-        return f, g
+        return f, finite_gradient(f, g, self.backend)
 
     def user_objective(self, f: float) -> float:
         """Convert an objective value from this problem's units to scikit-learn's."""
@@ -264,15 +276,40 @@ def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
     magnitude overflows the curvature (the largest one; one extra pass, only then)."""
     if np.all(np.isfinite(values)):
         return values
-    _, peaks = backend.reduce_keep(obj.block_column_max_abs)
-    peak = np.max(np.stack([np.asarray(p, dtype=np.float64) for p in peaks]), axis=0)
-    j = int(np.argmax(peak))
+    j, peak = _largest_column(backend)
     raise CurvatureOverflowError(
-        f"column {j} of X has values up to {peak[j]:.3g}: their squares overflow "
+        f"column {j} of X has values up to {peak:.3g}: their squares overflow "
         f"{np.dtype(backend.dtype).name} in the {what}. Rescale the column (e.g. "
         "StandardScaler); with penalty 'l2' or None the default solvers handle such columns "
         "in standardised coordinates."
     )
+
+
+def finite_gradient(f: float, g: np.ndarray, backend) -> np.ndarray:
+    r"""``g``, unless it overflowed where the objective ``f`` did not: then a
+    ``ValueError`` naming the column of X whose values are too large to sum.
+
+    With a finite objective every score and residual is finite, and each residual is
+    at most its weight in size, so the gradient's sums :math:`\sum_i r_i x_{ij}`
+    overflow only through the magnitude of the data (a column near the largest
+    float), whatever θ is: no step can cure it, and a NaN direction would read as a
+    zero decrement. A non-finite objective is a trial step's overflow, which the line
+    search rejects."""
+    if not (f == f and abs(f) < np.inf) or np.all(np.isfinite(g)):
+        return g
+    j, peak = _largest_column(backend)
+    raise CurvatureOverflowError(
+        f"column {j} of X has values up to {peak:.3g}: the gradient's sums over rows "
+        f"overflow {np.dtype(backend.dtype).name}. Rescale the column (e.g. StandardScaler)."
+    )
+
+
+def _largest_column(backend) -> tuple[int, float]:
+    """The column of X of largest magnitude and that magnitude (one pass)."""
+    _, peaks = backend.reduce_keep(obj.block_column_max_abs)
+    peak = np.max(np.stack([np.asarray(p, dtype=np.float64) for p in peaks]), axis=0)
+    j = int(np.argmax(peak))
+    return j, float(peak[j])
 
 
 def _stream_rows(backend, n_coef: int) -> int:

@@ -116,6 +116,11 @@ class L1Problem:
         """:math:`\\sum_j \\lambda_j|\\theta_j|` in the problem's units."""
         return float(self.l1_weights @ np.abs(theta))
 
+    def use_exact_hessian(self) -> bool:
+        """The smooth part's ``use_exact_hessian`` (False if it has none or already was)."""
+        exact = getattr(self.smooth, "use_exact_hessian", None)
+        return bool(exact()) if exact is not None else False
+
     def hessian_subset(self, theta: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
         """The smooth part's Hessian on parameters ``idx`` (None: all), one pass."""
         if hasattr(self.smooth, "hessian_subset"):  # multinomial: see its docstring

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..math import binary as obj
 from ..math import multinomial as mobj
-from .binary import EPS64, _stream_rows, _take, require_finite
+from .binary import EPS64, _stream_rows, _take, finite_gradient, require_finite
 
 __all__ = ["MultinomialProblem", "center", "one_hot"]
 
@@ -103,6 +103,19 @@ class MultinomialProblem:
         self.hessian_backend = backend
         self._hessian_ratio = self.sum_weights / float(sw)
 
+    @property
+    def hessian_is_exact(self) -> bool:
+        """Whether :meth:`hessian` reads every row (False: a subsample estimate)."""
+        return self.hessian_backend is None
+
+    def use_exact_hessian(self) -> bool:
+        """Form :meth:`hessian` from every row from now on (see
+        :meth:`LogisticProblem.use_exact_hessian`); False if it already was."""
+        if self.hessian_backend is None:
+            return False
+        self.hessian_backend = None
+        return True
+
     # -- layout ----------------------------------------------------------------
     def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
         """θ ↦ (W of shape (k, d), b of shape (k,) or 0.0)."""
@@ -115,7 +128,8 @@ class MultinomialProblem:
 
     def _penalised(self, loss, G_W, g_b, W):
         f = (float(loss) + 0.5 * self.alpha * float(np.vdot(W, W))) * self.scale
-        return f, self.join(G_W + self.alpha * W, g_b) * self.scale
+        return f, finite_gradient(f, self.join(G_W + self.alpha * W, g_b) * self.scale,
+                                  self.backend)
 
     def user_objective(self, f: float) -> float:
         """Convert an objective value from this problem's units to scikit-learn's."""

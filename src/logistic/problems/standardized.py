@@ -93,6 +93,12 @@ class StandardizedProblem:
     def passes(self) -> int:
         return self.problem.passes
 
+    def use_exact_hessian(self) -> bool:
+        """The wrapped problem's :meth:`~LogisticProblem.use_exact_hessian` (False if it
+        has none: its Hessian reads every row)."""
+        exact = getattr(self.problem, "use_exact_hessian", None)
+        return bool(exact()) if exact is not None else False
+
     def user_objective(self, f: float) -> float:
         return self.problem.user_objective(f)
 

@@ -31,7 +31,8 @@ Callback = Callable[[int, np.ndarray, float, np.ndarray], bool | None]
 
 def gap_estimate(g: np.ndarray, p: np.ndarray) -> float:
     """Predicted objective decrease :math:`-\\tfrac12 g\\cdot p` of a full step along ``p``."""
-    return max(0.0, -0.5 * float(g @ p))
+    gap = -0.5 * float(g @ p)
+    return max(0.0, gap) if gap == gap else np.inf  # NaN (a NaN direction): no estimate
 
 
 @dataclass
