@@ -253,18 +253,19 @@ def _softmax_pass(X, Y, s, W, b, G, g_b, per_sample, table):
 # the dots, as much again for the additions (2000×100 float64, 3 classes, one thread).
 # By tiles of rows that stay in the core's cache, BLAS does both as two small matrix
 # products, Z = X_t Wᵀ and G += R_tᵀ X_t (the tile read from cache the second time),
-# and the loop keeps only the softmax: 79 ns a row there; 20 × 20 classes 235 → 159,
-# 50 × 10 213 → 118, 500 × 3 719 → 326 ns. Rows streamed from memory cost the same
-# either way (100 × 3: 126 and 130 ns on one thread), the pass then being bound by the
-# memory's bandwidth. float32 rows are widened to float64 tile by tile (the scores are
-# float64, as in the per-row loop): that costs more than it saves with few classes
-# (100 × 3: 103 → 119 ns), so they take the per-row loop below TILED_MIN_CLASSES_F32.
+# and the loop keeps only the softmax. Measured as passes over ~40 MB of rows on two
+# threads (tiled / per-row time): 5 classes 0.78–0.91, 8–20 classes 0.60–0.72, float32
+# rows (widened to float64 tile by tile: the scores stay float64) about the same; but
+# with 3 classes the pass is bound by the memory's bandwidth, and the tiles' phases
+# without reads cost more than BLAS saves (1.02–1.19), except for float64 rows of 300
+# columns (0.82). So: from TILED_MIN_CLASSES classes on, or TILED_MIN_COLUMNS
+# columns of float64.
 
 #: Bytes of a tile of rows (float64): well within a core's L2 between its two products.
 TILE_BYTES = 256 << 10
 #: The tiled pass runs from this many classes on ...
-TILED_MIN_CLASSES = 6
-#: ... or this many columns.
+TILED_MIN_CLASSES = 5
+#: ... or, for float64 rows, this many columns.
 TILED_MIN_COLUMNS = 256
 
 
@@ -346,7 +347,8 @@ def softmax_pass(X, Y, s, W, b) -> tuple[float, np.ndarray, np.ndarray]:
     per_sample = np.empty(X.shape[0])
     b = np.broadcast_to(np.asarray(b, dtype=np.float64), (k,)).copy()
     Y, s = _own(Y), _NO_WEIGHTS if s is None else _own(s)
-    tiled = d > 0 and (k >= TILED_MIN_CLASSES or d >= TILED_MIN_COLUMNS)
+    tiled = d > 0 and (k >= TILED_MIN_CLASSES
+                       or (X.dtype == np.float64 and d >= TILED_MIN_COLUMNS))
     if tiled:
         Wt = np.ascontiguousarray(np.asarray(W, dtype=np.float64).T)
         tile = max(16, TILE_BYTES // (8 * d))

@@ -47,6 +47,7 @@ def compile_kernels() -> float:
     Returns the seconds it took: the compile time on the first run after installing,
     the cache's load time afterwards.
     """
+    from ..math.kernels import TILED_MIN_CLASSES
     from .estimator import LogisticRegression
 
     t0 = time.perf_counter()
@@ -63,7 +64,9 @@ def compile_kernels() -> float:
         LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, y)
         LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, rng.integers(0, 3, 300))
         Xd = rng.standard_normal((2 * COMPILED_MIN_SIZE, 3))
-        for k in (2, 3):  # binary and softmax: loss terms and fused passes, both dtypes
+        # binary and softmax: loss terms and fused passes (by rows, and by tiles from
+        # TILED_MIN_CLASSES classes on), both dtypes
+        for k in (2, 3, TILED_MIN_CLASSES):
             for dtype in (np.float64, np.float32):
                 LogisticRegression(max_iter=5).fit(Xd.astype(dtype),
                                                    rng.integers(0, k, Xd.shape[0]))
