@@ -314,3 +314,26 @@ def test_every_command_shows_warnings_as_one_line_each(capsys):
     with pytest.raises(typer.Exit):
         command(fail=True)
     assert capsys.readouterr().err == "warning: first second\nerror: it failed\n"
+
+
+def test_summary_of_a_model_fit_on_arrays(tmp_path):
+    """`logistic summary` refused every model saved after a fit on NumPy arrays ("no
+    feature names, so it cannot be applied to a table"), though it applies nothing to a
+    table: it now prints the model with the estimator's own names (x1, x2, ...)."""
+    import logistic
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = (X[:, 0] + 0.3 * rng.standard_normal(200) > 0).astype(int)
+    path = tmp_path / "arrays.json"
+    model = logistic.LogisticRegression().fit(X, y)
+    logistic.save(model, path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120"}
+    r = subprocess.run([sys.executable, "-m", "logistic", "summary", str(path)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "target fit on arrays" in r.stdout
+    se = model.summary().bse
+    for name in se.index:
+        assert name in r.stdout
+    assert f"{se.iloc[1]:.3f}" in r.stdout

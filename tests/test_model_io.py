@@ -304,3 +304,14 @@ def test_from_dict_on_the_good_document(good_doc):
     model = from_dict(copy.deepcopy(base))
     assert model.classes_.tolist() == ["no", "yes"]
     assert model.preprocessor_.feature_names_out_ == base["feature_names_in"]
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    """Saving into a folder that does not exist raised FileNotFoundError naming the
+    temporary file (".u.json.awymtxpl.tmp"); the error now names the folder."""
+    X = np.random.default_rng(0).standard_normal((50, 2))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    target = tmp_path / "nope" / "u.json"
+    with pytest.raises(FileNotFoundError, match="no such folder") as err:
+        logistic.save(model, target)
+    assert ".tmp" not in str(err.value)

@@ -386,3 +386,18 @@ def test_animate_training_writes_mp4_with_ffmpeg(tmp_path, blobs):
         capture_output=True, text=True, check=True,
     )
     assert mp4.suffix == ".mp4" and int(probe.stdout.strip()) == 5
+
+
+def test_decision_boundary_takes_sparse_points():
+    """scipy.sparse X raised "setting an array element with a sequence" (np.asarray of a
+    sparse matrix); its points are now drawn as the dense ones are."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    dense = plots.decision_boundary(model, X, y)
+    sparse = plots.decision_boundary(model, sp.csr_matrix(X), y)
+    a, b = dense.collections[0].get_offsets(), sparse.collections[0].get_offsets()
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

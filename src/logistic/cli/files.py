@@ -56,6 +56,7 @@ class _Lazy:
 
 pd = _Lazy("pandas")
 load_tabular = _Lazy("..files.model_file", "load_tabular")
+load_model = _Lazy("..files.model_file", "load")
 save = _Lazy("..files.model_file", "save")
 to_dict = _Lazy("..files.model_file", "to_dict")
 read_table = _Lazy("..files.tables", "read_table")
@@ -437,8 +438,11 @@ def summary(
     """The model's settings and its coefficient table (with inference when available)."""
     if cov_type not in ("nonrobust", "HC0", "HC1", "stata"):
         raise UserError(f"--cov-type must be nonrobust, HC0, HC1 or stata, got {cov_type!r}.")
-    model = load_tabular(model_path)
-    est, pre = model.estimator, model.preprocessor
+    est = load_model(model_path)
+    pre = None  # a model fit on arrays has no table columns (nor a target name)
+    if getattr(est, "preprocessor_", None) is not None or (
+            getattr(est, "feature_names_in_", None) is not None):
+        pre = load_tabular(model_path).preprocessor
     console = _stdout()
     penalty = _penalty_text(est)
     labels = [_plain_label(c) for c in est.classes_]
@@ -446,17 +450,19 @@ def summary(
     classes = (f"classes {labels[0]!r} / {labels[1]!r} (coefficients raise the odds of "
                f"{labels[1]!r})" if len(labels) == 2 else
                f"{len(labels)} classes {', '.join(map(repr, labels))} ({est.multi_class_})")
+    target = "fit on arrays" if pre is None else repr(pre.target)
     console.print(
-        f"target {pre.target!r}: {classes}\n"
+        f"target {target}: {classes}\n"
         f"penalty {penalty}; solver {est.solver_}, {int(np.max(est.n_iter_))} iterations, "
         f"{'converged' if est.converged_ else 'NOT converged'}"
         + ("" if objective is None else f", objective {objective:.10g}"), markup=False,
     )
-    scaled = [s["name"] for s in pre.columns_ if s["kind"] == "numeric" and s["scale"] != 1.0]
-    if pre.standardize:
+    columns = [] if pre is None else pre.columns_
+    scaled = [s["name"] for s in columns if s["kind"] == "numeric" and s["scale"] != 1.0]
+    if pre is not None and pre.standardize:
         console.print(f"standardised columns (coefficients per standard deviation): "
                       f"{', '.join(scaled) or 'none'}")
-    for spec in pre.columns_:
+    for spec in columns:
         if spec["kind"] == "categorical":
             console.print(f"{spec['name']}: one-hot, reference category {spec['reference']!r}")
     inference = _inference(est, cov_type)
@@ -476,10 +482,15 @@ def summary(
             table.add_column(col, justify="left" if col == "term" else "right")
         if est.fit_intercept:
             b = float(est.intercept_[r])
-            table.add_row("(intercept)", f"{b:.6g}", f"{math.exp(min(b, 700)):.6g}")
+            table.add_row("(intercept)", f"{b:.6g}", _odds(b))
         for name, w in zip(names, coef[r], strict=True):
-            table.add_row(str(name), f"{w:.6g}", f"{math.exp(min(float(w), 700)):.6g}")
+            table.add_row(str(name), f"{w:.6g}", _odds(float(w)))
         console.print(table)
+
+
+def _odds(w: float) -> str:
+    """exp(w) for the table; ``inf`` where it overflows float64 (not a capped number)."""
+    return f"{math.exp(w):.6g}" if w < 709.78 else "inf"
 
 
 def _inference(est, cov_type: str = "nonrobust"):

@@ -344,6 +344,8 @@ def save(model, path: str | os.PathLike, *, preprocessor: TablePreprocessor | No
     """
     text = json.dumps(to_dict(model, preprocessor), indent=1, allow_nan=False) + "\n"
     path = Path(path)
+    if not path.parent.is_dir():  # mkstemp would name its temporary file instead
+        raise FileNotFoundError(f"{path}: no such folder {str(path.parent)!r} to save into.")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

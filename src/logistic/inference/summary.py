@@ -632,9 +632,10 @@ def missing_inference_reason(model) -> str:
     if getattr(model, "inference", "auto") is False:
         return ("This model was fitted with inference=False: refit with inference=True, "
                 "or pass the training data, model.summary(X, y).")
-    return ("This fit did not keep its inference numbers (inference='auto' skips them "
-            "for large L2 fits, where they cost a pass over the data): refit with "
-            "inference=True, or pass the training data, model.summary(X, y).")
+    return ("This model carries no inference numbers (inference='auto' skips them for "
+            "large L2 fits, where they cost a pass over the data, and a model file keeps "
+            "only those its fit kept): refit with inference=True, or pass the training "
+            "data, model.summary(X, y).")
 
 
 def _theta_names(model, fit_intercept):

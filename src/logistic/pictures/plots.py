@@ -82,6 +82,13 @@ CONTOUR_LEVELS = (0.1, 0.25, 0.75, 0.9)
 _CLASS_COLORS = ("#2166ac", "#b2182b")  # class 0 blue, class 1 red (RdBu ends)
 
 
+def _dense(X) -> np.ndarray:
+    """The points to draw as a dense float array (scipy.sparse rows densified: a plot
+    draws few enough points; ``np.asarray`` of a sparse matrix is a 0-d object array)."""
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    return np.asarray(X, dtype=float)
+
 def _axes(ax: Axes | None, figsize=(5.5, 4.2)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -182,7 +189,7 @@ def accuracy_curve(model, X, y, ax: Axes | None = None, *, label: str | None = N
     """
     P = _require(model, "coef_path_", "fit with record_coef=True to record the path.")
     b = model.intercept_path_
-    X = np.asarray(X, dtype=float)
+    X = _dense(X)
     y = np.asarray(y)
     if isinstance(P, list | tuple):
         raise ValueError("accuracy_curve: a one-vs-rest model's k binary fits have paths of "
@@ -346,7 +353,7 @@ def decision_boundary(
     """
     ax = _axes(ax)
     classes = _require(model, "classes_", "fit the model first.")
-    X = np.asarray(X, dtype=float)
+    X = _dense(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
     names = _feature_names(model, X.shape[1], feature_names)
@@ -811,7 +818,7 @@ def default_learning_rates(X) -> tuple[float, float, float]:
     from ..data import make_backend
     from ..problems.binary import LogisticProblem
 
-    X = np.asarray(X, dtype=float)
+    X = _dense(X)
     dummy = np.zeros(X.shape[0])  # the Hessian at θ = 0 does not depend on y
     problem = LogisticProblem(make_backend(X, dummy, None), alpha=0.0, fit_intercept=True)
     _, _, H = problem.loss_grad_hess(np.zeros(problem.n_params))
@@ -852,7 +859,7 @@ def learning_rate_panel(
 
     from ..models.estimator import LogisticRegression
 
-    X = np.asarray(X, dtype=float)
+    X = _dense(X)
     if rates is not None:
         rates = tuple(rates)
     elif learning_rate is not None:
@@ -964,7 +971,7 @@ def animate_training(
     """
     if not hasattr(model, "coef_path_"):
         model = clone(model).set_params(record_coef=True).fit(X, y)
-    X = np.asarray(X, dtype=float)
+    X = _dense(X)
     P, B = model.coef_path_, model.intercept_path_
     loss = np.asarray(model.history_["objective"], dtype=float) / X.shape[0]
     n_rows = min(P.shape[0], loss.size)
