@@ -337,3 +337,33 @@ def test_summary_of_a_model_fit_on_arrays(tmp_path):
     for name in se.index:
         assert name in r.stdout
     assert f"{se.iloc[1]:.3f}" in r.stdout
+
+
+def test_fit_reaches_no_intercept_and_one_vs_rest(tmp_path):
+    """`fit_intercept=False` and `multi_class='ovr'` were fit in the library but had no
+    CLI option; `--no-intercept` and `--multi-class ovr` reach them, and the model equals
+    scikit-learn's one-vs-rest fit of the same columns."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    import logistic
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3))
+    y = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5).astype(int)]
+    data = tmp_path / "three.csv"
+    pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "x3": X[:, 2], "y": y}).to_csv(data, index=False)
+    out = tmp_path / "ovr.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    r = subprocess.run([sys.executable, "-m", "logistic", "fit", str(data), "-t", "y", "-o",
+                        str(out), "--multi-class", "ovr", "--no-intercept"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    model = logistic.load(out)
+    assert model.multi_class == "ovr" and not model.fit_intercept
+    ref = OneVsRestClassifier(SkLogisticRegression(fit_intercept=False, tol=1e-12)).fit(X, y)
+    want = np.vstack([e.coef_ for e in ref.estimators_])
+    np.testing.assert_allclose(model.coef_, want, rtol=1e-6, atol=1e-7)
+    bad = subprocess.run([sys.executable, "-m", "logistic", "fit", str(data), "-t", "y", "-o",
+                          str(out), "--multi-class", "foo"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("error: --multi-class must")

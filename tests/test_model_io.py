@@ -315,3 +315,16 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such folder") as err:
         logistic.save(model, target)
     assert ".tmp" not in str(err.value)
+
+
+def test_a_damaged_information_matrix_is_refused(tmp_path):
+    """A model file whose stored information matrix was negated loaded, and its summary
+    blamed linearly dependent features; it is refused at load, naming the entry."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    model = LogisticRegression().fit(X, (X[:, 0] + rng.standard_normal(200) > 0).astype(int))
+    doc = to_dict(model)
+    doc["inference"]["information"] = (-np.asarray(doc["inference"]["information"])).tolist()
+    with pytest.raises(ValueError, match="inference.information is not positive semidefinite"):
+        from_dict(doc)
+    from_dict(to_dict(model))  # the undamaged file loads

@@ -187,9 +187,14 @@ def fit(
         "--cv", help="Choose C (and with --l1-ratio the mixing) by K-fold cross-validation "
                      "(LogisticRegressionCV over 10 values of C).")] = None,
     solver: Annotated[str, typer.Option(
-        help="auto, newton, newton-cholesky, lbfgs, newton-cg, gd or proximal-newton.")
+        help="auto, newton, newton-cholesky, lbfgs, newton-cg, gd, sgd or proximal-newton.")
     ] = "auto",
     max_iter: Annotated[int | None, typer.Option(help="Iteration budget.")] = None,
+    intercept: Annotated[bool, typer.Option(
+        "--intercept/--no-intercept", help="Fit an intercept (the default).")] = True,
+    multi_class: Annotated[str, typer.Option(
+        "--multi-class", help="More than two classes: auto or multinomial (one softmax "
+                              "model) or ovr (one binary model per class).")] = "auto",
     standardize: Annotated[bool, typer.Option(
         help="Centre and scale numeric columns (stored in the model).")] = False,
     categorical: Annotated[str, typer.Option(
@@ -212,6 +217,8 @@ def fit(
         raise UserError("--penalty elasticnet needs --l1-ratio.")
     if class_weight not in (None, "balanced"):
         raise UserError(f"--class-weight must be 'balanced', got {class_weight!r}.")
+    if multi_class not in ("auto", "multinomial", "ovr"):
+        raise UserError(f"--multi-class must be auto, multinomial or ovr, got {multi_class!r}.")
     if str(data) != "-" and str(out) != "-" and out.resolve() == data.resolve():
         raise UserError(f"--out {out} is the input data file: refusing to overwrite it.")
     check_out(out, data)
@@ -225,16 +232,20 @@ def fit(
             raise UserError(f"--cv must be at least 2 folds, got {cv}.")
         if penalty in ("none", "firth"):
             raise UserError(f"--cv chooses C: it needs a penalty, not --penalty {penalty}.")
+        if multi_class == "ovr":
+            raise UserError("--cv fits one multinomial model per C; --multi-class ovr is "
+                            "offered without --cv.")
         from ..models.cv import LogisticRegressionCV
 
         estimator = LogisticRegressionCV(
             cv=cv, penalty=penalty if l1_ratio is None else "elasticnet",
             l1_ratios=None if l1_ratio is None else [l1_ratio], class_weight=class_weight,
-            solver=solver, max_iter=max_iter, verbose=int(verbose))
+            solver=solver, max_iter=max_iter, verbose=int(verbose), fit_intercept=intercept)
     else:
         estimator = LogisticRegression(penalty=None if penalty == "none" else penalty, C=C,
                                        l1_ratio=l1_ratio, class_weight=class_weight,
-                                       solver=solver, max_iter=max_iter, verbose=int(verbose))
+                                       solver=solver, max_iter=max_iter, verbose=int(verbose),
+                                       fit_intercept=intercept, multi_class=multi_class)
     if is_file_set(data):  # a glob or folder of Parquet files: passes through Dask
         with warnings_as_lines():
             model, n_rows = fit_file_set(data, target, cols, estimator, cv=cv,

@@ -567,6 +567,17 @@ def _upgrade_v1(doc: Any) -> Any:
     return doc
 
 
+def _check_curvature(rows: list, where: str) -> None:
+    """A stored information (or meat) matrix must be symmetric and positive semidefinite,
+    as every fit's is (a damaged one would otherwise read as collinear features)."""
+    M = np.asarray(rows, dtype=np.float64)
+    scale = max(float(np.max(np.abs(M), initial=0.0)), np.finfo(float).tiny)
+    if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * scale):
+        raise ValueError(f"{where} is not symmetric.")
+    if M.size and float(np.linalg.eigvalsh(0.5 * (M + M.T)).min()) < -1e-8 * scale:
+        raise ValueError(f"{where} is not positive semidefinite (a damaged file).")
+
+
 def _check_inference(doc: Any, k: int, params: dict, penalty, n_classes: int
                      ) -> InferenceState:
     """The stored :class:`InferenceState`, checked: k×k finite matrices and counts."""
@@ -580,6 +591,9 @@ def _check_inference(doc: Any, k: int, params: dict, penalty, n_classes: int
         for i, row in enumerate(rows):
             for j, v in enumerate(S.expect_list(row, f"inference.{key}[{i}]", k)):
                 S.expect_float(v, f"inference.{key}[{i}][{j}]")
+    _check_curvature(doc["information"], "inference.information")
+    if doc["meat"] is not None:
+        _check_curvature(doc["meat"], "inference.meat")
     for j, v in enumerate(S.expect_list(doc["score"], "inference.score", k)):
         S.expect_float(v, f"inference.score[{j}]")
     for key in ("llf", "llnull"):
