@@ -53,6 +53,7 @@ def _write_files(d: Path) -> dict[str, Path]:
     put("unknown_label.csv", df.assign(churned=np.where(df.index == 6, "perhaps",
                                                          df["churned"])))
     put("header_only.csv", df.iloc[:0])
+    put("target_only.csv", df[["churned"]])
     (d / "ragged.csv").write_text("a,b,churned\n1,2,yes\n3,4,5,no\n")
     files["ragged.csv"] = d / "ragged.csv"
     (d / "binary.csv").write_bytes(b"PK\x03\x04\x00\x00\xff\xfe" * 20)
@@ -90,13 +91,15 @@ def _commands(d: Path, f: dict[str, Path]) -> dict[str, list[str]]:
         "unknown_label": ["evaluate", m, str(f["unknown_label.csv"])],
         "bad_threshold": ["predict", m, str(f["churn"]), "--threshold", "1.5"],
         "no_rows_predict": ["predict", m, str(f["header_only.csv"])],
+        "target_only": ["evaluate", m, str(f["target_only.csv"])],
         "no_rows_fit": ["fit", str(f["header_only.csv"]), "--target", "churned",
                         "--out", m + "x"],
     }
 
 
 _SECOND_WAVE = ("evaluate_json", "predict_out", "unknown_column", "needed_column",
-                "unseen_category", "unknown_label", "bad_threshold", "no_rows_predict")
+                "unseen_category", "unknown_label", "bad_threshold", "no_rows_predict",
+                "target_only")
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +145,8 @@ ERRORS = [
     # a header alone: an IndexError traceback (exit 1) from predict, evaluate and report
     ("no_rows_predict", ["the data have no rows"]),
     ("no_rows_fit", ["target column 'churned' has no values: the data have no rows"]),
+    # listed "(columns: )"
+    ("target_only", ["the model needs column", "no column besides the target"]),
 ]
 
 

@@ -122,6 +122,16 @@ def test_learn_cli_bad_rate_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in res.output
 
 
+def test_learn_cli_out_that_is_a_file_is_one_line_exit_2(tmp_path):
+    """`--out` naming an existing file showed a raw "[Errno 17] File exists"."""
+    existing = tmp_path / "data.csv"
+    existing.write_text("a,b\n1,2\n")
+    res = _run_in_process("learn", "--out", str(existing))
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (f"logistic learn: error: --out {existing} is a file: the "
+                                  "pictures go into a folder.")
+
+
 # ------------------------------------------------------------------------ report
 def _section(page: str, sid: str) -> str:
     m = re.search(rf'<section id="{sid}">(.*?)</section>', page, re.S)

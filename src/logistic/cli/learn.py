@@ -78,6 +78,8 @@ def _learn(data: str, eta: float, iterations: int, out: Path, n_steps: int, fram
         raise ValueError(f"--frames must be at least 2, got {frames}.")
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"--batch-size must be a positive number of rows, got {batch_size}.")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file: the pictures go into a folder.")
     out.mkdir(parents=True, exist_ok=True)
 
     console = Console(highlight=False, soft_wrap=True)

@@ -202,8 +202,10 @@ class TablePreprocessor:
             raise DataError("the data have no rows (a header alone).")
         lacking = [c for c in needed if c not in columns]
         if lacking:
+            listed = [c for c in columns if c != self.target]
             raise DataError(f"the model needs column {lacking[0]!r}, which the data lack "
-                            f"(columns: {', '.join(columns)}).")
+                            + (f"(columns: {', '.join(listed)})." if listed else
+                               "(they hold no column besides the target)."))
         extra = [c for c in columns if c not in needed and c != self.target]
         if extra and not ignore_extra:
             raise DataError(f"column {extra[0]!r} is not one the model was fit on (it uses "
