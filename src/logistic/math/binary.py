@@ -198,10 +198,11 @@ def block_hessian(X, y, s, w, b, gram_dtype=None, standardize=None):
     (a timestamp column, say).
     """
     xp = array_namespace(y)
-    _, _, h = loss_and_sigmoid(y, _margins(xp, X, w, b))
+    X64 = exact_rows(X)  # once for both vector products; the Gram keeps X's dtype
+    _, _, h = loss_and_sigmoid(y, _margins(xp, X64, w, b))
     h = _weighted(h, s)
     if standardize is None:
-        return _weighted_gram(xp, X, h, gram_dtype), _rmatvec(xp, X, h), xp.sum(h)
+        return _weighted_gram(xp, X, h, gram_dtype), _rmatvec(xp, X64, h), xp.sum(h)
     if type(X) is np.ndarray:
         return _standardized_gram(X, h, standardize, gram_dtype or X.dtype)
     Xs = standardized_block(xp, X, standardize, gram_dtype or X.dtype)
@@ -271,12 +272,13 @@ def block_loss_grad_hess(X, y, s, w, b, stride: int = 1):
     product, the pass's main cost, by the stride; loss and gradient stay exact.
     """
     xp = array_namespace(y)
-    (loss, g_w, g_b), h = block_loss_grad_weights(X, y, s, w, b)
+    X64 = exact_rows(X)  # once for the vector products; the Gram keeps X's dtype
+    (loss, g_w, g_b), h = block_loss_grad_weights(X64, y, s, w, b)
     if stride > 1:
-        X, h_sub = X[::stride], h[::stride]
+        X, X64, h_sub = X[::stride], X64[::stride], h[::stride]
         total, sub = (h.shape[0], h_sub.shape[0]) if s is None else (xp.sum(s), xp.sum(s[::stride]))
         h = h_sub * (float(total) / float(sub)) if float(sub) > 0 else h_sub
-    return loss, g_w, g_b, _weighted_gram(xp, X, h), _rmatvec(xp, X, h), xp.sum(h)
+    return loss, g_w, g_b, _weighted_gram(xp, X, h), _rmatvec(xp, X64, h), xp.sum(h)
 
 
 def block_gram_trace(X, y, s) -> tuple[Any, Any]:

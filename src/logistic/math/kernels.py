@@ -271,7 +271,8 @@ TILED_MIN_COLUMNS = 256
 
 @njit(nogil=True, inline="always", **_OPTS)
 def _softmax_tile(Xt, lo, Y, s, weighted, Wt, b, G, g_b, per_sample, table, q, R):
-    """One tile of :func:`_softmax_tiled_pass`: the float64 rows ``Xt`` from row ``lo``."""
+    """One tile of :func:`_softmax_tiled64` / :func:`_softmax_tiled32`: the float64 rows
+    ``Xt`` from row ``lo``."""
     m = Xt.shape[0]
     k = Wt.shape[1]
     Z = np.dot(Xt, Wt)

@@ -89,6 +89,7 @@ def _dense(X) -> np.ndarray:
         X = X.toarray()
     return np.asarray(X, dtype=float)
 
+
 def _axes(ax: Axes | None, figsize=(5.5, 4.2)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")

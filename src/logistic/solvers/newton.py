@@ -128,6 +128,14 @@ def _kept(H: np.ndarray, correct: bool):
     return _Corrected(solve) if correct else solve
 
 
+def _fresh(problem, theta, g, keep: bool):
+    """A fresh factor of the Hessian at θ (secant-corrected when ``keep``), its direction
+    at ``g`` and its decrement."""
+    solve = _kept(problem.hessian(theta), keep)
+    p = solve(g)
+    return solve, p, gap_estimate(g, p)
+
+
 def newton(
     problem,
     theta0: np.ndarray,
@@ -161,7 +169,7 @@ def newton(
     f, g = problem.loss_grad(theta)
     history.record(f, g)
     solve, fresh, last = None, False, np.inf
-    last_fresh, poor = np.inf, 0  # the least decrement read through a fresh factor
+    least_fresh, poor = np.inf, 0  # the least decrement read through a fresh factor
     exact_curvature = getattr(problem, "use_exact_hessian", None)
 
     def factor():
@@ -170,17 +178,14 @@ def newton(
         least one a fresh factor read before, the row subsample's curvature does not
         represent the data (a few rows carrying most of the weight, a rare column or
         class): Newton then reads every row's curvature (``use_exact_hessian``)."""
-        nonlocal last_fresh, poor
-        for _ in range(2):
-            solve = _kept(problem.hessian(theta), reuse_hessian)
-            p = solve(g)
-            decrement = gap_estimate(g, p)
-            poor = poor + 1 if decrement > POOR_RATIO * last_fresh else 0
-            last_fresh = min(last_fresh, decrement)  # the best: zig-zags count as poor
-            if not (poor >= POOR_FRESH_STEPS and exact_curvature is not None
-                    and exact_curvature()):
-                break
-            poor, last_fresh = 0, np.inf
+        nonlocal least_fresh, poor
+        solve, p, decrement = _fresh(problem, theta, g, reuse_hessian)
+        poor = poor + 1 if decrement > POOR_RATIO * least_fresh else 0
+        if poor >= POOR_FRESH_STEPS and exact_curvature is not None and exact_curvature():
+            poor = 0
+            solve, p, decrement = _fresh(problem, theta, g, reuse_hessian)
+            least_fresh = decrement  # the exact curvature's decrement starts afresh
+        least_fresh = min(least_fresh, decrement)  # the least: zig-zags count as poor
         return solve, p, decrement
 
     for it in range(1, max_iter + 1):
