@@ -63,6 +63,7 @@ read_table = _Lazy("..files.tables", "read_table")
 TabularModel = _Lazy("..files.tabular", "TabularModel")
 as_labels = _Lazy("..files.tabular", "as_labels")
 missing_rows = _Lazy("..files.tabular", "missing_rows")
+weight_column = _Lazy("..files.tabular", "weight_column")
 missing_inference_reason = _Lazy("..inference.summary", "missing_inference_reason")
 log_loss = _Lazy("..math.stable", "log_loss")
 LogisticRegression = _Lazy("..models.estimator", "LogisticRegression")
@@ -183,6 +184,9 @@ def fit(
     class_weight: Annotated[str | None, typer.Option(
         "--class-weight", help="balanced: weight classes inversely to their frequency.")
     ] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="A column of sample weights (numeric, non-negative; not a "
+                          "feature).")] = None,
     cv: Annotated[int | None, typer.Option(
         "--cv", help="Choose C (and with --l1-ratio the mixing) by K-fold cross-validation "
                      "(LogisticRegressionCV over 10 values of C).")] = None,
@@ -247,6 +251,9 @@ def fit(
                                        solver=solver, max_iter=max_iter, verbose=int(verbose),
                                        fit_intercept=intercept, multi_class=multi_class)
     if is_file_set(data):  # a glob or folder of Parquet files: passes through Dask
+        if weights is not None:
+            raise UserError(f"--weights is not available for a Parquet file set ({data}): "
+                            "fit one table file, or leave the option out.")
         with warnings_as_lines():
             model, n_rows = fit_file_set(data, target, cols, estimator, cv=cv,
                                          standardize=standardize, drop_missing=drop_missing)
@@ -260,7 +267,7 @@ def fit(
         progress = nullcontext() if verbose else _fit_progress(
             err, f"{len(df)} rows of {data.name}", estimator)
         with warnings_as_lines(), progress:
-            model.fit(df, target, drop_missing=drop_missing)
+            model.fit(df, target, drop_missing=drop_missing, weights=weights)
     if model.n_dropped_:
         print(f"note: left out {model.n_dropped_} rows with missing values.", file=sys.stderr)
     if str(out) == "-":  # the model to standard output, the report line to stderr
@@ -334,6 +341,8 @@ def evaluate(
         "--target", "-t", help="The label column (default: the one the model was fit on).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="Weigh the rows by this column (default: unweighted).")] = None,
     drop_missing: Annotated[bool, typer.Option(
         help="Leave out rows with missing values (instead of an error).")] = False,
     ignore_extra: _ExtraOpt = False,
@@ -349,24 +358,40 @@ def evaluate(
     if target not in df.columns:
         raise UserError(f"the target column {target!r} is not in the data "
                         f"(columns: {', '.join(map(str, df.columns))}).")
+    if weights is not None and weights not in df.columns:
+        raise UserError(f"the weights column {weights!r} is not in the data "
+                        f"(columns: {', '.join(map(str, df.columns))}).")
+    if weights is not None and weights == target:
+        raise UserError(f"the weights column {weights!r} is the target column.")
+    labels_of = [target, *([] if weights is None else [weights])]
     if drop_missing:
-        used = [c for c in (*model.preprocessor.feature_names_in_, target) if c in df.columns]
+        used = [c for c in (*model.preprocessor.feature_names_in_, *labels_of)
+                if c in df.columns]
         df = df.drop(index=df.index[missing_rows(df, used)])
-    rows = missing_rows(df, [target])
-    if rows.size:
-        raise UserError(f"the target column {target!r} has missing values (row {rows[0] + 1} "
-                        "first); fix them or pass --drop-missing.")
-    X = model.transform(df.drop(columns=[target]), ignore_extra=ignore_extra)
+    for name in labels_of:
+        rows = missing_rows(df, [name])
+        if rows.size:
+            raise UserError(f"the {'target' if name == target else 'weights'} column "
+                            f"{name!r} has missing values (row {rows[0] + 1} first); fix them "
+                            "or pass --drop-missing.")
+    s = None if weights is None else weight_column(df[weights], weights)
+    # the weights column is not a feature, unless the model uses it as one
+    unused = [c for c in labels_of if c not in model.preprocessor.feature_names_in_]
+    X = model.transform(df.drop(columns=unused), ignore_extra=ignore_extra)
     y_idx = _as_01(df[target], model.classes_, target)
+    title_weights = "" if weights is None else f", weighted by {weights!r}"
     if model.classes_.size > 2:
-        metrics = _metrics_multiclass(model.estimator.predict_proba(X), y_idx)
+        metrics = _metrics_multiclass(model.estimator.predict_proba(X), y_idx, s)
         head = {"classes": [_plain_label(c) for c in model.classes_]}
         title = f"{model_path.name} on {data.name}, {model.classes_.size} classes"
     else:
-        metrics = _metrics(model.estimator.decision_function(X), y_idx)
+        metrics = _metrics(model.estimator.decision_function(X), y_idx, s)
         positive = _plain_label(model.classes_[1])
         head = {"positive_class": positive}
         title = f"{model_path.name} on {data.name}, positive class {positive!r}"
+    title += title_weights
+    if weights is not None:
+        head["weights"] = weights
     if as_json:
         print(json.dumps({**head, **metrics}, indent=2))
         return
@@ -393,42 +418,49 @@ def _as_01(col: pd.Series, classes: np.ndarray, name: str) -> np.ndarray:
     return np.array([known[k] for k in keys], dtype=np.float64)
 
 
-def _metrics_multiclass(P: np.ndarray, y_idx: np.ndarray) -> dict[str, float | int | None]:
-    """Accuracy, macro precision/recall/F1, one-vs-rest ROC-AUC and log-loss."""
+def _metrics_multiclass(P: np.ndarray, y_idx: np.ndarray, s: np.ndarray | None = None
+                        ) -> dict[str, float | int | None]:
+    """Accuracy, macro precision/recall/F1, one-vs-rest ROC-AUC and log-loss (weighted
+    by ``s`` when given; ROC-AUC None unless every class has weight)."""
     from sklearn import metrics as M
 
     y = y_idx.astype(int)
     pred = np.argmax(P, axis=1)
     labels = np.arange(P.shape[1])
-    every = np.unique(y).size == P.shape[1]
+    every = np.unique(y if s is None else y[s > 0]).size == P.shape[1]
+    kw = {"sample_weight": s}
     return {
-        "accuracy": float(M.accuracy_score(y, pred)),
+        "accuracy": float(M.accuracy_score(y, pred, **kw)),
         "precision (macro)": float(M.precision_score(y, pred, labels=labels, average="macro",
-                                                     zero_division=0)),
+                                                     zero_division=0, **kw)),
         "recall (macro)": float(M.recall_score(y, pred, labels=labels, average="macro",
-                                               zero_division=0)),
+                                               zero_division=0, **kw)),
         "F1 (macro)": float(M.f1_score(y, pred, labels=labels, average="macro",
-                                       zero_division=0)),
-        "ROC-AUC (one-vs-rest)": float(M.roc_auc_score(y, P, multi_class="ovr",
-                                                       labels=labels)) if every else None,
-        "log-loss": float(M.log_loss(y, np.clip(P, 1e-300, 1.0), labels=labels)),
+                                       zero_division=0, **kw)),
+        "ROC-AUC (one-vs-rest)": float(M.roc_auc_score(y, P, multi_class="ovr", labels=labels,
+                                                       **kw)) if every else None,
+        "log-loss": float(M.log_loss(y, np.clip(P, 1e-300, 1.0), labels=labels, **kw)),
         "n": int(y.size),
     }
 
 
-def _metrics(z: np.ndarray, y01: np.ndarray) -> dict[str, float | int | None]:
-    """Binary metrics of margins ``z`` against 0/1 labels; ROC-AUC is None with one class."""
+def _metrics(z: np.ndarray, y01: np.ndarray, s: np.ndarray | None = None
+             ) -> dict[str, float | int | None]:
+    """Binary metrics of margins ``z`` against 0/1 labels (weighted by ``s`` when given);
+    ROC-AUC is None unless both classes have weight."""
     from sklearn import metrics as M
 
     pred = (z > 0).astype(np.float64)
-    both = 0 < y01.sum() < y01.size
+    w = np.ones_like(y01) if s is None else s
+    both = float(w @ y01) > 0 and float(w @ (1 - y01)) > 0
+    kw = {"sample_weight": s}
     return {
-        "accuracy": float(M.accuracy_score(y01, pred)),
-        "precision": float(M.precision_score(y01, pred, zero_division=0)),
-        "recall": float(M.recall_score(y01, pred, zero_division=0)),
-        "F1": float(M.f1_score(y01, pred, zero_division=0)),
-        "ROC-AUC": float(M.roc_auc_score(y01, z)) if both else None,
-        "log-loss": float(np.mean(log_loss(y01, z))),
+        "accuracy": float(M.accuracy_score(y01, pred, **kw)),
+        "precision": float(M.precision_score(y01, pred, zero_division=0, **kw)),
+        "recall": float(M.recall_score(y01, pred, zero_division=0, **kw)),
+        "F1": float(M.f1_score(y01, pred, zero_division=0, **kw)),
+        "ROC-AUC": float(M.roc_auc_score(y01, z, **kw)) if both else None,
+        "log-loss": float(np.average(log_loss(y01, z), weights=w)),
         "n": int(y01.size),
     }
 
@@ -468,6 +500,8 @@ def summary(
         f"{'converged' if est.converged_ else 'NOT converged'}"
         + ("" if objective is None else f", objective {objective:.10g}"), markup=False,
     )
+    if pre is not None and pre.weights is not None:
+        console.print(f"fit with sample weights from the column {pre.weights!r}", markup=False)
     columns = [] if pre is None else pre.columns_
     scaled = [s["name"] for s in columns if s["kind"] == "numeric" and s["scale"] != 1.0]
     if pre is not None and pre.standardize:

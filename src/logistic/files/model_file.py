@@ -16,7 +16,7 @@
       "intercept": [b] (one per row),
       "fit":      {"solver": "newton", "penalty": "l2", "multi_class": "binary",
                    "converged": true, "n_iter": [7], "objective": 41.2},
-      "preprocessing": null | {TablePreprocessor.to_dict()},
+      "preprocessing": null | {TablePreprocessor.to_dict()},  (its "weights": a weights column)
       "inference": {InferenceState.to_dict()},             (optional: absent when not kept)
       "estimator": "LogisticRegressionCV", "cv": {...}    (only for a CV model)
     }

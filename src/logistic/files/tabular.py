@@ -43,7 +43,8 @@ from ..models.estimator import LogisticRegression
 from . import schema as S
 from .tables import DataError
 
-__all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels"]
+__all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels",
+           "weight_column"]
 
 _MAX_ROWS_SHOWN = 5
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -83,6 +84,9 @@ class TablePreprocessor:
     target : str, optional
         The target column's name: never a feature, and ignored when present at
         transform time.
+    weights : str, optional
+        The column of sample weights the model was fit with (``TabularModel.fit(...,
+        weights=...)``): never a feature, and ignored when present at transform time.
     categorical : {"auto", "none"}, default "auto"
         ``"auto"`` one-hot encodes text and categorical columns; ``"none"`` refuses them.
     standardize : bool, default False
@@ -101,10 +105,11 @@ class TablePreprocessor:
     """
 
     def __init__(self, features: list[str] | None = None, *, target: str | None = None,
-                 categorical: str = "auto", standardize: bool = False,
-                 max_categories: int = 100):
+                 weights: str | None = None, categorical: str = "auto",
+                 standardize: bool = False, max_categories: int = 100):
         self.features = features
         self.target = target
+        self.weights = weights
         self.categorical = categorical
         self.standardize = standardize
         self.max_categories = max_categories
@@ -126,9 +131,10 @@ class TablePreprocessor:
     def _feature_columns(self, df: pd.DataFrame) -> list[str]:
         columns = [str(c) for c in df.columns]
         if self.features is None:
-            names = [c for c in columns if c != self.target]
+            names = [c for c in columns if c not in (self.target, self.weights)]
             if not names:
-                raise DataError("the data have no feature columns besides the target.")
+                raise DataError("the data have no feature columns besides the target"
+                                + (" and the weights." if self.weights is not None else "."))
             return names
         names = list(self.features)
         if not names:
@@ -139,6 +145,8 @@ class TablePreprocessor:
                             f"(columns: {', '.join(columns)}).")
         if self.target is not None and self.target in names:
             raise DataError(f"the target column {self.target!r} cannot also be a feature.")
+        if self.weights is not None and self.weights in names:
+            raise DataError(f"the weights column {self.weights!r} cannot also be a feature.")
         dup = [c for c in names if names.count(c) > 1]
         if dup:
             raise DataError(f"feature column {dup[0]!r} is listed twice.")
@@ -192,8 +200,8 @@ class TablePreprocessor:
         """The encoded float64 matrix of ``df`` (shape ``(len(df), len(feature_names_out_))``).
 
         Raises :class:`~logistic.files.tables.DataError` when a needed column is missing, a
-        column is unknown (unless ``ignore_extra``; the target column is always
-        allowed), a value is missing, a numeric column holds text, or a category was
+        column is unknown (unless ``ignore_extra``; the target and weights columns are
+        always allowed), a value is missing, a numeric column holds text, or a category was
         not seen in training.
         """
         needed = self.feature_names_in_
@@ -202,11 +210,11 @@ class TablePreprocessor:
             raise DataError("the data have no rows (a header alone).")
         lacking = [c for c in needed if c not in columns]
         if lacking:
-            listed = [c for c in columns if c != self.target]
+            listed = [c for c in columns if c not in (self.target, self.weights)]
             raise DataError(f"the model needs column {lacking[0]!r}, which the data lack "
                             + (f"(columns: {', '.join(listed)})." if listed else
                                "(they hold no column besides the target)."))
-        extra = [c for c in columns if c not in needed and c != self.target]
+        extra = [c for c in columns if c not in needed and c not in (self.target, self.weights)]
         if extra and not ignore_extra:
             raise DataError(f"column {extra[0]!r} is not one the model was fit on (it uses "
                             f"{', '.join(needed)}); remove it or pass --ignore-extra.")
@@ -243,18 +251,23 @@ class TablePreprocessor:
     # ---------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (floats kept exactly by ``json``'s repr)."""
-        return {
+        out = {
             "target": self.target,
             "categorical": self.categorical,
             "standardize": bool(self.standardize),
             "columns": [dict(spec) for spec in self.columns_],
         }
+        if self.weights is not None:  # absent from files of unweighted fits (and older ones)
+            out["weights"] = self.weights
+        return out
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "preprocessing") -> TablePreprocessor:
         """Rebuild from :meth:`to_dict`'s output, checking every entry strictly."""
-        S.expect_keys(data, where, {"target", "categorical", "standardize", "columns"})
+        S.expect_keys(data, where, {"target", "categorical", "standardize", "columns"},
+                      {"weights"})
         target = S.expect_optional(S.expect_str, data["target"], f"{where}.target")
+        weights = S.expect_optional(S.expect_str, data.get("weights"), f"{where}.weights")
         categorical = S.expect_str(data["categorical"], f"{where}.categorical", ("auto", "none"))
         standardize = S.expect_bool(data["standardize"], f"{where}.standardize")
         columns = []
@@ -283,13 +296,17 @@ class TablePreprocessor:
         names = [c["name"] for c in columns]
         if len(set(names)) != len(names) or target in names:
             raise ValueError(f"{where}.columns names must be distinct and differ from the target.")
-        pre = cls(names, target=target, categorical=categorical, standardize=standardize)
+        if weights is not None and (weights in names or weights == target):
+            raise ValueError(f"{where}.weights must differ from the target and the features.")
+        pre = cls(names, target=target, weights=weights, categorical=categorical,
+                  standardize=standardize)
         pre.columns_ = columns
         return pre
 
     def __repr__(self) -> str:
         return (f"TablePreprocessor(features={self.features!r}, target={self.target!r}, "
-                f"categorical={self.categorical!r}, standardize={self.standardize!r})")
+                f"weights={self.weights!r}, categorical={self.categorical!r}, "
+                f"standardize={self.standardize!r})")
 
 
 class TabularModel:
@@ -318,18 +335,32 @@ class TabularModel:
         return self.preprocessor.target
 
     def fit(self, df: pd.DataFrame, target: str, *, drop_missing: bool = False,
-            sample_weight=None) -> TabularModel:
+            sample_weight=None, weights: str | None = None) -> TabularModel:
         """Fit the preprocessor and the estimator on ``df``, predicting column ``target``.
 
         With ``drop_missing`` the rows with a missing target or feature are left out
-        (their count is in ``n_dropped_``); otherwise they are an error.
+        (their count is in ``n_dropped_``); otherwise they are an error. ``weights``
+        names a column of sample weights (numeric, finite, non-negative, not all zero;
+        kept in the model file, never a feature); ``sample_weight`` gives them as an
+        array instead.
         """
         columns = [str(c) for c in df.columns]
         if target not in columns:
             raise DataError(f"the target column {target!r} is not in the data "
                             f"(columns: {', '.join(columns)}).")
+        if weights is not None:
+            if sample_weight is not None:
+                raise ValueError("give the weights as a column (weights=) or as an array "
+                                 "(sample_weight=), not both.")
+            if weights not in columns:
+                raise DataError(f"the weights column {weights!r} is not in the data "
+                                f"(columns: {', '.join(columns)}).")
+            if weights == target:
+                raise DataError(f"the weights column {weights!r} is the target column.")
         self.preprocessor.target = target
-        used = [*self.preprocessor._feature_columns(df), target]
+        self.preprocessor.weights = weights
+        used = [*self.preprocessor._feature_columns(df), target,
+                *([] if weights is None else [weights])]
         rows = missing_rows(df, used)
         self.n_dropped_ = int(rows.size)
         if rows.size:
@@ -337,6 +368,8 @@ class TabularModel:
                 raise DataError(_missing_message(df, used, rows))
             df = df.drop(index=df.index[rows])
         y = target_labels(df[target], target)
+        if weights is not None:
+            sample_weight = weight_column(df[weights], weights)
         # columns outside the chosen features (and the target) are simply not used
         X = self.preprocessor.fit(df).transform(df, ignore_extra=True)
         X = pd.DataFrame(X, columns=self.preprocessor.feature_names_out_, copy=False)
@@ -387,6 +420,25 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
         raise DataError(f"the target column {name!r} has {classes.size} distinct values in "
                         f"{y.size} rows: it looks continuous, not a class label.")
     return y
+
+
+def weight_column(col: pd.Series, name: str) -> np.ndarray:
+    """A column of sample weights as float64: numeric, finite, non-negative and not all
+    zero, or a :class:`~logistic.files.tables.DataError` naming the first bad row."""
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        text = np.flatnonzero(pd.to_numeric(col, errors="coerce").isna().to_numpy())
+        at = int(text[0]) if text.size else 0
+        raise DataError(f"the weights column {name!r} must be numeric (row {at + 1} holds "
+                        f"{str(col.iloc[at])!r}).")
+    s = col.to_numpy(dtype=np.float64)
+    for bad, what in ((~np.isfinite(s), "an infinite value"), (s < 0, "a negative weight")):
+        rows = np.flatnonzero(bad)
+        if rows.size:
+            raise DataError(f"the weights column {name!r} has {what} ({s[rows[0]]:g}, row "
+                            f"{rows[0] + 1}); weights must be finite and non-negative.")
+    if not s.sum() > 0:
+        raise DataError(f"the weights column {name!r} is zero in every row.")
+    return s
 
 
 def as_labels(col: pd.Series) -> np.ndarray:
