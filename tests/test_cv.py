@@ -98,6 +98,12 @@ def test_bad_cv_input():
         logistic.LogisticRegressionCV(Cs=2, cv=1).fit(X, y)
     with pytest.raises(ValueError, match="class_weight names class"):
         logistic.LogisticRegressionCV(Cs=2, class_weight={"a": 1.0}).fit(X, y)
+    # more folds than rows, or than the largest class holds: said in cv's terms (they
+    # were scikit-learn's n_splits messages)
+    with pytest.raises(ValueError, match="cv=500 folds need at least 500 rows; the data have 150"):
+        logistic.LogisticRegressionCV(Cs=2, cv=500).fit(X, y)
+    with pytest.raises(ValueError, match=r"largest class \('a'\) has 4: use cv=4 or fewer"):
+        logistic.LogisticRegressionCV(Cs=2, cv=5).fit(X[:7], np.array(list("aaaabbb")))
 
 
 def _cv_xfails(estimator):

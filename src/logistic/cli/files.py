@@ -57,6 +57,7 @@ class _Lazy:
 pd = _Lazy("pandas")
 load_tabular = _Lazy("..files.model_file", "load_tabular")
 load_model = _Lazy("..files.model_file", "load")
+as_tabular = _Lazy("..files.model_file", "as_tabular")
 save = _Lazy("..files.model_file", "save")
 to_dict = _Lazy("..files.model_file", "to_dict")
 read_table = _Lazy("..files.tables", "read_table")
@@ -90,6 +91,13 @@ def check_out(out: Path | None, *inputs: Path) -> None:
         if str(path) != "-" and out.resolve() == Path(path).resolve():
             raise UserError(f"--out {out} is an input file of this command: refusing to "
                             "overwrite it.")
+
+
+def _one_stdin(model_path: Path, data: Path) -> None:
+    """Refuse reading both the model and the data from standard input (``-``)."""
+    if str(model_path) == "-" and str(data) == "-":
+        raise UserError("the model and the data cannot both come from standard input "
+                        "('-'); give one of them as a file.")
 
 
 def _read(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
@@ -290,7 +298,8 @@ def fit(
 @app.command()
 @user_errors
 def predict(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    model_path: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="Model file (JSON; - reads standard input).")],
     data: Annotated[Path, typer.Argument(help="Data to predict: CSV or Parquet.")],
     proba: Annotated[bool, typer.Option(help="Add a probability column per class.")] = False,
     threshold: Annotated[float | None, typer.Option(
@@ -309,6 +318,7 @@ def predict(
             raise UserError(f"--threshold must be strictly between 0 and 1, got {threshold}.")
         cut = math.log(threshold) - math.log1p(-threshold)  # logit: p > T  <=>  z > logit(T)
     check_out(out, model_path, data)
+    _one_stdin(model_path, data)
     model = load_tabular(model_path)
     X = model.transform(_read(data, sep, decimal), ignore_extra=ignore_extra)
     est = model.estimator
@@ -335,7 +345,8 @@ def predict(
 @app.command()
 @user_errors
 def evaluate(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    model_path: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="Model file (JSON; - reads standard input).")],
     data: Annotated[Path, typer.Argument(help="Labelled data: CSV or Parquet.")],
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="The label column (default: the one the model was fit on).")
@@ -350,6 +361,7 @@ def evaluate(
     decimal: _DecimalOpt = ".",
 ) -> None:
     """Accuracy, precision, recall, F1, ROC-AUC and log-loss of a model on labelled data."""
+    _one_stdin(model_path, data)
     model = load_tabular(model_path)
     target = target or model.target
     if target is None:
@@ -473,7 +485,8 @@ def _plain_label(label):
 @app.command()
 @user_errors
 def summary(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (JSON).")],
+    model_path: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="Model file (JSON; - reads standard input).")],
     cov_type: Annotated[str, typer.Option(
         "--cov-type", help="nonrobust, HC0, HC1 or stata (cluster types need the data).")
     ] = "nonrobust",
@@ -481,11 +494,11 @@ def summary(
     """The model's settings and its coefficient table (with inference when available)."""
     if cov_type not in ("nonrobust", "HC0", "HC1", "stata"):
         raise UserError(f"--cov-type must be nonrobust, HC0, HC1 or stata, got {cov_type!r}.")
-    est = load_model(model_path)
+    est = load_model(model_path)  # read once: it may be standard input
     pre = None  # a model fit on arrays has no table columns (nor a target name)
     if getattr(est, "preprocessor_", None) is not None or (
             getattr(est, "feature_names_in_", None) is not None):
-        pre = load_tabular(model_path).preprocessor
+        pre = as_tabular(est, model_path).preprocessor
     console = _stdout()
     penalty = _penalty_text(est)
     labels = [_plain_label(c) for c in est.classes_]

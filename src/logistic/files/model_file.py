@@ -51,6 +51,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -65,7 +66,7 @@ from ..solvers import SMOOTH_SOLVERS
 from . import schema as S
 from .tabular import TablePreprocessor, TabularModel
 
-__all__ = ["ModelFileError", "save", "load", "load_tabular", "to_dict", "from_dict",
+__all__ = ["ModelFileError", "save", "load", "load_tabular", "as_tabular", "to_dict", "from_dict",
            "SCHEMA_VERSION", "FORMAT"]
 
 FORMAT = "logistic-model"
@@ -359,7 +360,8 @@ def save(model, path: str | os.PathLike, *, preprocessor: TablePreprocessor | No
 
 # ----------------------------------------------------------------------------- load
 def load(path: str | os.PathLike) -> LogisticRegression:
-    """Read a model file written by :func:`save`.
+    """Read a model file written by :func:`save` (``"-"``: from standard input, as
+    ``logistic fit --out -`` writes it).
 
     Returns
     -------
@@ -375,7 +377,7 @@ def load(path: str | os.PathLike) -> LogisticRegression:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except FileNotFoundError as exc:
         raise ModelFileError(f"{path}: no such model file.") from exc
     except OSError as exc:
@@ -392,7 +394,12 @@ def load_tabular(path: str | os.PathLike) -> TabularModel:
     A file saved without preprocessing gets an identity preprocessor over its
     feature names (an error when it has none).
     """
-    model = load(path)
+    return as_tabular(load(path), path)
+
+
+def as_tabular(model: LogisticRegression, path: str | os.PathLike = "the model"
+               ) -> TabularModel:
+    """A loaded model with its preprocessing (:func:`load_tabular` after :func:`load`)."""
     pre = getattr(model, "preprocessor_", None)
     if pre is None:
         names = getattr(model, "feature_names_in_", None)
