@@ -183,3 +183,12 @@ def test_weights_round_trip_and_older_files(tmp_path):
         TabularModel().fit(df, "churned", weights="w", sample_weight=np.ones(len(df)))
     with pytest.raises(DataError, match="is the target column"):
         TabularModel().fit(df, "churned", weights="churned")
+
+
+def test_model_report_says_the_fit_was_weighted():
+    from logistic.pictures.report import build_model_report
+
+    df = _weighted_churn()
+    model = TabularModel().fit(df, "churned", weights="w")
+    page = build_model_report(model, df, "churned")  # the weights column is allowed
+    assert "fit with sample weights from the column &#x27;w&#x27;" in page

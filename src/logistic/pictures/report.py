@@ -408,6 +408,11 @@ def build_model_report(
     pre = tabular.preprocessor
     standardized = _is_standardized(pre)
     where = "On every row of the data, scored by the loaded model (no train/test split)."
+    weights = getattr(pre, "weights", None)
+    if weights is not None:  # the fit's weights column: the page's numbers are per row
+        where += (f" The model was fit with sample weights from the column "
+                  f"{html.escape(repr(weights))}; the metrics and curves here weigh every "
+                  "row equally.")
     if len(model.classes_) > 2:
         metrics_note = f"{len(model.classes_)} classes; predictions are the most probable class."
     else:
