@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from array_api_compat import array_namespace
 
-from .binary import _margins, _rmatvec, _weighted_gram
+from .binary import _margins, _rmatvec, _weighted_gram, exact_rows
 from .stable import sigmoid, sigmoid_and_weight
 
 __all__ = [
@@ -60,8 +60,10 @@ def block_n_rows(X, y, s):
 
 
 def block_score_gram(X, y, s, w, b):
-    """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top`, as (ww, wb, bb)."""
+    """Partial :math:`M = \\sum_i s_i r_i^2 \\tilde x_i \\tilde x_i^\\top`, as (ww, wb, bb),
+    in float64 (float32 rows too: see :func:`logistic.math.binary.block_loss_grad_hess`)."""
     xp = array_namespace(y)
+    X = exact_rows(X)
     z = _margins(xp, X, w, b)
     r = sigmoid(z) - y
     v = _weighted(r * r, s)

@@ -343,9 +343,11 @@ def _hess_at_zero_coef(X: np.ndarray, s, b: np.ndarray):
 
 
 def block_loss_grad_hess(X, Y, s, W, b):
-    """Loss, gradient (W, b) and Hessian blocks (see :func:`block_hess_columns`), one pass."""
+    """Loss, gradient (W, b) and Hessian blocks (see :func:`block_hess_columns`), one pass;
+    the Grams in float64 for float32 rows too (the inference tables invert them; see
+    :func:`logistic.math.binary.block_loss_grad_hess`)."""
     sums, kept = block_loss_grad_probs(X, Y, s, W, b)
-    return (*sums, *block_hess_columns(X, Y, s, kept, None))
+    return (*sums, *block_hess_columns(_exact(X), Y, s, kept, None))
 
 
 def block_max_abs_centered_score(X, Y, s, W, b):
