@@ -19,6 +19,7 @@ import numpy as np
 
 from ..math.stable import norm2
 from ._base import Callback, History, SolverResult, gap_estimate, notify
+from ._certify import newton_certificate
 from ._linesearch import backtrack, objective_rtol
 
 __all__ = ["lbfgs", "two_loop", "MODEL_SAFETY"]
@@ -65,7 +66,9 @@ def lbfgs(
     problem : has ``loss_grad(θ) -> (f, g)``.
     tol : stop when the model's gap estimate :math:`-\\tfrac12 g\\cdot p` is ≤
         ``MODEL_SAFETY·tol·|f|``, confirmed on two consecutive iterations (the model
-        can be optimistic, most of all right after a curvature change).
+        can be optimistic, most of all right after a curvature change), and then by
+        the Newton decrement on exact curvature (:mod:`logistic.solvers._certify`;
+        where that is above ``tol·|f|`` the run goes on from its Newton step).
     max_iter : maximum number of iterations.
     memory : number of (s, y) pairs kept.
     callback : ``callback(k, θ, f, g)`` after each iteration; True stops.
@@ -85,8 +88,12 @@ def lbfgs(
             p = -g / max(1.0, norm2(g))
         if pairs and gap_estimate(g, p) <= MODEL_SAFETY * tol * abs(f):
             small += 1
-            if small >= 2:
-                return SolverResult(theta, f, it - 1, True, history, "gap estimate below tol")
+            if small >= 2:  # the model says converged: the exact curvature must agree
+                certificate = newton_certificate(problem, theta, g)
+                if certificate is None or certificate[0] <= tol * abs(f):
+                    return SolverResult(theta, f, it - 1, True, history,
+                                        "gap estimate below tol")
+                small, p = 0, certificate[1]  # not there: go on by the Newton step CG found
         else:
             small = 0
         step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
@@ -94,8 +101,16 @@ def lbfgs(
             pairs.clear()
             p = -g / max(1.0, norm2(g))
             step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
+        certificate = None
+        if step is None:  # stalled: converged if the exact curvature says so, else try
+            # its Newton step (a gradient step too small to lower f proves nothing: one
+            # stalled 1.7e-7 above the optimum on offset columns without an intercept)
+            certificate = newton_certificate(problem, theta, g)
+            if certificate is not None and certificate[0] > tol * abs(f):
+                step = backtrack(problem.loss_grad, theta, f, g, certificate[1], rtol=rtol)
         if step is None:
-            converged = gap_estimate(g, p) <= tol * abs(f)
+            gap = gap_estimate(g, p) if certificate is None else certificate[0]
+            converged = gap <= tol * abs(f)
             return SolverResult(theta, f, it - 1, converged, history, "line search stalled")
         _, theta_new, (f_new, g_new) = step
         s, y = theta_new - theta, g_new - g

@@ -54,10 +54,12 @@ are evaluated at the point that would be returned (one pass: that row of
 ``"gd"``'s ``learning_rate="auto"``): the decrease one full gradient step of length
 :math:`1/L` would bring — exactly ``"gd"``'s test, a gradient-norm test and *not* a
 bound on the gap to the optimum (on ill-conditioned data the gap can be
-:math:`L/\mu` times larger). So ``converged_=True`` for ``"sgd"`` means "a full
-gradient step from the returned point would change the objective by at most
-``tol·|f|``". With the package's default ``tol=1e-10`` plain SGD rarely gets there;
-that is honest — use ``tol≈1e-4`` for SGD or a second-order solver for the answer.
+:math:`L/\mu` times larger). So once it passes, the Newton decrement on exact
+curvature must agree, as for ``"gd"``
+(:class:`~logistic.solvers._certify.CertifiedStop`): ``converged_=True`` means the
+gap itself is within ``tol``. With the package's default ``tol=1e-10`` plain SGD
+rarely gets there; that is honest — use ``tol≈1e-4`` for SGD or a second-order
+solver for the answer.
 
 The epoch with the lowest full objective is returned (a too-large step can climb);
 ``history_`` has one row per epoch (row 0 the start), each the full objective at that
@@ -72,6 +74,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._base import Callback, History, SolverResult, notify
+from ._certify import CertifiedStop
 from .gd import lipschitz_constant
 
 __all__ = ["sgd", "batch_smoothness", "SCHEDULES", "DEFAULT_BATCH_SIZE"]
@@ -121,7 +124,8 @@ def sgd(
         float η (= ``"constant"`` with :math:`\\eta_0 = η`).
     eta0 : first step size, or ``"auto"`` (:math:`1/\\bar L`).
     average : return the Polyak–Ruppert average of the phase's iterates.
-    tol : stop when :math:`\\|\\nabla f\\|^2/(2L) \\le` ``tol·|f|`` after an epoch.
+    tol : stop when :math:`\\|\\nabla f\\|^2/(2L) \\le` ``tol·|f|`` after an epoch, and
+        the Newton decrement too (see the module docstring).
     max_iter : epochs.
     random_state : seeds the shuffles (int, None or a ``np.random.Generator``).
     callback : ``callback(epoch, θ, f, g)`` after each epoch with the full objective
@@ -146,8 +150,10 @@ def sgd(
     history.record(f, g)
     best = (f, theta.copy(), g)
 
-    def stationary(f, g) -> bool:
-        return 0.5 * float(g @ g) / L <= tol * abs(f)
+    certified = CertifiedStop(problem, tol)
+
+    def stationary(theta, f, g, epoch) -> bool:  # a full gradient step's decrease, certified
+        return certified(theta, f, g, 0.5 * float(g @ g) / L, epoch)
 
     def result(n_iter: int, converged: bool, message: str) -> SolverResult:
         f_best, theta_best, g_best = best
@@ -156,7 +162,7 @@ def sgd(
             history.record(f_best, g_best)
         return SolverResult(theta_best, f_best, n_iter, converged, history, message)
 
-    if stationary(f, g):
+    if stationary(theta, f, g, 0):
         return result(0, True, "the start meets tol")
     t = 0
     avg, m = theta.copy(), 0  # the phase's running mean and its count (m = 0: no phase yet)
@@ -181,7 +187,7 @@ def sgd(
         history.record(f, g)
         if f < best[0]:
             best = (f, point.copy(), g)
-        if stationary(f, g):
+        if stationary(point, f, g, epoch):
             return result(epoch, True, "full gradient step's decrease below tol")
         if notify(callback, epoch, point, f, g):
             return result(epoch, False, "stopped by callback")
