@@ -192,3 +192,33 @@ def test_model_report_says_the_fit_was_weighted():
     model = TabularModel().fit(df, "churned", weights="w")
     page = build_model_report(model, df, "churned")  # the weights column is allowed
     assert "fit with sample weights from the column &#x27;w&#x27;" in page
+
+
+def test_standardisation_is_weighted_as_frequency_weights():
+    """--standardize with --weights: the weighted mean and sd (StandardScaler with
+    sample_weight), so the fit equals the one on rows repeated by their weights and rows
+    of weight 0 change nothing (they set the centre and scale before)."""
+    from sklearn.preprocessing import StandardScaler
+
+    df = _weighted_churn()
+    numeric = ["tenure_months", "monthly_spend", "support_calls"]
+    model = TabularModel(standardize=True).fit(df, "churned", weights="w")
+    ref = StandardScaler().fit(df[numeric], sample_weight=df["w"])
+    spec = {c["name"]: c for c in model.preprocessor.columns_}
+    for j, name in enumerate(numeric):
+        assert spec[name]["center"] == pytest.approx(ref.mean_[j], rel=1e-12)
+        assert spec[name]["scale"] == pytest.approx(ref.scale_[j], rel=1e-12)
+    repeated = df.loc[df.index.repeat(df["w"].astype(int))].reset_index(drop=True)
+    rep = TabularModel(standardize=True).fit(repeated.drop(columns=["w"]), "churned")
+    np.testing.assert_allclose(model.predict_proba(df), rep.predict_proba(df.drop(columns=["w"])),
+                               rtol=1e-7)
+    np.testing.assert_allclose(model.estimator.coef_, rep.estimator.coef_, rtol=1e-6)
+    # an array of weights with --drop-missing keeps the weights of the rows kept
+    gaps = df.assign(monthly_spend=np.where(df.index == 3, np.nan, df["monthly_spend"]))
+    by_array = TabularModel(standardize=True).fit(
+        gaps.drop(columns=["w"]), "churned", drop_missing=True, sample_weight=df["w"])
+    by_column = TabularModel(standardize=True).fit(gaps, "churned", drop_missing=True,
+                                                   weights="w")
+    np.testing.assert_allclose(by_array.estimator.coef_, by_column.estimator.coef_, rtol=1e-12)
+    with pytest.raises(ValueError, match="sample_weight has shape"):
+        TabularModel().fit(df, "churned", sample_weight=np.ones(3))

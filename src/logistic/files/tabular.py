@@ -115,8 +115,11 @@ class TablePreprocessor:
         self.max_categories = max_categories
 
     # ------------------------------------------------------------------ fit
-    def fit(self, df: pd.DataFrame) -> TablePreprocessor:
-        """Learn the column specs from ``df`` (which must have no missing features)."""
+    def fit(self, df: pd.DataFrame, sample_weight=None) -> TablePreprocessor:
+        """Learn the column specs from ``df`` (which must have no missing features);
+        with ``sample_weight`` the standardisation uses the weighted mean and standard
+        deviation (as scikit-learn's ``StandardScaler``: frequency weights, so a row of
+        weight 0 changes nothing and one of weight 2 counts as two)."""
         if self.categorical not in ("auto", "none"):
             raise ValueError(f"categorical must be 'auto' or 'none', got {self.categorical!r}.")
         names = self._feature_columns(df)
@@ -125,7 +128,8 @@ class TablePreprocessor:
             raise DataError(_missing_message(df, names, rows))
         if len(df) == 0:
             raise DataError("the data have no rows.")
-        self.columns_ = [self._fit_column(df[name]) for name in names]
+        s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.columns_ = [self._fit_column(df[name], s) for name in names]
         return self
 
     def _feature_columns(self, df: pd.DataFrame) -> list[str]:
@@ -152,7 +156,7 @@ class TablePreprocessor:
             raise DataError(f"feature column {dup[0]!r} is listed twice.")
         return names
 
-    def _fit_column(self, col: pd.Series) -> dict[str, Any]:
+    def _fit_column(self, col: pd.Series, s: np.ndarray | None = None) -> dict[str, Any]:
         name = str(col.name)
         if _is_numeric(col):
             x = col.to_numpy(dtype=np.float64)
@@ -160,8 +164,8 @@ class TablePreprocessor:
                 raise DataError(f"column {name!r} contains infinite values.")
             center, scale = 0.0, 1.0
             if self.standardize:
-                center = float(x.mean())
-                std = float(x.std())
+                center = float(np.average(x, weights=s))
+                std = float(np.sqrt(np.average((x - center) ** 2, weights=s)))
                 scale = std if std > 0 else 1.0
             return {"name": name, "kind": "numeric", "center": center, "scale": scale}
         values = col.astype(str)
@@ -361,17 +365,24 @@ class TabularModel:
         self.preprocessor.weights = weights
         used = [*self.preprocessor._feature_columns(df), target,
                 *([] if weights is None else [weights])]
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.shape != (len(df),):
+                raise ValueError(f"sample_weight has shape {sample_weight.shape}; the table "
+                                 f"has {len(df)} rows.")
         rows = missing_rows(df, used)
         self.n_dropped_ = int(rows.size)
         if rows.size:
             if not drop_missing:
                 raise DataError(_missing_message(df, used, rows))
             df = df.drop(index=df.index[rows])
+            if sample_weight is not None:  # the weights of the rows kept
+                sample_weight = np.delete(sample_weight, rows)
         y = target_labels(df[target], target)
         if weights is not None:
             sample_weight = weight_column(df[weights], weights)
         # columns outside the chosen features (and the target) are simply not used
-        X = self.preprocessor.fit(df).transform(df, ignore_extra=True)
+        X = self.preprocessor.fit(df, sample_weight).transform(df, ignore_extra=True)
         X = pd.DataFrame(X, columns=self.preprocessor.feature_names_out_, copy=False)
         self.estimator.fit(X, y, sample_weight=sample_weight)
         return self
