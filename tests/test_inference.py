@@ -265,3 +265,27 @@ def test_float32_rows_give_the_float64_standard_errors():
                 b32 = np.asarray(m32.summary(cov_type=cov).bse).ravel()
                 b64 = np.asarray(m64.summary(cov_type=cov).bse).ravel()
                 np.testing.assert_allclose(b32, b64, rtol=1e-4, err_msg=f"case {case} {cov}")
+
+
+def test_unidentified_unpenalised_fit_warns_naming_the_columns():
+    """A duplicated column, an affine combination of others and the intercept, or a
+    column that is zero in every row of positive weight: the MLE is not unique. The fit
+    warns naming the terms (it was silent), and summary() refuses naming them too; an
+    identified though ill-conditioned column (offset 1e6, spread 1) does not warn."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (rng.random(200) < 0.5).astype(int)
+    s = np.ones(200)
+    s[:5] = 0.0
+    zero_where_weighted = np.where(s == 0, 1.0, 0.0)
+    cases = [(np.c_[X, X[:, 0]], None, "'x3', 'x1'"), (np.c_[X, 2 * X[:, 1] + 1], None, "'const'"),
+             (np.c_[X, zero_where_weighted], s, "'x3'")]
+    for Xc, sw, names in cases:
+        with pytest.warns(UserWarning, match=f"not identified.*dependence involves.*{names}"):
+            model = LogisticRegression(penalty=None).fit(Xc, y, sample_weight=sw)
+        with pytest.raises(ValueError, match="singular.*dependence involves"):
+            model.summary()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LogisticRegression(penalty=None).fit(np.c_[X, 1e6 + rng.normal(size=200)], y)
+        LogisticRegression().fit(np.c_[X, X[:, 0]], y)  # L2: identified

@@ -145,16 +145,67 @@ def _check_cov_type(cov_type, groups, n_samples, penalty):
 
 
 # ------------------------------------------------------------------ covariances
-def _inverse(H: np.ndarray) -> np.ndarray:
-    """Inverse of a symmetric positive definite matrix (Cholesky), or an error naming why."""
+def _inverse(H: np.ndarray, names: list[str] | None = None) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix (Cholesky), or an error naming why
+    — with ``names`` (one per row of H), also where H is singular only up to rounding
+    (:func:`_rank_deficient`), naming the terms of the dependence."""
     try:
+        if names is not None and _rank_deficient(H):
+            raise la.LinAlgError("rank-deficient up to rounding")
         c = la.cho_factor(H, lower=True)
     except la.LinAlgError:
         raise ValueError(
             "The information matrix is singular: the features (with the intercept) are "
-            "linearly dependent, so the coefficients are not identified."
+            "linearly dependent, so the coefficients are not identified"
+            + _dependent_terms(H, names) + "."
         ) from None
     return la.cho_solve(c, np.eye(H.shape[0]))
+
+
+#: The unit-diagonal information's smallest eigenvalue (per parameter) at which an
+#: unpenalised fit's coefficients count as not identified.
+RANK_TOL = 1e-14
+
+
+def warn_if_not_identified(model, state) -> None:
+    """Warn when an unpenalised binary fit's information is singular: the features are
+    linearly dependent (or a column is zero in every row of positive weight), so the
+    coefficients returned are one of many maximisers (the solvers' minimum-norm-like
+    choice), and the summary will refuse them."""
+    H = state.information
+    if state.penalty is not None or state.separation is not None:
+        return  # penalised: identified; separated: SeparationWarning says why
+    if _rank_deficient(H):
+        terms = _dependent_terms(H, _theta_names(model, state.fit_intercept))
+        warnings.warn(
+            "the coefficients are not identified: the features (with the intercept) are "
+            f"linearly dependent{terms}; the fit is one of many with the same likelihood "
+            "(drop a column, or use an L2 penalty).", UserWarning, stacklevel=3)
+
+
+def _rank_deficient(H: np.ndarray) -> bool:
+    """Whether H is singular up to rounding: its scale-free (unit-diagonal) form has an
+    eigenvalue at rounding level (a duplicated column: ~1e-16; a column of spread 1
+    beside an offset of 1e6, identified though barely: ~1e-12), or a zero diagonal."""
+    if H.shape[0] == 0 or not np.all(np.isfinite(H)):
+        return False
+    root = np.sqrt(np.clip(np.diag(H), 0.0, None))
+    if not np.all(root > 0):
+        return True
+    scaled = H / np.outer(root, root)
+    return float(np.linalg.eigvalsh(0.5 * (scaled + scaled.T))[0]) <= RANK_TOL * H.shape[0]
+
+
+def _dependent_terms(H: np.ndarray, names: list[str] | None) -> str:
+    """`` (the dependence involves 'a', 'b')``: the terms with the largest weights in the
+    direction of H's smallest eigenvalue (a column that is zero in every row of positive
+    weight is such a direction alone); empty without names."""
+    if names is None or len(names) != H.shape[0] or not np.all(np.isfinite(H)):
+        return ""
+    _, vecs = np.linalg.eigh(0.5 * (H + H.T))
+    v = np.abs(vecs[:, 0])
+    terms = [names[j] for j in np.argsort(-v)[:5] if v[j] >= 0.1 * v.max()]
+    return f" (the dependence involves {', '.join(map(repr, terms))})"
 
 
 def _meat(backend, w, b, fit_intercept, clusters):
@@ -548,7 +599,10 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
     (``backend`` and ``clusters`` only for cluster covariances)."""
     fit_intercept = state.fit_intercept
     d = theta.size - int(fit_intercept)
-    bread = _inverse(state.information)
+    # under separation the information at the diverging point is near-singular by
+    # nature, and the separation's own report says why (not a dependence of columns)
+    names = _theta_names(model, fit_intercept) if state.separation is None else None
+    bread = _inverse(state.information, names)
     _check_optimum(state.score, bread, given=backend is not None)
     nobs, n_params = state.nobs, theta.size
     if cov_type == "nonrobust":

@@ -298,6 +298,11 @@ default="auto"
                 self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
                 self.inference_skipped_ = str(exc)
+            else:
+                if k == 2 and self.multi_class != "ovr":
+                    from ..inference.summary import warn_if_not_identified  # pandas: lazily
+
+                    warn_if_not_identified(self, self.inference_)
         if on_device:  # coef_ and intercept_ in X's namespace, device and dtype
             self.coef_, self.intercept_ = coef_like(self.coef_, X), coef_like(self.intercept_, X)
         return self
