@@ -87,6 +87,8 @@ def check_out(out: Path | None, *inputs: Path) -> None:
         return
     if out.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name.")
+    if not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     for path in inputs:
         if str(path) != "-" and out.resolve() == Path(path).resolve():
             raise UserError(f"--out {out} is an input file of this command: refusing to "
@@ -103,6 +105,8 @@ def _one_stdin(model_path: Path, data: Path) -> None:
 def _read(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
     if sep is not None:
         sep = {"tab": "\t", "\\t": "\t"}.get(sep, sep)
+        if len(sep) != 1:  # pandas would take it as a regular expression, warning
+            raise UserError(f"--sep must be one character (got {sep!r}; 'tab' for a tab).")
     return read_table(path, sep=sep, decimal=decimal)
 
 

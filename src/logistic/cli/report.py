@@ -29,7 +29,8 @@ def report(
     data: Annotated[
         Path | None, typer.Argument(help="A CSV or Parquet file (give --target).")
     ] = None,
-    target: Annotated[str | None, typer.Option(help="The label column of DATA.")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", "-t", help="The label column of DATA.")] = None,
     dataset: Annotated[
         _Dataset | None, typer.Option(help="A built-in data set instead of DATA.")
     ] = None,

@@ -34,6 +34,7 @@ offending rows (row 1 is the first row after the header).
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -430,7 +431,24 @@ def target_labels(col: pd.Series, name: str) -> np.ndarray:
     if classes.size > max(2, y.size // 2):
         raise DataError(f"the target column {name!r} has {classes.size} distinct values in "
                         f"{y.size} rows: it looks continuous, not a class label.")
+    _warn_near_duplicate_labels(classes, name)
     return y
+
+
+def _warn_near_duplicate_labels(classes: np.ndarray, name: str) -> None:
+    """Warn where text labels differ only in case or surrounding spaces ('Yes', 'yes '):
+    they are distinct classes, which is rarely what the data meant."""
+    if classes.dtype != object:
+        return
+    groups: dict[str, list[str]] = {}
+    for label in classes.tolist():
+        groups.setdefault(str(label).strip().casefold(), []).append(str(label))
+    alike = [g for g in groups.values() if len(g) > 1]
+    if alike:
+        shown = "; ".join(", ".join(map(repr, g)) for g in alike[:3])
+        warnings.warn(f"the target column {name!r} has labels that differ only in case or "
+                      f"spaces ({shown}): they are fitted as different classes; fix the "
+                      "data if they mean the same.", UserWarning, stacklevel=3)
 
 
 def weight_column(col: pd.Series, name: str) -> np.ndarray:
