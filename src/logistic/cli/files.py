@@ -87,8 +87,6 @@ def check_out(out: Path | None, *inputs: Path) -> None:
         return
     if out.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name.")
-    if not out.parent.is_dir():
-        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     for path in inputs:
         if str(path) != "-" and out.resolve() == Path(path).resolve():
             raise UserError(f"--out {out} is an input file of this command: refusing to "
@@ -322,6 +320,8 @@ def predict(
             raise UserError(f"--threshold must be strictly between 0 and 1, got {threshold}.")
         cut = math.log(threshold) - math.log1p(-threshold)  # logit: p > T  <=>  z > logit(T)
     check_out(out, model_path, data)
+    if out is not None and str(out) != "-" and not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist.")
     _one_stdin(model_path, data)
     model = load_tabular(model_path)
     X = model.transform(_read(data, sep, decimal), ignore_extra=ignore_extra)
