@@ -100,7 +100,7 @@ def lbfgs(
                 if certificate is None or certificate[0] <= tol * abs(f):
                     return SolverResult(theta, f, it - 1, True, history,
                                         "gap estimate below tol")
-                small, p = 0, certificate[1]  # not there: go on by the Newton step CG found
+                small, p = 0, certificate[1]  # not there: go on by its Newton step
         else:
             small = 0
         step = backtrack(problem.loss_grad, theta, f, g, p, rtol=rtol)
