@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ._errors import warnings_as_lines
 from .app import app
 
 
@@ -13,7 +14,8 @@ def demo() -> None:
     """Fit gradient descent, our default solver and scikit-learn on breast cancer; one table."""
     from ..pictures.demo import run_demo  # scikit-learn's peers: imported when run
 
-    rows = run_demo()
+    with warnings_as_lines():  # a fit that warns says so in one line, not Python's format
+        rows = run_demo()
     table = Table(title="Breast cancer (569 × 30, standardised, stratified 80/20 split, L2, C=1)")
     for col in ("solver", "iter", "seconds", "train objective", "accuracy", "precision",
                 "recall", "F1", "ROC-AUC"):
