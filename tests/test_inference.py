@@ -278,11 +278,14 @@ def test_unidentified_unpenalised_fit_warns_naming_the_columns():
     s = np.ones(200)
     s[:5] = 0.0
     zero_where_weighted = np.where(s == 0, 1.0, 0.0)
-    cases = [(np.c_[X, X[:, 0]], None, "'x3', 'x1'"), (np.c_[X, 2 * X[:, 1] + 1], None, "'const'"),
-             (np.c_[X, zero_where_weighted], s, "'x3'")]
+    cases = [(np.c_[X, X[:, 0]], None, ["'x3'", "'x1'"]),
+             (np.c_[X, 2 * X[:, 1] + 1], None, ["'const'", "'x2'", "'x3'"]),
+             (np.c_[X, zero_where_weighted], s, ["'x3'"])]
     for Xc, sw, names in cases:
-        with pytest.warns(UserWarning, match=f"not identified.*dependence involves.*{names}"):
+        with pytest.warns(UserWarning, match="not identified.*dependence involves") as caught:
             model = LogisticRegression(penalty=None).fit(Xc, y, sample_weight=sw)
+        message = str(caught[0].message)
+        assert all(name in message for name in names), message
         with pytest.raises(ValueError, match="singular.*dependence involves"):
             model.summary()
     with warnings.catch_warnings():

@@ -198,12 +198,16 @@ def _rank_deficient(H: np.ndarray) -> bool:
 
 def _dependent_terms(H: np.ndarray, names: list[str] | None) -> str:
     """`` (the dependence involves 'a', 'b')``: the terms with the largest weights in the
-    direction of H's smallest eigenvalue (a column that is zero in every row of positive
-    weight is such a direction alone); empty without names."""
+    direction of the unit-diagonal H's smallest eigenvalue, or the columns without
+    curvature (zero in every row of positive weight); empty without names."""
     if names is None or len(names) != H.shape[0] or not np.all(np.isfinite(H)):
         return ""
-    _, vecs = np.linalg.eigh(0.5 * (H + H.T))
-    v = np.abs(vecs[:, 0])
+    root = np.sqrt(np.clip(np.diag(H), 0.0, None))
+    if not np.all(root > 0):  # columns with no curvature at all: they alone
+        v = (root == 0).astype(float)
+    else:  # in scale-free units, so that a column's scale does not pick it
+        scaled = H / np.outer(root, root)
+        v = np.abs(np.linalg.eigh(0.5 * (scaled + scaled.T))[1][:, 0])
     terms = [names[j] for j in np.argsort(-v)[:5] if v[j] >= 0.1 * v.max()]
     return f" (the dependence involves {', '.join(map(repr, terms))})"
 
