@@ -65,6 +65,7 @@ TabularModel = _Lazy("..files.tabular", "TabularModel")
 as_labels = _Lazy("..files.tabular", "as_labels")
 missing_rows = _Lazy("..files.tabular", "missing_rows")
 weight_column = _Lazy("..files.tabular", "weight_column")
+check_weights_name = _Lazy("..files.tabular", "check_weights_name")
 missing_inference_reason = _Lazy("..inference.summary", "missing_inference_reason")
 log_loss = _Lazy("..math.stable", "log_loss")
 LogisticRegression = _Lazy("..models.estimator", "LogisticRegression")
@@ -374,11 +375,8 @@ def evaluate(
     if target not in df.columns:
         raise UserError(f"the target column {target!r} is not in the data "
                         f"(columns: {', '.join(map(str, df.columns))}).")
-    if weights is not None and weights not in df.columns:
-        raise UserError(f"the weights column {weights!r} is not in the data "
-                        f"(columns: {', '.join(map(str, df.columns))}).")
-    if weights is not None and weights == target:
-        raise UserError(f"the weights column {weights!r} is the target column.")
+    if weights is not None:
+        check_weights_name(weights, [str(c) for c in df.columns], target)
     labels_of = [target, *([] if weights is None else [weights])]
     if drop_missing:
         used = [c for c in (*model.preprocessor.feature_names_in_, *labels_of)

@@ -45,7 +45,7 @@ from . import schema as S
 from .tables import DataError
 
 __all__ = ["TablePreprocessor", "TabularModel", "missing_rows", "target_labels", "as_labels",
-           "weight_column"]
+           "weight_column", "check_weights_name"]
 
 _MAX_ROWS_SHOWN = 5
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -357,11 +357,7 @@ class TabularModel:
             if sample_weight is not None:
                 raise ValueError("give the weights as a column (weights=) or as an array "
                                  "(sample_weight=), not both.")
-            if weights not in columns:
-                raise DataError(f"the weights column {weights!r} is not in the data "
-                                f"(columns: {', '.join(columns)}).")
-            if weights == target:
-                raise DataError(f"the weights column {weights!r} is the target column.")
+            check_weights_name(weights, columns, target)
         self.preprocessor.target = target
         self.preprocessor.weights = weights
         used = [*self.preprocessor._feature_columns(df), target,
@@ -449,6 +445,15 @@ def _warn_near_duplicate_labels(classes: np.ndarray, name: str) -> None:
         warnings.warn(f"the target column {name!r} has labels that differ only in case or "
                       f"spaces ({shown}): they are fitted as different classes; fix the "
                       "data if they mean the same.", UserWarning, stacklevel=3)
+
+
+def check_weights_name(weights: str, columns: list[str], target: str) -> None:
+    """A weights column named ``weights`` must be one of ``columns`` and not the target."""
+    if weights not in columns:
+        raise DataError(f"the weights column {weights!r} is not in the data "
+                        f"(columns: {', '.join(columns)}).")
+    if weights == target:
+        raise DataError(f"the weights column {weights!r} is the target column.")
 
 
 def weight_column(col: pd.Series, name: str) -> np.ndarray:

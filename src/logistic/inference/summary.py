@@ -189,11 +189,20 @@ def _rank_deficient(H: np.ndarray) -> bool:
     beside an offset of 1e6, identified though barely: ~1e-12), or a zero diagonal."""
     if H.shape[0] == 0 or not np.all(np.isfinite(H)):
         return False
+    scaled = _unit_diagonal(H)
+    if scaled is None:
+        return True
+    return float(np.linalg.eigvalsh(scaled)[0]) <= RANK_TOL * H.shape[0]
+
+
+def _unit_diagonal(H: np.ndarray) -> np.ndarray | None:
+    """:math:`D^{-1/2} H D^{-1/2}` (symmetrised), D = diag(H); None where a diagonal
+    entry is zero (a column without curvature)."""
     root = np.sqrt(np.clip(np.diag(H), 0.0, None))
     if not np.all(root > 0):
-        return True
+        return None
     scaled = H / np.outer(root, root)
-    return float(np.linalg.eigvalsh(0.5 * (scaled + scaled.T))[0]) <= RANK_TOL * H.shape[0]
+    return 0.5 * (scaled + scaled.T)
 
 
 def _dependent_terms(H: np.ndarray, names: list[str] | None) -> str:
@@ -202,12 +211,11 @@ def _dependent_terms(H: np.ndarray, names: list[str] | None) -> str:
     curvature (zero in every row of positive weight); empty without names."""
     if names is None or len(names) != H.shape[0] or not np.all(np.isfinite(H)):
         return ""
-    root = np.sqrt(np.clip(np.diag(H), 0.0, None))
-    if not np.all(root > 0):  # columns with no curvature at all: they alone
-        v = (root == 0).astype(float)
-    else:  # in scale-free units, so that a column's scale does not pick it
-        scaled = H / np.outer(root, root)
-        v = np.abs(np.linalg.eigh(0.5 * (scaled + scaled.T))[1][:, 0])
+    scaled = _unit_diagonal(H)  # scale-free, so that a column's scale does not pick it
+    if scaled is None:  # columns with no curvature at all: they alone
+        v = (np.diag(H) <= 0).astype(float)
+    else:
+        v = np.abs(np.linalg.eigh(scaled)[1][:, 0])
     terms = [names[j] for j in np.argsort(-v)[:5] if v[j] >= 0.1 * v.max()]
     return f" (the dependence involves {', '.join(map(repr, terms))})"
 

@@ -157,13 +157,13 @@ class LogisticRegressionCV(LogisticRegression):
         if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
             if cv < 2:
                 raise ValueError(f"cv must be at least 2 folds, got {cv!r}.")
-            labels, counts = np.unique(y, return_counts=True)
-            largest = labels[counts.argmax()]
-            largest = largest.item() if isinstance(largest, np.generic) else largest
             if cv > len(y):
                 raise ValueError(f"cv={cv} folds need at least {cv} rows; the data have "
                                  f"{len(y)}.")
+            labels, counts = np.unique(y, return_counts=True)
             if counts.max() < cv:  # StratifiedKFold's own error, said in these terms
+                largest = labels[counts.argmax()]
+                largest = largest.item() if isinstance(largest, np.generic) else largest
                 raise ValueError(f"cv={cv} stratified folds need a class with at least {cv} "
                                  f"rows; the largest class ({largest!r}) has "
                                  f"{counts.max()}: use cv={max(2, int(counts.max()))} or "

@@ -112,8 +112,7 @@ def lbfgs(
         if step is None:  # stalled: converged if the exact curvature says so, else try
             # its Newton step (a gradient step too small to lower f proves nothing: one
             # stalled 1.7e-7 above the optimum on offset columns without an intercept)
-            certificate = newton_certificate(problem, theta, g,
-                                             _preconditioner(pairs) if pairs else None)
+            certificate = newton_certificate(problem, theta, g)  # (the pairs were cleared)
             if certificate is not None and certificate[0] > tol * abs(f):
                 step = backtrack(problem.loss_grad, theta, f, g, certificate[1], rtol=rtol)
         if step is None:
