@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import warnings
 
 import numpy as np
@@ -271,6 +272,28 @@ def test_parquet_three_times_the_workers_memory_streams(tmp_path):
     assert 0 < max(peaks.values()) <= 2 * chunk, peaks  # a chunk or two, not the data
     assert max(peaks.values()) < limit  # the workers never held more than their limit
     assert sum(spilled.values()) == 0, (spilled, peaks)  # nothing was spilled to disk
+
+
+def test_cluster_memory_is_the_workers_limits_whatever_the_client_cached():
+    # Client.scheduler_info() returns a cache that the client's periodic refresh
+    # overwrites with a copy listing no workers; read through it, the persist decision
+    # raced (CI: X persisted on workers with a 160 kB limit). A refresh every
+    # millisecond makes the race nearly certain within 200 reads.
+    import dask
+
+    from logistic.data.dask import _cluster_memory, fits_in_memory
+
+    with dask.config.set({"distributed.client.scheduler-info-interval": "1ms"}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                     memory_limit=160_000, dashboard_address=":0",
+                                     silence_logs=40) as cluster, distributed.Client(cluster):
+        seen = {_cluster_memory() for _ in range(200)}
+        assert seen == {320_000.0}
+        assert not fits_in_memory(da.zeros((12_000, 10), chunks=(1000, 10)))
+        cluster.scale(0)
+        while cluster.scheduler.workers:
+            time.sleep(0.01)
+        assert _cluster_memory() == 0.0  # no worker yet: nothing is persisted
 
 
 def test_cli_fits_a_parquet_glob(tmp_path):

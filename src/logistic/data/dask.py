@@ -330,7 +330,8 @@ class KeptBlocks(Sequence):
 
 def _cluster_memory() -> float:
     """Bytes the active scheduler may hold: the workers' total ``memory_limit``
-    (``dask.distributed``), else the machine's available memory."""
+    (``dask.distributed``; 0 while no worker has joined: stream), else the machine's
+    available memory (the threaded scheduler, or workers without a limit)."""
     try:
         from distributed import get_client
 
@@ -338,10 +339,11 @@ def _cluster_memory() -> float:
     except (ImportError, ValueError):
         client = None
     if client is not None:
-        workers = client.scheduler_info(n_workers=-1)["workers"].values() if _takes_n_workers(
-            client) else client.scheduler_info()["workers"].values()
+        workers = _workers(client)
+        if not workers:
+            return 0.0
         limits = [float(w.get("memory_limit") or 0) for w in workers]
-        if limits and all(m > 0 for m in limits):
+        if all(m > 0 for m in limits):
             return float(sum(limits))
     try:
         import psutil
@@ -349,6 +351,18 @@ def _cluster_memory() -> float:
         return float(psutil.virtual_memory().available)
     except ImportError:  # pragma: no cover - psutil comes with distributed
         return 0.0
+
+
+def _workers(client) -> list[dict]:
+    """The scheduler's record of each worker, asked afresh. ``Client.scheduler_info``
+    returns a cached copy that the client's periodic refresh overwrites with one
+    listing no workers (recent distributed): read through it, a fit could find no
+    memory limit and persist ``X`` on workers that cannot hold it."""
+    if _takes_n_workers(client):
+        info = client.sync(client.scheduler.identity, n_workers=-1)
+    else:  # older distributed: scheduler_info() lists every worker
+        info = client.scheduler_info()
+    return list(info.get("workers", {}).values())
 
 
 def _takes_n_workers(client) -> bool:
