@@ -52,6 +52,10 @@ def report(
     ignore_extra: Annotated[bool, typer.Option(
         "--ignore-extra", help="With --model: ignore columns the model was not fit on.")
     ] = False,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="A column of DATA of sample weights: the fit (without --model), "
+                          "the metrics, curves and confusion matrix weigh rows by it.")
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Fit on DATA (--target COL) or a built-in --dataset; write an HTML report to --out.
@@ -61,6 +65,8 @@ def report(
     errors, intervals and p-values) and the confusion matrix, with every image embedded.
     Text columns are one-hot encoded as `logistic fit` does; a target with more than two
     classes gets a multinomial model, per-class curves and a coefficient heat map.
+    --weights COL weighs the rows as `logistic fit --weights` and `logistic evaluate
+    --weights` do.
     """
     from ..pictures.report import build_report, load_builtin, load_frame
     from ._errors import UserError
@@ -69,26 +75,34 @@ def report(
     try:
         check_out(out, *(p for p in (data, model) if p is not None))
         if model is not None:
-            page = _loaded_model_page(model, data, target, ignore_extra)
+            page = _loaded_model_page(model, data, target, ignore_extra, weights)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
             print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
             return
         if (data is None) == (dataset is None):
             raise ValueError("give exactly one of: a DATA file (with --target), or --dataset NAME.")
+        s = None
         if data is not None:
             if target is None:
                 raise ValueError("--target COL is required with a DATA file.")
             X, y = load_frame(data, target)
             source = f"{data.name} (target {target!r})"
+            if weights is not None:
+                s = _weights_of(X, weights, target)
+                X = X.drop(columns=[weights])
+                source += f", weighted by {weights!r}"
         else:
+            if weights is not None:
+                raise ValueError("--weights needs a DATA file (the built-in data sets have "
+                                 "no weights column).")
             X, y, source = load_builtin(dataset.value)
         page = build_report(
             X, y, title=f"Logistic regression report: {data.name if data else dataset.value}",
             source=source, test_size=test_size, random_state=random_state,
             standardize=standardize,
             penalty={_Penalty.none: None, _Penalty.l2: "l2", _Penalty.firth: "firth"}[penalty],
-            C=c, solver=solver,
+            C=c, solver=solver, sample_weight=s, weights_name=weights,
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page, encoding="utf-8")
@@ -100,8 +114,18 @@ def report(
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
 
 
+def _weights_of(df, weights: str, target: str):
+    """The column ``weights`` of ``df`` as checked sample weights (its name checked too:
+    a column of the data, not the target)."""
+    from ..files.tabular import check_weights_name, weight_column
+
+    columns = [str(c) for c in df.columns]
+    check_weights_name(weights, columns if target in columns else [*columns, target], target)
+    return weight_column(df[weights], weights)
+
+
 def _loaded_model_page(model_path: Path, data: Path | None, target: str | None,
-                       ignore_extra: bool = False) -> str:
+                       ignore_extra: bool = False, weights: str | None = None) -> str:
     """The report of a model file scored on a DATA file (target from the file by default)."""
     from ..files.model_file import load_tabular
     from ..files.tables import read_table
@@ -114,7 +138,12 @@ def _loaded_model_page(model_path: Path, data: Path | None, target: str | None,
     if target is None:
         raise ValueError("the model file names no target column: give --target COL.")
     df = read_table(data)
+    s = None
+    source = f"{model_path.name} on {data.name} (target {target!r})"
+    if weights is not None:
+        s = _weights_of(df, weights, target)
+        source += f", weighted by {weights!r}"
     return build_model_report(
-        tabular, df, target, source=f"{model_path.name} on {data.name} (target {target!r})",
-        ignore_extra=ignore_extra,
+        tabular, df, target, source=source, ignore_extra=ignore_extra, sample_weight=s,
+        weights_name=weights,
     )

@@ -129,6 +129,41 @@ def _one_vs_rest(model, X, y):
     return classes, Y, np.asarray(model.predict_proba(X), dtype=float)
 
 
+def _weights(sample_weight, n: int) -> np.ndarray | None:
+    """Sample weights as float64 of length ``n`` (None: every row counts once), or a
+    ValueError naming what is wrong with them."""
+    if sample_weight is None:
+        return None
+    s = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if s.size != n:
+        raise ValueError(f"sample_weight has {s.size} entries for {n} rows.")
+    if not (np.all(np.isfinite(s)) and np.all(s >= 0)) or not s.sum() > 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero.")
+    return s
+
+
+def _calibration(y01, p, s, *, n_bins: int, strategy: str):
+    """``(fraction of positives, mean prediction)`` per non-empty bin of ``p``:
+    :func:`sklearn.calibration.calibration_curve` without weights; with weights ``s``
+    the bins' weighted means, quantile bins cutting the total weight evenly."""
+    if s is None:
+        return _calibration_curve(y01, p, n_bins=n_bins, strategy=strategy)
+    if strategy == "quantile":
+        order = np.argsort(p, kind="stable")
+        cum = np.cumsum(s[order]) - 0.5 * s[order]  # each row's weight centred on it
+        edges = np.interp(np.linspace(0.0, 1.0, n_bins + 1) * s.sum(), cum, p[order])
+    elif strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
+    ids = np.searchsorted(edges[1:-1], p)
+    total = np.bincount(ids, weights=s, minlength=n_bins)
+    hit = total > 0
+    frac = np.bincount(ids, weights=s * y01, minlength=n_bins)[hit] / total[hit]
+    mean = np.bincount(ids, weights=s * p, minlength=n_bins)[hit] / total[hit]
+    return frac, mean
+
+
 def _styled(defaults: dict, kwargs: dict) -> dict:
     """The defaults overridden by the caller's matplotlib keyword arguments."""
     out = {**defaults, **kwargs}
@@ -477,16 +512,17 @@ def _prefixed(label: str | None, default: str, stat: str) -> str:
 
 
 def roc_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
-              **kwargs) -> Axes:
+              sample_weight=None, **kwargs) -> Axes:
     """ROC curve (:func:`sklearn.metrics.roc_curve` of ``predict_proba``), AUC in the legend.
 
-    ``label`` names the curve (the AUC is appended; default "model"), ``kwargs`` go to
-    ``Axes.plot``. With more than two classes: :func:`roc_curves` (one per class).
+    ``label`` names the curve (the AUC is appended; default "model"), ``sample_weight``
+    weighs the rows (the rates are of total weight), ``kwargs`` go to ``Axes.plot``.
+    With more than two classes: :func:`roc_curves` (one per class).
     """
     if _is_multiclass(model):
-        return roc_curves(model, X, y, ax, label=label, **kwargs)
+        return roc_curves(model, X, y, ax, label=label, sample_weight=sample_weight, **kwargs)
     y01, p = _positive_scores(model, X, y)
-    fpr, tpr, _ = _metrics.roc_curve(y01, p)
+    fpr, tpr, _ = _metrics.roc_curve(y01, p, sample_weight=_weights(sample_weight, y01.size))
     auc = _metrics.auc(fpr, tpr)
     ax = _axes(ax)
     ax.plot(fpr, tpr, label=_prefixed(label, "model", f"AUC = {auc:.3f}"),
@@ -497,21 +533,25 @@ def roc_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
 
 
 def roc_curves(model, X, y, ax: Axes | None = None, *, label: str | None = None,
-               **kwargs) -> Axes:
+               sample_weight=None, **kwargs) -> Axes:
     """One ROC curve per class, one-vs-rest (class c against all others), AUCs in the legend.
 
     The title gives the macro-average AUC (the mean of the per-class AUCs, as
     ``roc_auc_score(multi_class="ovr", average="macro")``). Works for two classes too
     (two mirror-image curves). ``label`` prefixes each class's legend entry;
-    ``kwargs`` go to every curve's ``Axes.plot`` (a ``color`` there colours them all).
+    ``sample_weight`` weighs the rows; ``kwargs`` go to every curve's ``Axes.plot`` (a
+    ``color`` there colours them all).
     """
     classes, Y, P = _one_vs_rest(model, X, y)
+    s = _weights(sample_weight, Y.shape[0])
+    if s is not None:  # rows of zero weight are not there
+        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
     ax = _axes(ax)
     aucs = []
     for c, (cls, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
         if Y[:, c].min() == Y[:, c].max():
             continue  # the class is absent (or alone) in y: no curve
-        fpr, tpr, _ = _metrics.roc_curve(Y[:, c], P[:, c])
+        fpr, tpr, _ = _metrics.roc_curve(Y[:, c], P[:, c], sample_weight=s)
         auc = _metrics.auc(fpr, tpr)
         aucs.append(auc)
         name = f"class {cls}" if label is None else f"{label}: class {cls}"
@@ -526,34 +566,40 @@ def roc_curves(model, X, y, ax: Axes | None = None, *, label: str | None = None,
 
 
 def precision_recall_curve(model, X, y, ax: Axes | None = None, *, label: str | None = None,
-                           **kwargs) -> Axes:
+                           sample_weight=None, **kwargs) -> Axes:
     """Precision against recall, average precision in the legend, prevalence as baseline.
 
     With more than two classes: one curve per class, one-vs-rest. ``label`` names the
-    curve (the AP is appended), ``kwargs`` go to ``Axes.plot``.
+    curve (the AP is appended), ``sample_weight`` weighs the rows, ``kwargs`` go to
+    ``Axes.plot``.
     """
     ax = _axes(ax)
+    classes, Y, P = _one_vs_rest(model, X, y)
+    s = _weights(sample_weight, Y.shape[0])
+    if s is not None:  # rows of zero weight are not there
+        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
     if _is_multiclass(model):
-        classes, Y, P = _one_vs_rest(model, X, y)
         colors = _class_colors(len(classes))
         for c, cls in enumerate(classes):
             if Y[:, c].max() == 0:
                 continue
-            precision, recall, _ = _metrics.precision_recall_curve(Y[:, c], P[:, c])
-            ap = _metrics.average_precision_score(Y[:, c], P[:, c])
+            precision, recall, _ = _metrics.precision_recall_curve(Y[:, c], P[:, c],
+                                                                   sample_weight=s)
+            ap = _metrics.average_precision_score(Y[:, c], P[:, c], sample_weight=s)
             name = f"class {cls}" if label is None else f"{label}: class {cls}"
             ax.plot(recall, precision, label=f"{name} (AP = {ap:.3f})",
                     **_styled({"color": colors[c], "lw": 2, "drawstyle": "steps-post"},
                               kwargs))
         title = "Precision–recall, one-vs-rest"
     else:
-        y01, p = _positive_scores(model, X, y)
-        precision, recall, _ = _metrics.precision_recall_curve(y01, p)
-        ap = _metrics.average_precision_score(y01, p)
+        y01, p = Y[:, 1], P[:, 1]
+        precision, recall, _ = _metrics.precision_recall_curve(y01, p, sample_weight=s)
+        ap = _metrics.average_precision_score(y01, p, sample_weight=s)
         ax.plot(recall, precision, label=_prefixed(label, "model", f"AP = {ap:.3f}"),
                 **_styled({"color": "#2166ac", "lw": 2, "drawstyle": "steps-post"}, kwargs))
-        ax.axhline(y01.mean(), color="#999", ls="--", lw=1,
-                   label=f"prevalence ({y01.mean():.2f})")
+        prevalence = float(np.average(y01, weights=s))
+        ax.axhline(prevalence, color="#999", ls="--", lw=1,
+                   label=f"prevalence ({prevalence:.2f})")
         title = "Precision–recall curve"
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
@@ -567,33 +613,36 @@ def precision_recall_curve(model, X, y, ax: Axes | None = None, *, label: str | 
 
 def calibration_curve(
     model, X, y, ax: Axes | None = None, *, n_bins: int = 10, strategy: str = "uniform",
-    label: str | None = None, **kwargs,
+    label: str | None = None, sample_weight=None, **kwargs,
 ) -> Axes:
     """Observed frequency of class 1 against mean predicted probability, per bin.
 
     A well-calibrated model lies on the diagonal. Bins with no samples are left out
     (:func:`sklearn.calibration.calibration_curve`). With more than two classes: one
     curve per class c, P(c) against the frequency of c (one-vs-rest). ``label`` names
-    the curve (default "model"), ``kwargs`` go to ``Axes.plot``.
+    the curve (default "model"), ``sample_weight`` weighs the rows (each bin's
+    weighted means; quantile bins hold equal weight), ``kwargs`` go to ``Axes.plot``.
     """
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="perfectly calibrated")
+    classes, Y, P = _one_vs_rest(model, X, y)
+    s = _weights(sample_weight, Y.shape[0])
+    if s is not None:  # rows of zero weight are not there
+        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
     if _is_multiclass(model):
-        classes, Y, P = _one_vs_rest(model, X, y)
         colors = _class_colors(len(classes))
         for c, cls in enumerate(classes):
             if Y[:, c].min() == Y[:, c].max():
                 continue
-            frac, mean_pred = _calibration_curve(Y[:, c], P[:, c], n_bins=n_bins,
-                                                 strategy=strategy)
+            frac, mean_pred = _calibration(Y[:, c], P[:, c], s, n_bins=n_bins,
+                                           strategy=strategy)
             name = f"class {cls}" if label is None else f"{label}: class {cls}"
             ax.plot(mean_pred, frac, label=name,
                     **_styled({"marker": "o", "color": colors[c], "lw": 1.5}, kwargs))
         return _unit_square(ax, "mean predicted probability of the class",
                             "fraction of the class", "Calibration, one-vs-rest",
                             legend="upper left")
-    y01, p = _positive_scores(model, X, y)
-    frac, mean_pred = _calibration_curve(y01, p, n_bins=n_bins, strategy=strategy)
+    frac, mean_pred = _calibration(Y[:, 1], P[:, 1], s, n_bins=n_bins, strategy=strategy)
     ax.plot(mean_pred, frac, label="model" if label is None else label,
             **_styled({"marker": "o", "color": "#762a83", "lw": 1.5}, kwargs))
     return _unit_square(ax, "mean predicted probability", "fraction of class 1",
@@ -602,17 +651,18 @@ def calibration_curve(
 
 def probability_histogram(
     model, X, y, ax: Axes | None = None, *, cls=None, bins: int = 20,
-    label: str | None = None, **kwargs,
+    label: str | None = None, sample_weight=None, **kwargs,
 ) -> Axes:
     """Histograms of the predicted probability of class ``cls``, one per true class.
 
     Good separation shows the true class's histogram piled up near 1 and the others'
     near 0. ``cls`` defaults to ``classes_[1]`` (the positive class) for a binary model;
     for more than two classes draw one panel per class (``cls=c`` for each c). ``label``
-    prefixes the legend entries; ``kwargs`` go to ``Axes.hist`` (e.g. ``alpha``,
-    ``histtype``).
+    prefixes the legend entries; ``sample_weight`` makes the bars total weight instead
+    of counts; ``kwargs`` go to ``Axes.hist`` (e.g. ``alpha``, ``histtype``).
     """
     classes, Y, P = _one_vs_rest(model, X, y)
+    s = _weights(sample_weight, Y.shape[0])
     if cls is None:
         if len(classes) > 2:
             raise ValueError("probability_histogram: with more than two classes give cls= "
@@ -626,16 +676,16 @@ def probability_histogram(
     ax = _axes(ax)
     edges = np.linspace(0.0, 1.0, int(bins) + 1)
     for c, (true, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
-        m = Y[:, c] == 1
+        m = (Y[:, c] == 1) if s is None else (Y[:, c] == 1) & (s > 0)
         if not m.any():
             continue
         name = f"true class {true}" if label is None else f"{label}: true class {true}"
-        ax.hist(P[m, j], bins=edges, label=name,
+        ax.hist(P[m, j], bins=edges, label=name, weights=None if s is None else s[m],
                 **_styled({"color": color, "alpha": 0.45, "histtype": "stepfilled",
                            "edgecolor": color}, kwargs))
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"predicted P(class {cls})")
-    ax.set_ylabel("samples")
+    ax.set_ylabel("samples" if s is None else "total weight")
     ax.set_title(f"P({cls}) by true class")
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
@@ -643,20 +693,23 @@ def probability_histogram(
 
 
 def confusion_matrix(model, X, y, ax: Axes | None = None, *, label: str | None = None,
-                     **kwargs) -> Axes:
+                     sample_weight=None, **kwargs) -> Axes:
     """Counts of (true class, predicted class), annotated in each cell; k × k for k classes.
 
-    ``kwargs`` go to ``Axes.imshow`` (e.g. ``cmap``); ``label`` is the image's label
-    and is added to the title.
+    ``sample_weight``: total weights instead of counts. ``kwargs`` go to
+    ``Axes.imshow`` (e.g. ``cmap``); ``label`` is the image's label and is added to
+    the title.
     """
     classes = _require(model, "classes_", "fit the model first.")
-    cm = _metrics.confusion_matrix(np.asarray(y), model.predict(X), labels=classes)
+    cm = _metrics.confusion_matrix(np.asarray(y), model.predict(X), labels=classes,
+                                   sample_weight=_weights(sample_weight, len(y)))
     k = len(classes)
     ax = _axes(ax, figsize=(4 + 0.5 * max(0, k - 2), 3.6 + 0.5 * max(0, k - 2)))
     ax.imshow(cm, label=label, **_styled({"cmap": "Blues", "vmin": 0}, kwargs))
     size = 12 if k <= 4 else max(6, 12 - (k - 4))
     for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=size,
+        ax.text(j, i, str(v) if cm.dtype.kind in "iu" else f"{v:.3g}", ha="center",
+                va="center", fontsize=size,
                 color="white" if v > cm.max() / 2 else "black")
     ticks = [str(c) for c in classes]
     ax.set_xticks(np.arange(k), ticks, rotation=45 if k > 4 else 0)

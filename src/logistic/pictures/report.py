@@ -214,20 +214,22 @@ def _section(sid: str, body: str, note: str = "") -> str:
     return f'<section id="{sid}"><h2>{SECTIONS[sid]}</h2>{note_html}{body}</section>'
 
 
-def _scores(model, X, y) -> dict[str, float]:
+def _scores(model, X, y, s=None) -> dict[str, float]:
+    """The metrics of ``model`` on ``(X, y)``, each row weighted by ``s`` (None: once)."""
     if len(model.classes_) > 2:
-        return _multiclass_scores(model, X, y)
+        return _multiclass_scores(model, X, y, s)
     y01 = (np.asarray(y) == model.classes_[1]).astype(int)
     p = model.predict_proba(X)[:, 1]
     pred = (p > 0.5).astype(int)
+    w = {"sample_weight": s}
     return {
-        "accuracy": metrics.accuracy_score(y01, pred),
-        "precision": metrics.precision_score(y01, pred, zero_division=0),
-        "recall": metrics.recall_score(y01, pred, zero_division=0),
-        "F1": metrics.f1_score(y01, pred, zero_division=0),
-        "ROC-AUC": _auc(y01, p),
-        "log-loss": metrics.log_loss(y01, p, labels=[0, 1]),
-        "Brier score": metrics.brier_score_loss(y01, p),
+        "accuracy": metrics.accuracy_score(y01, pred, **w),
+        "precision": metrics.precision_score(y01, pred, zero_division=0, **w),
+        "recall": metrics.recall_score(y01, pred, zero_division=0, **w),
+        "F1": metrics.f1_score(y01, pred, zero_division=0, **w),
+        "ROC-AUC": _auc(y01, p, **w),
+        "log-loss": metrics.log_loss(y01, p, labels=[0, 1], **w),
+        "Brier score": metrics.brier_score_loss(y01, p, **w),
     }
 
 
@@ -239,23 +241,23 @@ def _auc(y, p, **kw) -> float:
         return float("nan")
 
 
-def _multiclass_scores(model, X, y) -> dict[str, float]:
+def _multiclass_scores(model, X, y, s=None) -> dict[str, float]:
     classes = model.classes_
     y = np.asarray(y)
     P = model.predict_proba(X)
     pred = model.predict(X)
     Y = (y[:, None] == classes[None, :]).astype(float)
+    w = {"sample_weight": s}
+    macro = {"labels": classes, "average": "macro", "zero_division": 0, **w}
     return {
-        "accuracy": metrics.accuracy_score(y, pred),
-        "macro precision": metrics.precision_score(y, pred, labels=classes, average="macro",
-                                                   zero_division=0),
-        "macro recall": metrics.recall_score(y, pred, labels=classes, average="macro",
-                                             zero_division=0),
-        "macro F1": metrics.f1_score(y, pred, labels=classes, average="macro", zero_division=0),
+        "accuracy": metrics.accuracy_score(y, pred, **w),
+        "macro precision": metrics.precision_score(y, pred, **macro),
+        "macro recall": metrics.recall_score(y, pred, **macro),
+        "macro F1": metrics.f1_score(y, pred, **macro),
         "ROC-AUC (one-vs-rest, macro)": _auc(y, P, multi_class="ovr", average="macro",
-                                             labels=classes),
-        "log-loss": metrics.log_loss(y, P, labels=classes),
-        "Brier score (multiclass)": float(np.mean(np.sum((P - Y) ** 2, axis=1))),
+                                             labels=classes, **w),
+        "log-loss": metrics.log_loss(y, P, labels=classes, **w),
+        "Brier score (multiclass)": float(np.average(np.sum((P - Y) ** 2, axis=1), weights=s)),
     }
 
 
@@ -284,6 +286,8 @@ def build_report(
     random_state: int = 0,
     standardize: bool = True,
     alpha: float = 0.05,
+    sample_weight=None,
+    weights_name: str | None = None,
     **model_params,
 ) -> str:
     """Fit, evaluate and draw; return the report as one HTML string.
@@ -297,6 +301,10 @@ def build_report(
     standardize : standardise features on the training part before fitting
         (coefficients are then per standard deviation).
     alpha : confidence intervals are at level ``1 - alpha`` (when inference exists).
+    sample_weight : array of shape (n_samples,), or None: the fit, the standardisation,
+        the metrics, the curves and the confusion matrix weigh each row by it
+        (frequency weights, as ``logistic fit --weights``); the split stays by rows.
+    weights_name : what the page calls the weights (a column's name, say).
     model_params : passed to :class:`~logistic.LogisticRegression`.
     """
     X = pd.DataFrame(X) if not isinstance(X, pd.DataFrame) else X
@@ -309,11 +317,16 @@ def build_report(
         raise ValueError(f"the target has {classes.size} class; the report needs 2 or more.")
     if counts.min() < 2:
         raise ValueError("each class needs at least 2 samples for a stratified split.")
+    s = None if sample_weight is None else plots._weights(sample_weight, len(y))
 
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=random_state
-    )
-    pre = _preprocessor(X, X_tr, standardize)
+    X_tr, X_te, y_tr, y_te, *s_parts = train_test_split(
+        X, y, *(() if s is None else (s,)), test_size=test_size, stratify=y,
+        random_state=random_state)
+    s_tr, s_te = s_parts if s_parts else (None, None)
+    for part, rows in (("training", s_tr), ("held-out", s_te)):
+        if rows is not None and not rows.sum() > 0:
+            raise ValueError(f"the sample weights are zero on every {part} row.")
+    pre = _preprocessor(X, X_tr, standardize, s_tr)
     names = pre.feature_names_out_
     if not names:
         raise ValueError("no feature columns are left after encoding (every text column "
@@ -328,30 +341,52 @@ def build_report(
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(X_tr, np.asarray(y_tr))
+        model.fit(X_tr, np.asarray(y_tr), sample_weight=s_tr)
     seconds = time.perf_counter() - t0
     fit_warnings = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
+    weighed = _weights_note(s, weights_name)
     parts = [
         _data_section(X_all, y, classes, counts, source, len(X_tr), len(X_te), standardize,
-                      encoding=_encoding_note(pre)),
+                      encoding=_encoding_note(pre), weights=_weights_row(s, weights_name)),
         _solver_section(model, seconds, fit_warnings),
-        _metrics_section(model, X_tr, y_tr, X_te, y_te),
+        _metrics_section(model, X_tr, y_tr, X_te, y_te, s_tr, s_te, weighed),
         _loss_section(model),
-        _curves_section(model, X_te, y_te),
+        _curves_section(model, X_te, y_te, where=_HELD_OUT + weighed, s=s_te),
         _coef_section(model, alpha, standardize, categorical=_has_categorical(pre)),
-        _confusion_section(model, X_te, y_te),
+        _confusion_section(model, X_te, y_te, where=_HELD_OUT + weighed, s=s_te),
     ]
     if X_tr.shape[1] <= 2:
-        parts.append(_boundary_section(model, X_te, y_te))
+        parts.append(_boundary_section(model, X_te, y_te, where=_BOUNDARY + (
+            " Every point drawn the same size, whatever its weight." if s is not None else "")))
     return _page(title, source, parts)
 
 
-def _preprocessor(X: pd.DataFrame, X_tr: pd.DataFrame, standardize: bool) -> TablePreprocessor:
-    """``logistic fit``'s encoding: numeric centres and scales from the training rows,
-    the categories of text columns from every row (so the held-out rows never hold a
-    category the encoding has not seen)."""
-    pre = TablePreprocessor(categorical="auto", standardize=standardize).fit(X_tr)
+def _weights_note(s, name: str | None) -> str:
+    """The sentence that says how the page's numbers weigh the rows ("" unweighted)."""
+    if s is None:
+        return ""
+    what = f"the column {html.escape(repr(name))}" if name else "sample_weight"
+    return f" Each row weighs its sample weight from {what}."
+
+
+def _weights_row(s, name: str | None) -> list | None:
+    """The data summary's row on the weights (None unweighted)."""
+    if s is None:
+        return None
+    what = f"column {name!r}" if name else "sample_weight"
+    return ["sample weights", f"{what}: total {float(np.sum(s)):.6g}, "
+                              f"{int(np.sum(s == 0))} rows of weight 0"]
+
+
+def _preprocessor(X: pd.DataFrame, X_tr: pd.DataFrame, standardize: bool,
+                  s_tr=None) -> TablePreprocessor:
+    """``logistic fit``'s encoding: numeric centres and scales from the training rows
+    (weighted by ``s_tr``, as ``logistic fit --weights`` standardises), the categories
+    of text columns from every row (so the held-out rows never hold a category the
+    encoding has not seen)."""
+    pre = TablePreprocessor(categorical="auto", standardize=standardize).fit(
+        X_tr, sample_weight=s_tr)
     every = TablePreprocessor(categorical="auto").fit(X)
     pre.columns_ = [a if a["kind"] == "numeric" else b
                     for a, b in zip(pre.columns_, every.columns_, strict=True)]
@@ -382,7 +417,7 @@ def _encoding_note(pre) -> str:
 
 def build_model_report(
     tabular, df: pd.DataFrame, target: str, *, source: str = "", alpha: float = 0.05,
-    ignore_extra: bool = False,
+    ignore_extra: bool = False, sample_weight=None, weights_name: str | None = None,
 ) -> str:
     """Evaluate a loaded model (:func:`logistic.files.load_tabular`) on ``df``; HTML page.
 
@@ -391,12 +426,17 @@ def build_model_report(
     metrics, the curves, the coefficients and the confusion matrix (no loss curve:
     model files keep no history). Every picture and table says it is of all rows
     scored (not a held-out split), and whether the features are standardised is read
-    from the model file's preprocessing.
+    from the model file's preprocessing. ``sample_weight`` (and ``weights_name``, its
+    column, which is then no feature unless the model uses it as one) weighs the
+    metrics, the curves and the confusion matrix.
     """
     if target not in df.columns:
         raise ValueError(f"the target column {target!r} is not in the data.")
     y = df[target]
-    X = tabular.transform(df.drop(columns=[target]), ignore_extra=ignore_extra)
+    used = tabular.preprocessor.feature_names_in_
+    unused = [c for c in (target, weights_name) if c is not None and c not in used]
+    X = tabular.transform(df.drop(columns=unused), ignore_extra=ignore_extra)
+    s = None if sample_weight is None else plots._weights(sample_weight, len(y))
     model = tabular.estimator
     unknown = sorted(set(np.unique(y).tolist()) - set(model.classes_.tolist()), key=str)
     if unknown:
@@ -408,11 +448,13 @@ def build_model_report(
     pre = tabular.preprocessor
     standardized = _is_standardized(pre)
     where = "On every row of the data, scored by the loaded model (no train/test split)."
+    where += _weights_note(s, weights_name)
     weights = getattr(pre, "weights", None)
-    if weights is not None:  # the fit's weights column: the page's numbers are per row
+    if weights is not None:  # the fit's weights column
         where += (f" The model was fit with sample weights from the column "
-                  f"{html.escape(repr(weights))}; the metrics and curves here weigh every "
-                  "row equally.")
+                  f"{html.escape(repr(weights))}" + (
+                      "." if s is not None else "; the metrics and curves here weigh every "
+                      f"row equally (--weights {html.escape(weights)} weighs them)."))
     if len(model.classes_) > 2:
         metrics_note = f"{len(model.classes_)} classes; predictions are the most probable class."
     else:
@@ -420,16 +462,16 @@ def build_model_report(
     parts = [
         _data_section(X, y, classes, counts, source, len(X), 0, standardized,
                       split="all rows scored by the loaded model (no fitting)",
-                      encoding=_encoding_note(pre),
+                      encoding=_encoding_note(pre), weights=_weights_row(s, weights_name),
                       stats_note="Statistics of the features as the model sees them "
                                  "(encoded" + (", standardised)." if standardized else ").")),
         _solver_section(model, None, []),
         _section("metrics", _table(["metric", "all rows"], [[k, v] for k, v in
-                                                              _scores(model, X, y).items()]),
+                                                              _scores(model, X, y, s).items()]),
                  note=f"{metrics_note} {where}"),
-        _curves_section(model, X, y, where=where),
+        _curves_section(model, X, y, where=where, s=s),
         _coef_section(model, alpha, standardized, categorical=_has_categorical(pre)),
-        _confusion_section(model, X, y, where=where),
+        _confusion_section(model, X, y, where=where, s=s),
     ]
     if X.shape[1] <= 2:
         parts.append(_boundary_section(model, X, y, where="Every row scored, over the "
@@ -471,7 +513,8 @@ def write_report(path: str | Path, X, y, **kwargs) -> Path:
 
 # ---------------------------------------------------------------------- sections
 def _data_section(X, y, classes, counts, source, n_train, n_test, standardize,
-                  split: str | None = None, encoding: str = "", stats_note: str = "") -> str:
+                  split: str | None = None, encoding: str = "", stats_note: str = "",
+                  weights: list | None = None) -> str:
     overview = _kv([  # the source is in the page's subtitle
         ["rows", X.shape[0]],
         ["features", X.shape[1]],
@@ -480,6 +523,7 @@ def _data_section(X, y, classes, counts, source, n_train, n_test, standardize,
           for c, n in zip(classes, counts, strict=True)],
         ["split", split or f"{n_train} train / {n_test} held out (stratified)"],
         ["features standardised", bool(standardize)],
+        *([weights] if weights else []),
     ])
     shown = X.columns[:40]
     d = X[shown].astype(float)
@@ -548,8 +592,9 @@ def _solver_section(model, seconds, fit_warnings) -> str:
     return _section("solver", _kv(rows) + warn)
 
 
-def _metrics_section(model, X_tr, y_tr, X_te, y_te) -> str:
-    tr, te = _scores(model, X_tr, y_tr), _scores(model, X_te, y_te)
+def _metrics_section(model, X_tr, y_tr, X_te, y_te, s_tr=None, s_te=None,
+                     weighed: str = "") -> str:
+    tr, te = _scores(model, X_tr, y_tr, s_tr), _scores(model, X_te, y_te, s_te)
     rows = [[k, te[k], tr[k]] for k in te]
     if len(model.classes_) > 2:
         note = (f"{len(model.classes_)} classes; predictions are the most probable class; "
@@ -557,7 +602,8 @@ def _metrics_section(model, X_tr, y_tr, X_te, y_te) -> str:
     else:
         note = (f"Positive class: {html.escape(str(model.classes_[1]))}; "
                 "predictions at probability ½.")
-    return _section("metrics", _table(["metric", "held-out", "train"], rows), note=note)
+    return _section("metrics", _table(["metric", "held-out", "train"], rows),
+                    note=note + weighed)
 
 
 def _loss_section(model) -> str:
@@ -583,23 +629,25 @@ def _loss_section(model) -> str:
 _HELD_OUT = "On the held-out split."
 
 
-def _curves_section(model, X_te, y_te, where: str = _HELD_OUT) -> str:
+def _curves_section(model, X_te, y_te, where: str = _HELD_OUT, s=None) -> str:
     k = len(model.classes_)
     # quantile bins with ~20+ samples each: uniform bins on a small test set are mostly noise
     n_bins = int(np.clip(len(y_te) // (20 if k == 2 else 10), 3, 10))
     if k == 2:
         fig = Figure(figsize=(12, 4), layout="constrained")
         a, b, c = fig.subplots(1, 3)
-        plots.roc_curve(model, X_te, y_te, a)
-        plots.precision_recall_curve(model, X_te, y_te, b)
-        plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins)
+        plots.roc_curve(model, X_te, y_te, a, sample_weight=s)
+        plots.precision_recall_curve(model, X_te, y_te, b, sample_weight=s)
+        plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins,
+                                sample_weight=s)
         return _section("roc-pr-calibration",
                         _img(fig, "ROC, precision-recall and calibration"), note=where)
     fig = Figure(figsize=(12, 4.2), layout="constrained")
     a, b, c = fig.subplots(1, 3)
-    plots.roc_curves(model, X_te, y_te, a)
-    plots.precision_recall_curve(model, X_te, y_te, b)
-    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins)
+    plots.roc_curves(model, X_te, y_te, a, sample_weight=s)
+    plots.precision_recall_curve(model, X_te, y_te, b, sample_weight=s)
+    plots.calibration_curve(model, X_te, y_te, c, strategy="quantile", n_bins=n_bins,
+                            sample_weight=s)
     body = _img(fig, "per-class ROC (one-vs-rest), precision-recall and calibration")
     shown = model.classes_[:8]
     cols = min(4, len(shown))
@@ -607,7 +655,7 @@ def _curves_section(model, X_te, y_te, where: str = _HELD_OUT) -> str:
     hist_fig = Figure(figsize=(3.2 * cols, 2.8 * rows), layout="constrained")
     axes = np.atleast_1d(hist_fig.subplots(rows, cols)).ravel()
     for ax, cls in zip(axes, shown, strict=False):
-        plots.probability_histogram(model, X_te, y_te, ax, cls=cls, bins=15)
+        plots.probability_histogram(model, X_te, y_te, ax, cls=cls, bins=15, sample_weight=s)
     for ax in axes[len(shown):]:
         ax.set_visible(False)
     body += _img(hist_fig, "predicted probability histograms per class")
@@ -716,21 +764,24 @@ def _multinomial_inference_table(model, alpha) -> str:
                    "std. error", "z", "p-value"], rows)
 
 
-def _confusion_section(model, X_te, y_te, where: str = _HELD_OUT) -> str:
+def _confusion_section(model, X_te, y_te, where: str = _HELD_OUT, s=None) -> str:
     labels = model.classes_
-    cm = metrics.confusion_matrix(np.asarray(y_te), model.predict(X_te), labels=labels)
+    cm = metrics.confusion_matrix(np.asarray(y_te), model.predict(X_te), labels=labels,
+                                  sample_weight=s)
     rows = [[f"true {labels[i]}", *cm[i].tolist()] for i in range(len(labels))]
     table = _table(["", *[f"predicted {c}" for c in labels]], rows)
     k = len(labels)
     fig = Figure(figsize=(3.6 + 0.5 * max(0, k - 2), 3.2 + 0.5 * max(0, k - 2)),
                  layout="constrained")
-    plots.confusion_matrix(model, X_te, y_te, fig.subplots())
+    plots.confusion_matrix(model, X_te, y_te, fig.subplots(), sample_weight=s)
     return _section("confusion-matrix", f'<div class="row">{table}{_img(fig, "confusion")}</div>',
                     note=where)
 
 
-def _boundary_section(model, X_te, y_te,
-                      where: str = "Held-out points over the fitted probability.") -> str:
+_BOUNDARY = "Held-out points over the fitted probability."
+
+
+def _boundary_section(model, X_te, y_te, where: str = _BOUNDARY) -> str:
     fig = Figure(figsize=(5.5, 4.2), layout="constrained")
     plots.decision_boundary(model, np.asarray(X_te), y_te, fig.subplots())
     return _section("decision-boundary", _img(fig, "decision boundary"), note=where)
