@@ -296,6 +296,28 @@ def test_cluster_memory_is_the_workers_limits_whatever_the_client_cached():
         assert _cluster_memory() == 0.0  # no worker yet: nothing is persisted
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_quasi_separation_by_far_rows_warns_on_dask(client, k):
+    # the rows nearest the boundary are not separable: they alone cleared these data
+    rng = np.random.default_rng(3)
+    n = 3000
+    X = rng.normal(size=(n, 4))
+    y = ((X[:, 0] + rng.normal(size=n) > 0).astype(int) if k == 2 else
+         np.argmax(X[:, :3] + rng.gumbel(size=(n, 3)), axis=1))
+    last = y == k - 1
+    X[:, 3] = 0.0
+    X[last, 3] = np.abs(rng.normal(size=last.sum())) * (rng.random(last.sum()) < 0.1)
+    with pytest.warns(Warning, match="may be separable"):
+        LogisticRegression(penalty=None).fit(da.from_array(X, chunks=(700, 4)), y)
+    # overlapping classes with margins beyond 10: certified by the gradient, no warning
+    X2 = rng.normal(size=(n, 4)) * 3
+    y2 = (X2[:, 0] * 4 + rng.logistic(size=n) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = LogisticRegression(penalty=None).fit(da.from_array(X2, chunks=(700, 4)), y2)
+    assert np.max(np.abs(X2 @ got.coef_[0] + got.intercept_[0])) > 10
+
+
 def test_cli_fits_a_parquet_glob(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -59,7 +59,7 @@ class SeparationWarning(ConvergenceWarning):
 _TOL = 1e-7
 #: Up to this many parameters, two LPs per coefficient say exactly which ones diverge.
 PER_COEFFICIENT_LPS = 50
-#: Larger data are first tested on this many rows nearest a fit's boundary.
+#: A fit on Dask data (no LP over all of X) tests this many rows nearest its boundary.
 CERTIFICATE_ROWS = 2000
 
 
@@ -121,21 +121,17 @@ def detect_separation(X, y01, sample_weight=None, *, fit_intercept: bool = True,
     y01 : (n,) labels in {0, 1}.
     sample_weight : optional; rows of zero weight are ignored.
     fit_intercept : whether the model has an intercept (a column of ones).
-    theta : optional ``(w, b)`` of a fit on these data: with more than
-        :data:`CERTIFICATE_ROWS` rows, the rows nearest its boundary are tested first
-        (no separation there means none at all).
+    theta : optional ``(w, b)`` of a fit on these data: where its gradient certifies
+        that the estimate exists (:func:`certifies_existence`) no LP is run.
     """
     keep = slice(None) if sample_weight is None else np.asarray(sample_weight) > 0
     sign = (2.0 * np.asarray(y01, dtype=np.float64) - 1.0)[keep]
     Xk = X[keep] if sample_weight is not None else X
     ones = np.ones((sign.size, 1)) if fit_intercept else np.zeros((sign.size, 0))
-    if theta is not None and sign.size > CERTIFICATE_ROWS:
-        w, b = theta
-        margins = sign * (np.asarray(Xk @ np.asarray(w, dtype=np.float64)).reshape(-1) + b)
-        rows = _nearest(np.abs(margins))
-        sub = _scaled_columns(_signed_rows(Xk[rows], ones[rows], sign[rows]))
-        if _separating_direction(sub) is None:
-            return Separation("none", np.zeros(sub.shape[1]))
+    s_k = None if sample_weight is None else np.asarray(sample_weight)[keep]
+    rows = _rows_backend(Xk, np.asarray(y01)[keep], s_k) if theta is not None else None
+    if rows is not None and certifies_existence(rows, theta, fit_intercept):
+        return Separation("none", np.zeros(Xk.shape[1] + ones.shape[1]))
     A = _scaled_columns(_signed_rows(Xk, ones, sign))
     n, k = A.shape
     delta = _separating_direction(A)
@@ -148,6 +144,101 @@ def detect_separation(X, y01, sample_weight=None, *, fit_intercept: bool = True,
     return Separation("complete" if complete else "quasi-complete", directions)
 
 
+#: The certificate's correction may shrink no row's multiplier by more than this share.
+CERTIFICATE_SLACK = 0.5
+
+
+def certifies_existence(backend, theta, fit_intercept: bool) -> bool:
+    r"""Whether a fit's point :math:`\theta` proves that the MLE exists.
+
+    By Gordan's theorem, no direction has :math:`A\delta \ge 0,\ A\delta \ne 0`
+    (the module docstring) exactly when some :math:`\lambda > 0` (every entry) has
+    :math:`A^\top\lambda = 0`. At the optimum the fit gives one: for a binary model
+    :math:`\lambda_i = s_i|y_i - p_i|` (:math:`A^\top\lambda` is the gradient), for a
+    multinomial one :math:`\lambda_{ic} = s_i p_{ic}` on the rows
+    :math:`(e_{y_i} - e_c) \otimes \tilde x_i` (:math:`A^\top\lambda` is minus the
+    gradient). Near it :math:`g = A^\top\lambda` is small, and
+    :math:`\lambda' = \lambda \circ (1 - Au)` with :math:`u = (A^\top\Lambda A)^{+} g`
+    has :math:`A^\top\lambda' = 0`; it stays positive when every
+    :math:`|a\cdot u| \le` :data:`CERTIFICATE_SLACK`. Two passes over ``backend``
+    (:func:`~logistic.math.inference.block_residual_gram` or
+    :func:`~logistic.math.multinomial.block_residual_grams`, then the largest
+    :math:`|a\cdot u|`), no LP. False is no verdict: a multiplier that underflows (a
+    margin diverging, as under separation) or a correction too large leaves it to the
+    LP.
+
+    This replaces a test of the rows nearest the boundary, which cannot show that no
+    direction exists: a direction zero on all of them may be positive elsewhere
+    (quasi-complete separation by rows far from the boundary).
+    """
+    from ..math import inference as mi
+    from ..math import multinomial as mm
+
+    W, b = theta
+    W = np.asarray(W, dtype=np.float64)
+    multinomial = W.ndim == 2
+    if not fit_intercept:
+        b = np.zeros(W.shape[0]) if multinomial else 0.0
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing squares: no verdict
+        sums, least = backend.reduce_keep(
+            mm.block_residual_grams if multinomial else mi.block_residual_gram,
+            W if multinomial else W.reshape(-1), b if multinomial else float(b))
+    if multinomial:
+        k, d = W.shape
+        pairs = k * (k + 1) // 2
+        G, V, T = np.empty((k, k, d, d)), np.empty((k, k, d)), np.empty((k, k))
+        for q, (a, c) in enumerate(zip(*np.triu_indices(k), strict=True)):
+            G[a, c] = G[c, a] = sums[q]
+            V[a, c] = V[c, a] = sums[pairs + q]
+            T[a, c] = T[c, a] = sums[2 * pairs + q]
+        g_W, g_b, total = sums[3 * pairs:]
+        p = d + int(fit_intercept)
+        M = np.zeros((k * p, k * p))
+        for a in range(k):
+            for c in range(k):
+                block = M[a * p:(a + 1) * p, c * p:(c + 1) * p]
+                block[:d, :d] = G[a, c]
+                if fit_intercept:
+                    block[:d, d], block[d, :d], block[d, d] = V[a, c], V[a, c], T[a, c]
+        g = (np.column_stack([g_W, g_b]) if fit_intercept else np.asarray(g_W)).reshape(-1)
+    else:
+        G_ww, G_wb, G_bb, g_w, g_b, total = sums
+        M, g = np.asarray(G_ww), np.asarray(g_w)
+        if fit_intercept:
+            M = np.block([[M, G_wb[:, None]], [G_wb[None, :], np.array([[G_bb]])]])
+            g = np.append(g, g_b)
+    if not min(least) > 1e-250:  # a multiplier that underflows: no certificate
+        return False
+    if not (np.all(np.isfinite(M)) and np.all(np.isfinite(g))):
+        return False
+    d = np.sqrt(np.diag(M))
+    if not np.all(d > 0):
+        return False
+    v, *_ = np.linalg.lstsq(M / d[:, None] / d[None, :], g / d, rcond=None)
+    u = v / d
+    # Aᵀλ' = g − Mu is the rounding of the sums: each entry within 1e-9 of the bound
+    # Σ λ|a_ij| ≤ (Σλ · M_jj)^½ of its terms (the LP's own tolerance is 1e-7)
+    if not np.all(np.abs(M @ u - g) <= 1e-9 * np.sqrt(float(total)) * d):
+        return False
+    if multinomial:
+        U = u.reshape(W.shape[0], -1)
+        U_W, u_b = U[:, :W.shape[1]], (U[:, -1] if fit_intercept else 0.0)
+        _, peaks = backend.reduce_keep(mm.block_max_abs_score_gap, U_W, u_b)
+    else:
+        _, peaks = backend.reduce_keep(mi.block_max_abs_margin, u[: W.size],
+                                       float(u[-1]) if fit_intercept else 0.0)
+    return max(peaks, default=0.0) <= CERTIFICATE_SLACK
+
+
+def _rows_backend(X, y, sample_weight):
+    """An in-memory backend over ``(X, y, sample_weight)`` (0/1 labels or one-hot rows)
+    for the certificate's passes."""
+    from ..data.memory import InMemoryBackend
+
+    return InMemoryBackend(X, np.asarray(y, dtype=np.float64), sample_weight)
+
+
 def detect_multinomial_separation(X, y_idx, n_classes: int, sample_weight=None, *,
                                   fit_intercept: bool = True, theta=None) -> Separation:
     """Test multinomial data for separation (one LP; see the module docstring).
@@ -155,22 +246,17 @@ def detect_multinomial_separation(X, y_idx, n_classes: int, sample_weight=None, 
     Returns a :class:`Separation` whose ``directions`` has one entry per *column* of
     ``X`` (then the intercept): ±1 where some class's coefficient of that column
     diverges in the direction found, 0 elsewhere. ``theta``: optional ``(W, b)`` of a
-    fit, whose rows nearest a class boundary are tested first (as in
-    :func:`detect_separation`).
+    fit: where its gradient certifies that the estimate exists
+    (:func:`certifies_existence`) no LP is run.
     """
     keep = slice(None) if sample_weight is None else np.asarray(sample_weight) > 0
     y = np.asarray(y_idx)[keep]
     Xk = X[keep] if sample_weight is not None else X
-    if theta is not None and y.size > CERTIFICATE_ROWS:
-        W, b = theta
-        Z = np.asarray(Xk @ np.asarray(W, dtype=np.float64).T) + b
-        own = Z[np.arange(y.size), y]
-        Z[np.arange(y.size), y] = -np.inf
-        rows = _nearest(np.abs(own - Z.max(axis=1)))
-        found = detect_multinomial_separation(Xk[rows], y[rows], n_classes,
-                                              fit_intercept=fit_intercept)
-        if found.exists:
-            return found
+    if theta is not None:
+        Y = (y[:, None] == np.arange(int(n_classes))[None, :]).astype(np.float64)
+        s_k = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        if certifies_existence(_rows_backend(Xk, Y, s_k), theta, fit_intercept):
+            return Separation("none", np.zeros(Xk.shape[1] + int(fit_intercept)))
     Xt = sp.csr_matrix(Xk, dtype=np.float64) if sp.issparse(Xk) else np.asarray(Xk, np.float64)
     if fit_intercept:
         Xt = (sp.hstack([Xt, np.ones((y.size, 1))]).tocsr() if sp.issparse(Xt)

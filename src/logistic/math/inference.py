@@ -47,6 +47,7 @@ __all__ = [
     "block_firth_curvature",
     "block_margin_sums",
     "block_max_abs_margin",
+    "block_residual_gram",
 ]
 
 
@@ -150,6 +151,25 @@ def block_max_abs_margin(X, y, s, w, b):
     if s is not None:
         z = z[s > 0]
     return (), float(xp.max(z)) if z.shape[0] else 0.0
+
+
+def block_residual_gram(X, y, s, w, b):
+    r"""Partial sums of the existence certificate (see
+    :func:`logistic.inference.separation.certifies_existence`): with the signed rows
+    :math:`a_i = (2y_i-1)\tilde x_i` and :math:`\lambda_i = s_i|y_i - p_i|`,
+    :math:`\sum_i \lambda_i a_i a_i^\top` as (ww, wb, bb), :math:`\sum_i \lambda_i a_i`
+    as (w, b), :math:`\sum_i \lambda_i`, and the least :math:`\lambda_i` over rows of
+    positive weight (no sum)."""
+    xp = array_namespace(y)
+    X = exact_rows(X)
+    z = _margins(xp, X, w, b)
+    sign = 2.0 * y - 1.0
+    lam = _weighted(sigmoid(-sign * z), s)
+    least = lam if s is None else lam[s > 0]
+    g = lam * sign
+    sums = (_weighted_gram(xp, X, lam), _rmatvec(xp, X, lam), xp.sum(lam),
+            _rmatvec(xp, X, g), xp.sum(g), xp.sum(lam))
+    return sums, float(xp.min(least)) if least.shape[0] else np.inf
 
 
 def block_margin_sums(X, y, s, w, b):

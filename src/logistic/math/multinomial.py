@@ -54,6 +54,8 @@ __all__ = [
     "block_hess_columns",
     "block_hess_columns_at",
     "block_max_abs_centered_score",
+    "block_residual_grams",
+    "block_max_abs_score_gap",
 ]
 
 
@@ -378,3 +380,49 @@ def block_score_gram(X, Y, s, W, b):
     Xa = xp.concat([Xd, xp.ones((Xd.shape[0], 1), dtype=xp.float64, device=device(Y))], axis=1)
     Z = xp.reshape(R[:, :, None] * Xa[:, None, :], (Xa.shape[0], -1))
     return (Z.T @ Z,)
+
+
+def block_residual_grams(X, Y, s, W, b):
+    r"""Partial sums of the multinomial existence certificate (see
+    :func:`logistic.inference.separation.certifies_existence`). Its rows are
+    :math:`(e_{y_i} - e_c) \otimes \tilde x_i` for every other class :math:`c`, with
+    multipliers :math:`\lambda_{ic} = s_i p_{ic}`; the sums are
+    :math:`\sum \lambda_{ic} a_{ic} a_{ic}^\top` as class-pair Grams of the row
+    weights :math:`h_{i,aa} = s_i(y_{ia}(1 - p_{ia}) + (1 - y_{ia})p_{ia})` and
+    :math:`h_{i,ab} = -s_i(y_{ia}p_{ib} + y_{ib}p_{ia})` (the Grams, their column sums
+    and totals, each over the pairs :math:`a \le b` in row-major order),
+    :math:`\sum \lambda_{ic} a_{ic} = -\sum_i s_i(p_i - y_i) \otimes \tilde x_i`
+    (``(k, d)``, ``(k,)``), :math:`\sum \lambda_{ic}`, and the least
+    :math:`\lambda_{ic}` over rows of positive weight (no sum)."""
+    xp = array_namespace(Y)
+    X = _exact(X)
+    _, P = _softmax_loss(Y, s, _scores(X, Y, W, b))
+    k = Y.shape[1]
+    sw = xp.ones_like(P[:, 0]) if s is None else xp.astype(s, xp.float64)
+    Gs, Vs, Ts = [], [], []
+    for a in range(k):  # the pairs a ≤ c in row-major order
+        for c in range(a, k):
+            h = sw * (Y[:, a] * (1 - P[:, a]) + (1 - Y[:, a]) * P[:, a] if a == c else
+                      -(Y[:, a] * P[:, c] + Y[:, c] * P[:, a]))
+            Gs.append(_gram(X, h))
+            Vs.append(_colsum(X, h))
+            Ts.append(xp.sum(h))
+    R = (Y - P) * sw[:, None]
+    others = xp.where(Y > 0, xp.inf, P * sw[:, None])
+    if s is not None:
+        others = others[sw > 0]
+    least = float(xp.min(others)) if others.shape[0] else np.inf
+    total = float(xp.sum(xp.where(Y > 0, 0.0, P) * sw[:, None]))
+    return (*Gs, *Vs, *Ts, _rmatmul(X, R), xp.sum(R, axis=0), total), least
+
+
+def block_max_abs_score_gap(X, Y, s, W, b):
+    """Keeps the block's largest :math:`|z_{iy_i} - z_{ic}|` over rows of positive weight
+    and classes :math:`c \ne y_i` (no sums)."""
+    xp = array_namespace(Y)
+    Z = _scores(X, Y, W, b)
+    own = xp.sum(Z * Y, axis=1, keepdims=True)
+    gap = xp.where(Y > 0, 0.0, xp.abs(own - Z))
+    if s is not None:
+        gap = gap[s > 0]
+    return (), float(xp.max(gap)) if gap.shape[0] else 0.0

@@ -41,6 +41,7 @@ from ..data import make_backend
 from ..data.device import is_device_array, to_numpy
 from ..inference.separation import (
     SeparationWarning,
+    certifies_existence,
     detect_multinomial_separation,
     detect_separation,
 )
@@ -509,21 +510,24 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         _, peaks = problem.backend.reduce_keep(mobj.block_max_abs_centered_score, W, b)
         if max(peaks) <= symptom and fit.converged:
             return None
+        # the fit's gradient may prove that the estimate exists (two passes, no LP)
+        if certifies_existence(problem.backend, (W, b), fit_intercept):
+            return None
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
             return on_dask.separation(problem, (W, b), y_idx, s, max(peaks))
-        found = detect_multinomial_separation(
-            _host(X), y_idx, problem.n_classes, s, fit_intercept=fit_intercept, theta=(W, b)
-        )
+        found = detect_multinomial_separation(_host(X), y_idx, problem.n_classes, s,
+                                              fit_intercept=fit_intercept)
     else:
         w, b = problem._split(fit.theta)
         _, peaks = problem.backend.reduce_keep(obji.block_max_abs_margin, w, b)
         if max(peaks) <= symptom and fit.converged:
             return None
+        # the fit's gradient may prove that the estimate exists (two passes, no LP)
+        if certifies_existence(problem.backend, (w, b), fit_intercept):
+            return None
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
             return on_dask.separation(problem, (w, b), y_idx, s, max(peaks))
-        found = detect_separation(
-            _host(X), (y_idx == 1), s, fit_intercept=fit_intercept, theta=(w, b)
-        )
+        found = detect_separation(_host(X), (y_idx == 1), s, fit_intercept=fit_intercept)
     return None if found.exists else found
 
 

@@ -320,13 +320,15 @@ def score(est, X, y, sample_weight=None) -> float:
 
 
 def separation(problem, theta, y_idx, s, peak: float):
-    """The separation check of an unpenalised fit on Dask data (see
-    :func:`logistic.models.fitting._separation`): the linear program runs on the
-    :data:`~logistic.inference.separation.CERTIFICATE_ROWS` rows nearest the fitted
-    boundary, gathered to the client (the margins, n numbers, are computed on the
-    cluster). If those rows are not separable neither are the data: returns None.
-    Otherwise the full LP would need ``X`` in memory: a :class:`SeparationWarning`
-    says that separation is possible but unchecked, and None is returned."""
+    """The separation check of an unpenalised fit on Dask data that shows the symptom
+    and whose gradient did not certify the estimate (see
+    :func:`logistic.models.fitting._separation`). The full linear program needs ``X``
+    in memory, so a :class:`SeparationWarning` says that separation is possible but
+    unchecked; the LP on the :data:`~logistic.inference.separation.CERTIFICATE_ROWS`
+    rows nearest the fitted boundary (their margins computed on the cluster, the rows
+    gathered) says whether those rows alone are separable. Rows that are not cannot
+    clear the data: a direction zero on all of them may be positive on rows far from
+    the boundary (quasi-complete separation). Returns None."""
     from ..inference.separation import (
         CERTIFICATE_ROWS,
         SeparationWarning,
@@ -357,13 +359,14 @@ def separation(problem, theta, y_idx, s, peak: float):
                                               fit_intercept=fit_intercept)
     else:
         found = detect_separation(X_rows, y_idx[rows] == 1, fit_intercept=fit_intercept)
-    if found.exists:  # the maximum-likelihood estimate exists: no separation
-        return None
+    near = ("are separable" if not found.exists else
+            "are not separable, which does not rule out separation by rows farther away")
     warnings.warn(
-        f"fitted margins reach {peak:.3g} without a penalty and the {m} rows nearest the "
-        "boundary are separable: the classes may be separable (the full linear-programming "
-        "check needs X in memory and was not run on Dask data), and the coefficients may "
-        "be diverging. Use a penalty.",
+        f"fitted margins reach {peak:.3g} without a penalty, the fit does not certify that "
+        f"the maximum-likelihood estimate exists, and the {m} rows nearest the boundary "
+        f"{near}: the classes may be separable (the full linear-programming check needs X "
+        "in memory and was not run on Dask data), and the coefficients may be diverging. "
+        "Use a penalty.",
         SeparationWarning,
         stacklevel=6,
     )
