@@ -125,3 +125,23 @@ def test_cross_validated_models_round_trip(tmp_path, k, params):
     else:
         assert np.array_equal(got, scores)
     assert np.array_equal(loaded.n_iter_, model.n_iter_)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+@pytest.mark.parametrize("quasi", [False, True])
+def test_separated_multinomial_fit_round_trips(tmp_path, k, quasi):
+    """A multinomial separation names one direction per column (then the intercept);
+    the loader expected one per parameter, so such a file was written and then
+    refused by every command (found by an audit)."""
+    rng = np.random.default_rng(k)
+    n = 40 * k
+    y = rng.integers(0, k, n)
+    d = (y == k - 1) * (rng.random(n) < 0.5 if quasi else 1.0)
+    X = np.column_stack([rng.normal(size=n), d])
+    with pytest.warns(logistic.SeparationWarning):
+        model = LogisticRegression(penalty=None).fit(X, y)
+    path = tmp_path / "m.json"
+    logistic.save(model, path)
+    back = logistic.load(path)
+    np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
+    assert str(back.summary()) == str(model.summary())

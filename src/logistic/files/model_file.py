@@ -617,10 +617,12 @@ def _check_inference(doc: Any, k: int, params: dict, penalty, n_classes: int
         S.expect_keys(sep, "inference.separation", {"kind", "directions", "per_column"})
         S.expect_str(sep["kind"], "inference.separation.kind",
                      ("none", "quasi-complete", "complete"))
+        per_column = S.expect_bool(sep["per_column"], "inference.separation.per_column")
+        # a multinomial separation names columns (then the intercept), k/n_classes of them
+        size = k // n_classes if per_column and n_classes > 2 else k
         for j, v in enumerate(S.expect_list(sep["directions"], "inference.separation.directions",
-                                            k)):
+                                            size)):
             S.expect_float(v, f"inference.separation.directions[{j}]")
-        S.expect_bool(sep["per_column"], "inference.separation.per_column")
     margins = doc.get("margins")
     if margins is not None:
         S.expect_keys(margins, "inference.margins", {"mean_v", "mean_vx", "mean_x"})
