@@ -647,3 +647,22 @@ def test_binary_float32_objective_is_the_float64_one():
     # coef_ is float32 (scikit-learn's rule): its rounding moves the objective ~1e-9
     assert abs(ours.objective_ - theta_f) <= 1e-8 * theta_f
     assert abs(ours.objective_ - twin.objective_) <= 1e-10 * twin.objective_
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_feature_named_const_is_refused_by_summary(fit_intercept, k):
+    """``const`` names the intercept in the summary and tells it apart: a feature of
+    that name crashed the table (two rows 'const') or, without an intercept, would be
+    read as one (found by an audit)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"const": rng.normal(size=120), "x": rng.normal(size=120)})
+    y = rng.integers(0, k, 120)
+    model = LogisticRegression(penalty=None, fit_intercept=fit_intercept).fit(X, y)
+    with pytest.raises(ValueError, match="a feature is named 'const'"):
+        model.summary()
+    renamed = LogisticRegression(penalty=None, fit_intercept=fit_intercept).fit(
+        X.rename(columns={"const": "c"}), y)
+    assert "c" in str(renamed.summary())

@@ -468,6 +468,16 @@ def _names(model, fit_intercept: bool) -> list[str]:
     return ["const", *names] if fit_intercept else names
 
 
+def _table_names(model, fit_intercept: bool) -> list[str]:
+    """The summary table's row names; a feature named ``const`` (the intercept's name
+    there, by which the results tell the intercept) is refused."""
+    names = _names(model, fit_intercept)
+    if "const" in names[int(fit_intercept):]:
+        raise ValueError("a feature is named 'const', the summary's name for the intercept: "
+                         "rename that column to read the summary.")
+    return names
+
+
 def summary(
     model,
     X=None,
@@ -600,7 +610,7 @@ def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups,
              "stata": "robust (Stata: HC0 × N/(N−1))"}.get(cov_type, cov_type)
     return multinomial_results(
         model, state, alpha=alpha, cov_type=cov_type,
-        names=_names(model, bool(model.fit_intercept)), inverse=_inverse,
+        names=_table_names(model, bool(model.fit_intercept)), inverse=_inverse,
         check_optimum=functools.partial(_check_optimum, given=X is not None), label=label,
     )
 
@@ -657,7 +667,7 @@ def results_from_state(model, state, theta, *, alpha, cov_type, backend=None, cl
     elif penalty == "firth":
         label += ", Firth-penalised information"
     results = LogitResults(
-        names=_names(model, fit_intercept),
+        names=_table_names(model, fit_intercept),
         params=theta[order],
         cov=cov[np.ix_(order, order)],
         llf=state.llf,
