@@ -290,14 +290,6 @@ def detect_multinomial_separation(X, y_idx, n_classes: int, sample_weight=None, 
                       per_column=True)
 
 
-def _nearest(margins: np.ndarray) -> np.ndarray:
-    """The :data:`CERTIFICATE_ROWS` rows nearest the fitted boundary, on both sides
-    (``margins``: distances |z|). Taken by signed margin instead, a poor fit's subsample
-    is all misclassified rows, which the reversed fit separates: a false alarm and a
-    full-size LP (30 s on 200k×100)."""
-    return np.sort(np.argpartition(margins, CERTIFICATE_ROWS)[:CERTIFICATE_ROWS])
-
-
 def _signed_rows(X, ones, sign):
     if sp.issparse(X):
         A = sp.diags(sign) @ sp.csr_matrix(X, dtype=np.float64)
