@@ -204,3 +204,15 @@ def test_report_fits_and_scores_with_weights(tmp_path):
     r = CliRunner().invoke(app, ["report", "--dataset", "blobs", "--weights", "w",
                                  "--out", str(out)])
     assert r.exit_code == 2 and "--weights needs a DATA file" in r.stderr
+
+
+def test_loaded_model_page_refuses_data_of_one_class(tmp_path):
+    from logistic.files.model_file import load_tabular, save
+    from logistic.files.tabular import TabularModel
+
+    X, y, _ = _data(8, 3)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": y})
+    save(TabularModel(LogisticRegression()).fit(df, "label"), tmp_path / "m.json")
+    one = df[df.label == "r"]
+    with pytest.raises(ValueError, match="holds one class only"):
+        report_mod.build_model_report(load_tabular(tmp_path / "m.json"), one, "label")

@@ -445,6 +445,10 @@ def build_model_report(
         )
     y = pd.Series(np.asarray(y), name=target)
     classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        raise ValueError(f"the target column {target!r} holds one class only "
+                         f"({classes[0]!r}): the report's metrics and curves need rows of "
+                         "two classes or more.")
     pre = tabular.preprocessor
     standardized = _is_standardized(pre)
     where = "On every row of the data, scored by the loaded model (no train/test split)."
