@@ -184,6 +184,8 @@ def certifies_existence(backend, theta, fit_intercept: bool) -> bool:
         sums, least = backend.reduce_keep(
             mm.block_residual_grams if multinomial else mi.block_residual_gram,
             W if multinomial else W.reshape(-1), b if multinomial else float(b))
+    if not min(least) > 1e-250:  # a multiplier that underflows: no certificate
+        return False
     if multinomial:
         k, d = W.shape
         pairs = k * (k + 1) // 2
@@ -203,13 +205,12 @@ def certifies_existence(backend, theta, fit_intercept: bool) -> bool:
                     block[:d, d], block[d, :d], block[d, d] = V[a, c], V[a, c], T[a, c]
         g = (np.column_stack([g_W, g_b]) if fit_intercept else np.asarray(g_W)).reshape(-1)
     else:
-        G_ww, G_wb, G_bb, g_w, g_b, total = sums
+        G_ww, G_wb, G_bb, g_w, g_b = sums
+        total = G_bb  # Σλ
         M, g = np.asarray(G_ww), np.asarray(g_w)
         if fit_intercept:
             M = np.block([[M, G_wb[:, None]], [G_wb[None, :], np.array([[G_bb]])]])
             g = np.append(g, g_b)
-    if not min(least) > 1e-250:  # a multiplier that underflows: no certificate
-        return False
     if not (np.all(np.isfinite(M)) and np.all(np.isfinite(g))):
         return False
     d = np.sqrt(np.diag(M))

@@ -158,8 +158,8 @@ def block_residual_gram(X, y, s, w, b):
     :func:`logistic.inference.separation.certifies_existence`): with the signed rows
     :math:`a_i = (2y_i-1)\tilde x_i` and :math:`\lambda_i = s_i|y_i - p_i|`,
     :math:`\sum_i \lambda_i a_i a_i^\top` as (ww, wb, bb), :math:`\sum_i \lambda_i a_i`
-    as (w, b), :math:`\sum_i \lambda_i`, and the least :math:`\lambda_i` over rows of
-    positive weight (no sum)."""
+    as (w, b) (the ``bb`` entry is :math:`\sum_i \lambda_i`), and the least
+    :math:`\lambda_i` over rows of positive weight (no sum)."""
     xp = array_namespace(y)
     X = exact_rows(X)
     z = _margins(xp, X, w, b)
@@ -168,7 +168,7 @@ def block_residual_gram(X, y, s, w, b):
     least = lam if s is None else lam[s > 0]
     g = lam * sign
     sums = (_weighted_gram(xp, X, lam), _rmatvec(xp, X, lam), xp.sum(lam),
-            _rmatvec(xp, X, g), xp.sum(g), xp.sum(lam))
+            _rmatvec(xp, X, g), xp.sum(g))
     return sums, float(xp.min(least)) if least.shape[0] else np.inf
 
 

@@ -129,6 +129,16 @@ def _one_vs_rest(model, X, y):
     return classes, Y, np.asarray(model.predict_proba(X), dtype=float)
 
 
+def _weighted_one_vs_rest(model, X, y, sample_weight):
+    """:func:`_one_vs_rest` and the weights (:func:`_weights`), the rows of weight 0
+    left out."""
+    classes, Y, P = _one_vs_rest(model, X, y)
+    s = _weights(sample_weight, Y.shape[0])
+    if s is not None:
+        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
+    return classes, Y, P, s
+
+
 def _weights(sample_weight, n: int) -> np.ndarray | None:
     """Sample weights as float64 of length ``n`` (None: every row counts once), or a
     ValueError naming what is wrong with them."""
@@ -542,10 +552,7 @@ def roc_curves(model, X, y, ax: Axes | None = None, *, label: str | None = None,
     ``sample_weight`` weighs the rows; ``kwargs`` go to every curve's ``Axes.plot`` (a
     ``color`` there colours them all).
     """
-    classes, Y, P = _one_vs_rest(model, X, y)
-    s = _weights(sample_weight, Y.shape[0])
-    if s is not None:  # rows of zero weight are not there
-        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
+    classes, Y, P, s = _weighted_one_vs_rest(model, X, y, sample_weight)
     ax = _axes(ax)
     aucs = []
     for c, (cls, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
@@ -574,10 +581,7 @@ def precision_recall_curve(model, X, y, ax: Axes | None = None, *, label: str | 
     ``Axes.plot``.
     """
     ax = _axes(ax)
-    classes, Y, P = _one_vs_rest(model, X, y)
-    s = _weights(sample_weight, Y.shape[0])
-    if s is not None:  # rows of zero weight are not there
-        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
+    classes, Y, P, s = _weighted_one_vs_rest(model, X, y, sample_weight)
     if _is_multiclass(model):
         colors = _class_colors(len(classes))
         for c, cls in enumerate(classes):
@@ -625,10 +629,7 @@ def calibration_curve(
     """
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="#999", ls="--", lw=1, label="perfectly calibrated")
-    classes, Y, P = _one_vs_rest(model, X, y)
-    s = _weights(sample_weight, Y.shape[0])
-    if s is not None:  # rows of zero weight are not there
-        Y, P, s = Y[s > 0], P[s > 0], s[s > 0]
+    classes, Y, P, s = _weighted_one_vs_rest(model, X, y, sample_weight)
     if _is_multiclass(model):
         colors = _class_colors(len(classes))
         for c, cls in enumerate(classes):
@@ -661,8 +662,7 @@ def probability_histogram(
     prefixes the legend entries; ``sample_weight`` makes the bars total weight instead
     of counts; ``kwargs`` go to ``Axes.hist`` (e.g. ``alpha``, ``histtype``).
     """
-    classes, Y, P = _one_vs_rest(model, X, y)
-    s = _weights(sample_weight, Y.shape[0])
+    classes, Y, P, s = _weighted_one_vs_rest(model, X, y, sample_weight)
     if cls is None:
         if len(classes) > 2:
             raise ValueError("probability_histogram: with more than two classes give cls= "
@@ -676,7 +676,7 @@ def probability_histogram(
     ax = _axes(ax)
     edges = np.linspace(0.0, 1.0, int(bins) + 1)
     for c, (true, color) in enumerate(zip(classes, _class_colors(len(classes)), strict=True)):
-        m = (Y[:, c] == 1) if s is None else (Y[:, c] == 1) & (s > 0)
+        m = Y[:, c] == 1
         if not m.any():
             continue
         name = f"true class {true}" if label is None else f"{label}: true class {true}"
