@@ -154,12 +154,13 @@ def test_fused_passes_equal_the_blas_path(monkeypatch, dtype, weights):
 
 @pytest.mark.parametrize("tiled", [True, False])
 def test_softmax_pass_tiled_and_by_rows_match_float64_sums(monkeypatch, tiled):
-    """Both ways of the fused softmax pass (tiles of rows through BLAS, or row by row)
+    """Both ways of the fused softmax pass (tiles of rows through BLAS, or the compiled
+    tiles of rows)
     against float64 NumPy sums, on a family of blocks: 1 to 2000 rows (several tiles,
     a last partial one), 1 to 300 columns (unscaled, offset), 2 to 9 classes, float32
     and float64 rows, weights with zeros."""
     monkeypatch.setattr(kernels, "TILED_MIN_CLASSES", 0 if tiled else 10**9)
-    monkeypatch.setattr(kernels, "TILED_MIN_COLUMNS", 0 if tiled else 10**9)
+    monkeypatch.setattr(kernels, "ROWS_MAX_COEF", 0 if tiled else 10**9)
     rng = np.random.default_rng(11)
     for case in range(40):
         n, d, k = int(rng.integers(1, 2000)), int(rng.integers(1, 300)), int(rng.integers(2, 10))

@@ -64,7 +64,7 @@ def compile_kernels() -> float:
         LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, y)
         LogisticRegression(C=1.0, max_iter=20, penalty="l1").fit(Xs, rng.integers(0, 3, 300))
         Xd = rng.standard_normal((2 * COMPILED_MIN_SIZE, 3))
-        # binary and softmax: loss terms and fused passes (by rows, and by tiles from
+        # binary and softmax: loss terms and fused passes (compiled tiles, and BLAS's tiles from
         # TILED_MIN_CLASSES classes on), both dtypes
         for k in (2, 3, TILED_MIN_CLASSES):
             for dtype in (np.float64, np.float32):
