@@ -292,3 +292,30 @@ def test_unidentified_unpenalised_fit_warns_naming_the_columns():
         warnings.simplefilter("error")
         LogisticRegression(penalty=None).fit(np.c_[X, 1e6 + rng.normal(size=200)], y)
         LogisticRegression().fit(np.c_[X, X[:, 0]], y)  # L2: identified
+
+
+def test_unidentified_multinomial_fit_warns_and_refuses_naming_the_terms():
+    """The multinomial counterpart (it was silent at the fit, and summary's refusal named
+    no term): the contrasts' information without the reference class, the terms named
+    'class: column'; a separated multinomial summary prints n/a, as the binary one."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    y = rng.integers(0, 3, 300)
+    for Xc, names in [(np.c_[X, 2 * X[:, 0] + X[:, 1]], ["x1", "x2", "x4"]),
+                      (np.c_[X, X[:, 2] - 3.0], ["const", "x3", "x4"])]:
+        with pytest.warns(UserWarning, match="not identified.*dependence involves") as caught:
+            model = LogisticRegression(penalty=None).fit(Xc, y)
+        message = str(caught[0].message)
+        assert all(any(f"'{c}: {name}'" in message for c in (1, 2)) for name in names), message
+        with pytest.raises(ValueError, match="singular.*dependence involves '[12]: "):
+            model.summary()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LogisticRegression(penalty=None).fit(X, y).summary()  # identified: silent
+        LogisticRegression().fit(np.c_[X, X[:, 0]], y).summary()  # L2: identified
+    Xs = rng.normal(size=(200, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the separation warning
+        text = str(LogisticRegression(penalty=None).fit(Xs, np.digitize(Xs[:, 0], [-.5, .5]))
+                   .summary())
+    assert "n/a" in text and "NaN" not in text and "nan" not in text

@@ -109,7 +109,10 @@ class MNLogitResults(FitStatistics):
         frame = self.to_frame()
         for c in self.params.columns:
             lines.append(f"class {c} vs {_plain(self.classes[0])}")
-            lines.append(frame.loc[c].to_string(float_format=lambda v: f"{v:.4f}"))
+            # n/a where a standard error is not reported (NaN: a coefficient that
+            # separation sends to infinity), as the binary summary prints
+            lines.append(frame.loc[c].to_string(float_format=lambda v: f"{v:.4f}",
+                                                na_rep="n/a"))
             lines.append("-" * width)
         sep = self.separation
         if sep is not None and not sep.exists:

@@ -168,19 +168,31 @@ RANK_TOL = 1e-14
 
 
 def warn_if_not_identified(model, state) -> None:
-    """Warn when an unpenalised binary fit's information is singular: the features are
+    """Warn when an unpenalised fit's information is singular: the features are
     linearly dependent (or a column is zero in every row of positive weight), so the
     coefficients returned are one of many maximisers (the solvers' minimum-norm-like
     choice), and the summary will refuse them."""
-    H = state.information
     if state.penalty is not None or state.separation is not None:
         return  # penalised: identified; separated: SeparationWarning says why
+    H, names = _identified_block(model, state)
     if _rank_deficient(H):
-        terms = _dependent_terms(H, _theta_names(model, state.fit_intercept))
+        terms = _dependent_terms(H, names)
         warnings.warn(
             "the coefficients are not identified: the features (with the intercept) are "
             f"linearly dependent{terms}; the fit is one of many with the same likelihood "
             "(drop a column, or use an L2 penalty).", UserWarning, stacklevel=3)
+
+
+def _identified_block(model, state) -> tuple[np.ndarray, list[str]]:
+    """The information of the parameters an unpenalised fit identifies, with their names:
+    all of a binary fit's; a multinomial fit's without its first class (the reference:
+    the loss is blind to shifting every class by the same vector), named
+    ``'class: term'``."""
+    names = _theta_names(model, state.fit_intercept)
+    if state.n_classes == 2:
+        return state.information, names
+    p = len(names)
+    return state.information[p:, p:], [f"{c}: {n}" for c in model.classes_[1:] for n in names]
 
 
 def _rank_deficient(H: np.ndarray) -> bool:
@@ -608,9 +620,13 @@ def _multinomial_summary(model, X, y, sample_weight, *, alpha, cov_type, groups,
                                   y_idx=y_idx, s=s)
     label = {"nonrobust": "nonrobust", "HC0": "HC0 (sandwich)", "HC1": "HC1 (sandwich)",
              "stata": "robust (Stata: HC0 × N/(N−1))"}.get(cov_type, cov_type)
+    # under separation the information at the diverging point is near-singular by
+    # nature, and the separation's own report says why (not a dependence of columns)
+    names = _identified_block(model, state)[1] if state.separation is None else None
     return multinomial_results(
         model, state, alpha=alpha, cov_type=cov_type,
-        names=_table_names(model, bool(model.fit_intercept)), inverse=_inverse,
+        names=_table_names(model, bool(model.fit_intercept)),
+        inverse=functools.partial(_inverse, names=names),
         check_optimum=functools.partial(_check_optimum, given=X is not None), label=label,
     )
 
