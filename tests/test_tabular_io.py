@@ -105,6 +105,20 @@ def test_identifier_like_text_column_is_refused(frame):
         TablePreprocessor(target="y", max_categories=20).fit(frame)
 
 
+def test_date_or_id_column_with_few_rows_is_refused(frame):
+    """Fewer distinct values than max_categories but one for nearly every row (dates,
+    identifiers): refused naming the column, not one-hot encoded into a column per row;
+    a real category (3 values in 40 rows) and a small table stay as they were."""
+    for values in ([f"2026-01-{i % 30 + 1:02d}" for i in range(40)],
+                   [f"id{i // 2}" for i in range(40)][:-1] + ["id99"]):
+        bad = frame.assign(when=values)
+        with pytest.raises(DataError, match=r"'when' has \d+ distinct text values in 40 rows"):
+            TablePreprocessor(target="y").fit(bad)
+    assert "city=Oslo" in TablePreprocessor(target="y").fit(frame).feature_names_out_
+    small = frame.head(12).assign(tag=[f"t{i}" for i in range(12)])
+    assert len(TablePreprocessor(target="y").fit(small).feature_names_out_) > 11
+
+
 def test_numeric_column_holding_text_at_predict_time(frame):
     model = TabularModel().fit(frame, "y")
     bad = frame.astype({"age": str})

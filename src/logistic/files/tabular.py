@@ -75,6 +75,11 @@ def _is_numeric(col: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
 
 
+#: A text column with more distinct values than this share of its rows (from
+#: ID_MIN_ROWS rows on) is refused as an identifier or a date rather than one-hot encoded.
+ID_SHARE = 0.5
+ID_MIN_ROWS = 20
+
 class TablePreprocessor:
     """Select feature columns of a DataFrame and encode them as a float64 matrix.
 
@@ -182,6 +187,12 @@ class TablePreprocessor:
             raise DataError(f"column {name!r} has {len(categories)} distinct text values "
                             f"(more than {self.max_categories}): is it an identifier? "
                             f"Leave it out with --features.")
+        if len(values) >= ID_MIN_ROWS and len(categories) > ID_SHARE * len(values):
+            # one 0/1 column per value seen once or twice: an identifier or a date, whose
+            # columns each fit a row or two (separated, and unseen values at predict time)
+            raise DataError(f"column {name!r} has {len(categories)} distinct text values in "
+                            f"{len(values)} rows (e.g. {example!r}): is it an identifier or a "
+                            f"date? Leave it out with --features.")
         return {"name": name, "kind": "categorical", "categories": categories,
                 "reference": categories[0]}
 
