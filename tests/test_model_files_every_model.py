@@ -145,3 +145,27 @@ def test_separated_multinomial_fit_round_trips(tmp_path, k, quasi):
     back = logistic.load(path)
     np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
     assert str(back.summary()) == str(model.summary())
+
+
+def test_why_no_inference_was_kept_survives_the_file(tmp_path):
+    """A fit that kept no inference numbers for a reason (squares of a column's values
+    overflow float64) says that reason after a round trip through a file too; it said
+    that inference='auto' skips large L2 fits. A file without the entry loads as
+    before, and a wrong type is refused naming the entry."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    X[:, 1] *= 1e300
+    y = (rng.random(200) < 0.5).astype(int)
+    model = LogisticRegression(penalty=None).fit(X, y)
+    assert "overflow" in model.inference_skipped_
+    path = tmp_path / "m.json"
+    logistic.save(model, path)
+    loaded = logistic.load(path)
+    with pytest.raises(ValueError, match="No inference numbers: column 1 of X .* overflow"):
+        loaded.summary()
+    doc = json.loads(path.read_text())
+    doc["fit"]["inference_skipped"] = 3
+    with pytest.raises(ValueError, match="fit.inference_skipped must be a string"):
+        model_file.from_dict(doc)
+    del doc["fit"]["inference_skipped"]
+    assert not hasattr(model_file.from_dict(doc), "inference_skipped_")

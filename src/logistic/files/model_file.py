@@ -15,7 +15,8 @@
       "coef":      [[w_1, ..., w_d]] (one row, or one per class for k > 2),
       "intercept": [b] (one per row),
       "fit":      {"solver": "newton", "penalty": "l2", "multi_class": "binary",
-                   "converged": true, "n_iter": [7], "objective": 41.2},
+                   "converged": true, "n_iter": [7], "objective": 41.2,
+                   "inference_skipped": "why"},    (optional: why no inference was kept)
       "preprocessing": null | {TablePreprocessor.to_dict()},  (its "weights": a weights column)
       "inference": {InferenceState.to_dict()},             (optional: absent when not kept)
       "estimator": "LogisticRegressionCV", "cv": {...}    (only for a CV model)
@@ -326,6 +327,8 @@ def to_dict(model, preprocessor: TablePreprocessor | None = None) -> dict[str, A
             "converged": bool(getattr(model, "converged_", True)),
             "n_iter": [int(v) for v in n_iter],
             "objective": None if objective is None else float(objective),
+            **({"inference_skipped": str(skipped)}
+               if (skipped := getattr(model, "inference_skipped_", None)) else {}),
         },
         "preprocessing": None if preprocessor is None else preprocessor.to_dict(),
         **({"inference": inference} if (inference := _inference_doc(model)) else {}),
@@ -493,7 +496,7 @@ def from_dict(doc: Any) -> LogisticRegression:
         raise ValueError("params.class_weight names a label that is not one of the classes.")
 
     fit = S.expect_keys(doc["fit"], "fit", {"solver", "penalty", "multi_class", "converged",
-                                            "n_iter", "objective"})
+                                            "n_iter", "objective"}, {"inference_skipped"})
     from ..models.params import resolve_penalty
     from ..solvers import SOLVERS
 
@@ -517,6 +520,8 @@ def from_dict(doc: Any) -> LogisticRegression:
     n_iter = [S.expect_int(v, f"fit.n_iter[{i}]", minimum=0, maximum=2**31 - 1)
               for i, v in enumerate(S.expect_list(fit["n_iter"], "fit.n_iter", n_fits))]
     objective = S.expect_optional(S.expect_float, fit["objective"], "fit.objective")
+    skipped = (S.expect_str(fit["inference_skipped"], "fit.inference_skipped")
+               if "inference_skipped" in fit else None)
 
     pre = None
     if doc["preprocessing"] is not None:
@@ -549,6 +554,8 @@ def from_dict(doc: Any) -> LogisticRegression:
         model.objective_ = objective
     if pre is not None:
         model.preprocessor_ = pre
+    if skipped is not None:
+        model.inference_skipped_ = skipped  # why the fit kept no inference numbers
     if doc.get("inference") is not None:
         if multi == "ovr" or penalty not in (None, "l2", "firth"):
             raise ValueError("inference is stored only for binary or multinomial fits with "
