@@ -139,6 +139,9 @@ class Fit:
     coef_path: np.ndarray | None = None
     intercept_path: np.ndarray | None = None
     separation: Any = None
+    #: the data may be separable but the check could not be completed (Dask: it
+    #: warned so); the information's near-singularity is then no dependence of columns
+    separation_unchecked: bool = False
 
     @property
     def converged(self) -> bool:
@@ -514,6 +517,7 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         if certifies_existence(problem.backend, (W, b), fit_intercept):
             return None
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
+            fit.separation_unchecked = True
             return on_dask.separation(problem, (W, b), y_idx, s, max(peaks))
         found = detect_multinomial_separation(_host(X), y_idx, problem.n_classes, s,
                                               fit_intercept=fit_intercept)
@@ -526,6 +530,7 @@ def _separation(fit: Fit, options: FitOptions, X, y_idx, s):
         if certifies_existence(problem.backend, (w, b), fit_intercept):
             return None
         if not in_memory:  # Dask: the LP on the rows nearest the boundary
+            fit.separation_unchecked = True
             return on_dask.separation(problem, (w, b), y_idx, s, max(peaks))
         found = detect_separation(_host(X), (y_idx == 1), s, fit_intercept=fit_intercept)
     return None if found.exists else found
