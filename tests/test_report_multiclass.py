@@ -81,7 +81,7 @@ def test_report_encodes_text_columns_as_fit_does(tmp_path):
     assert "reference category &#x27;basic&#x27;" in _section(page, "data-summary")
     assert 'alt="coefficients"' in coef
     # the numbers are those of an independent fit on the same encoding
-    X, y = report_mod.load_frame(CHURN, "churned")
+    X, y, _ = report_mod.load_frame(CHURN, "churned")
     assert not pd.api.types.is_numeric_dtype(X["plan"])  # text kept
     X_tr, _, y_tr, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     pre = TablePreprocessor(standardize=True).fit(X_tr)

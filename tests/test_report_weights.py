@@ -216,3 +216,39 @@ def test_loaded_model_page_refuses_data_of_one_class(tmp_path):
     one = df[df.label == "r"]
     with pytest.raises(ValueError, match="holds one class only"):
         report_mod.build_model_report(load_tabular(tmp_path / "m.json"), one, "label")
+
+
+def test_report_drop_missing_equals_the_report_of_the_complete_rows(tmp_path):
+    """``report --drop-missing`` (fitting, and with --model) leaves out the rows with a
+    missing value and says how many; the pages' metrics equal those of the file without
+    those rows. Without it, one line that names the first row and the option (the
+    --model message named --drop-missing, which report did not have)."""
+    from typer.testing import CliRunner
+
+    from logistic.cli import app
+
+    X, y, w = _data(5, 2, n=300)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": y, "w": w})
+    holes = df.copy()
+    holes.loc[[3, 50, 120], "a"] = np.nan
+    holes.loc[7, "label"] = np.nan
+    full, part = tmp_path / "full.csv", tmp_path / "part.csv"
+    holes.to_csv(full, index=False)
+    holes.dropna().to_csv(part, index=False)
+    model = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["fit", str(part), "-t", "label", "-o", str(model)]
+                              ).exit_code == 0
+    for extra in ([], ["--model", str(model)]):
+        r = CliRunner().invoke(app, ["report", str(full), "-t", "label", *extra,
+                                     "--out", str(tmp_path / "x.html")])
+        assert r.exit_code == 2 and "--drop-missing" in r.stderr, r.stderr
+        assert r.stderr.count("\n") == 1
+        pages = []
+        for data, more in ((full, ["--drop-missing"]), (part, [])):
+            out = tmp_path / f"{data.stem}.html"
+            r = CliRunner().invoke(app, ["report", str(data), "-t", "label", *extra, *more,
+                                         "--out", str(out)])
+            assert r.exit_code == 0, r.stderr
+            pages.append(out.read_text(encoding="utf-8"))
+        assert "4 rows with missing values left out" in pages[0]
+        assert _tables(_section(pages[0], "metrics")) == _tables(_section(pages[1], "metrics"))

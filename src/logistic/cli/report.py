@@ -56,6 +56,8 @@ def report(
         "--weights", help="A column of DATA of sample weights: the fit (without --model), "
                           "the metrics, curves and confusion matrix weigh rows by it.")
     ] = None,
+    drop_missing: Annotated[bool, typer.Option(
+        help="Leave out rows with missing values (instead of an error).")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Fit on DATA (--target COL) or a built-in --dataset; write an HTML report to --out.
@@ -75,7 +77,7 @@ def report(
     try:
         check_out(out, *(p for p in (data, model) if p is not None))
         if model is not None:
-            page = _loaded_model_page(model, data, target, ignore_extra, weights)
+            page = _loaded_model_page(model, data, target, ignore_extra, weights, drop_missing)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
             print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
@@ -86,8 +88,8 @@ def report(
         if data is not None:
             if target is None:
                 raise ValueError("--target COL is required with a DATA file.")
-            X, y = load_frame(data, target)
-            source = f"{data.name} (target {target!r})"
+            X, y, dropped = load_frame(data, target, drop_missing=drop_missing)
+            source = f"{data.name} (target {target!r})" + _dropped_note(dropped)
             if weights is not None:
                 s = _weights_of(X, weights, target)
                 X = X.drop(columns=[weights])
@@ -124,11 +126,19 @@ def _weights_of(df, weights: str, target: str):
     return weight_column(df[weights], weights)
 
 
+def _dropped_note(dropped: int) -> str:
+    return f", {dropped} row{'s' * (dropped != 1)} with missing values left out" if dropped else ""
+
+
 def _loaded_model_page(model_path: Path, data: Path | None, target: str | None,
-                       ignore_extra: bool = False, weights: str | None = None) -> str:
-    """The report of a model file scored on a DATA file (target from the file by default)."""
+                       ignore_extra: bool = False, weights: str | None = None,
+                       drop_missing: bool = False) -> str:
+    """The report of a model file scored on a DATA file (target from the file by default;
+    ``drop_missing``: rows missing a value the model, the target or the weights use are
+    left out, as ``logistic evaluate --drop-missing`` does)."""
     from ..files.model_file import load_tabular
     from ..files.tables import read_table
+    from ..files.tabular import missing_rows
     from ..pictures.report import build_model_report
 
     if data is None:
@@ -138,8 +148,16 @@ def _loaded_model_page(model_path: Path, data: Path | None, target: str | None,
     if target is None:
         raise ValueError("the model file names no target column: give --target COL.")
     df = read_table(data)
+    dropped = 0
+    if drop_missing:
+        used = [c for c in (*tabular.preprocessor.feature_names_in_, target, weights)
+                if c is not None and c in df.columns]
+        rows = missing_rows(df, used)
+        df, dropped = df.drop(index=df.index[rows]).reset_index(drop=True), int(rows.size)
+        if len(df) == 0:
+            raise ValueError(f"every row of {data.name} misses a value the model uses.")
     s = None
-    source = f"{model_path.name} on {data.name} (target {target!r})"
+    source = f"{model_path.name} on {data.name} (target {target!r})" + _dropped_note(dropped)
     if weights is not None:
         s = _weights_of(df, weights, target)
         source += f", weighted by {weights!r}"

@@ -116,17 +116,19 @@ def load_table(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     return X.astype(np.float64), y
 
 
-def load_frame(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Read a CSV or Parquet file; return its feature columns (text kept) and ``target``.
+def load_frame(path: str | Path, target: str, *, drop_missing: bool = False
+               ) -> tuple[pd.DataFrame, pd.Series, int]:
+    """Read a CSV or Parquet file; return its feature columns (text kept), ``target``
+    and the number of rows left out for missing values (``drop_missing``).
 
     Unlike :func:`load_table` the features may hold text (:func:`build_report` one-hot
     encodes them as ``logistic fit`` does) and the target may have two or more classes.
     Raises ValueError (a :class:`~logistic.files.tables.DataError`) naming the problem:
-    missing file or target column, no feature columns, missing values, fewer than two
-    classes.
+    missing file or target column, no feature columns, missing values (unless
+    ``drop_missing``: then the rows with any are left out), fewer than two classes.
     """
     from ..files.tables import read_table
-    from ..files.tabular import as_labels
+    from ..files.tabular import as_labels, missing_rows
 
     path = Path(path)
     df = read_table(path)
@@ -138,14 +140,22 @@ def load_frame(path: str | Path, target: str) -> tuple[pd.DataFrame, pd.Series]:
     X = df.drop(columns=[target])
     if X.shape[1] == 0:
         raise ValueError(f"{path.name} has no feature columns besides {target!r}.")
-    missing = [c for c in columns if df[c].isna().any()]
-    if missing:
-        raise ValueError(f"missing values in columns {missing}; drop or impute them first.")
+    rows = missing_rows(df, columns)
+    if rows.size and not drop_missing:
+        missing = [c for c in columns if df[c].isna().any()]
+        raise ValueError(f"missing values in columns {missing} (row {rows[0] + 1} first, row 1 "
+                         "= first row after the header); drop or impute them, or pass "
+                         "--drop-missing.")
+    if rows.size:
+        df = df.drop(index=df.index[rows]).reset_index(drop=True)
+        X = df.drop(columns=[target])
+        if len(df) == 0:
+            raise ValueError(f"every row of {path.name} has a missing value.")
     y = pd.Series(as_labels(df[target]), name=target)
     n_classes = y.nunique()
     if n_classes < 2:
         raise ValueError(f"target {target!r} has {n_classes} distinct value; it needs 2 or more.")
-    return X, y
+    return X, y, int(rows.size)
 
 
 def load_builtin(name: str) -> tuple[pd.DataFrame, pd.Series, str]:
