@@ -319,3 +319,19 @@ def test_unidentified_multinomial_fit_warns_and_refuses_naming_the_terms():
         text = str(LogisticRegression(penalty=None).fit(Xs, np.digitize(Xs[:, 0], [-.5, .5]))
                    .summary())
     assert "n/a" in text and "NaN" not in text and "nan" not in text
+
+
+def test_dependence_names_every_class_and_every_kind_of_binary_fit():
+    """A duplicated column is a dependence in every non-reference class: the message
+    names both classes' terms (it named one class's, an arbitrary null direction); no
+    intercept, no "(with the intercept)"; multi_class='ovr' on two classes warns too."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = rng.integers(0, 3, 400)
+    with pytest.warns(UserWarning, match="not identified") as caught:
+        LogisticRegression(penalty=None, fit_intercept=False).fit(np.c_[X, X[:, 0]], y)
+    message = str(caught[0].message)
+    assert "with the intercept" not in message
+    assert all(f"'{c}: {n}'" in message for c in (1, 2) for n in ("x1", "x4")), message
+    with pytest.warns(UserWarning, match="dependence involves 'x1', 'x4'|'x4', 'x1'"):
+        LogisticRegression(penalty=None, multi_class="ovr").fit(np.c_[X, X[:, 0]], y == 1)

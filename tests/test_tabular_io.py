@@ -106,17 +106,21 @@ def test_identifier_like_text_column_is_refused(frame):
 
 
 def test_date_or_id_column_with_few_rows_is_refused(frame):
-    """Fewer distinct values than max_categories but one for nearly every row (dates,
+    """Fewer distinct values than max_categories but one for (nearly) every row (dates,
     identifiers): refused naming the column, not one-hot encoded into a column per row;
-    a real category (3 values in 40 rows) and a small table stay as they were."""
-    for values in ([f"2026-01-{i % 30 + 1:02d}" for i in range(40)],
-                   [f"id{i // 2}" for i in range(40)][:-1] + ["id99"]):
+    a real category stays, even with many levels on few rows (11 states in 20 rows, 3
+    cities in 40), and so does a table under ID_MIN_ROWS rows."""
+    for values in ([str(d.date()) for d in pd.date_range("2026-01-01", periods=40)],
+                   [f"id{i}" for i in range(38)] + ["id0", "id1"]):
         bad = frame.assign(when=values)
         with pytest.raises(DataError, match=r"'when' has \d+ distinct text values in 40 rows"):
             TablePreprocessor(target="y").fit(bad)
     assert "city=Oslo" in TablePreprocessor(target="y").fit(frame).feature_names_out_
-    small = frame.head(12).assign(tag=[f"t{i}" for i in range(12)])
-    assert len(TablePreprocessor(target="y").fit(small).feature_names_out_) > 11
+    states = np.array(list("ABCDEFGHIJK"))[np.r_[np.arange(11), np.arange(9)]]
+    twenty = frame.head(20).assign(state=[f"S{c}" for c in states])
+    assert "state=SK" in TablePreprocessor(target="y").fit(twenty).feature_names_out_
+    small = frame.head(9).assign(tag=[f"t{i}" for i in range(9)])
+    assert len(TablePreprocessor(target="y").fit(small).feature_names_out_) > 8
 
 
 def test_numeric_column_holding_text_at_predict_time(frame):

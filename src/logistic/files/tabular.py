@@ -77,8 +77,11 @@ def _is_numeric(col: pd.Series) -> bool:
 
 #: A text column with more distinct values than this share of its rows (from
 #: ID_MIN_ROWS rows on) is refused as an identifier or a date rather than one-hot encoded.
-ID_SHARE = 0.5
-ID_MIN_ROWS = 20
+ID_SHARE = 0.9
+ID_MIN_ROWS = 10
+#: How a column is left out: by ``logistic fit --features``, or by dropping it from the
+#: data (``report`` takes every column of its data).
+_LEAVE_OUT = "drop the column, or name the others with logistic fit --features"
 
 class TablePreprocessor:
     """Select feature columns of a DataFrame and encode them as a float64 matrix.
@@ -186,13 +189,13 @@ class TablePreprocessor:
         if len(categories) > self.max_categories:
             raise DataError(f"column {name!r} has {len(categories)} distinct text values "
                             f"(more than {self.max_categories}): is it an identifier? "
-                            f"Leave it out with --features.")
+                            f"Leave it out ({_LEAVE_OUT}).")
         if len(values) >= ID_MIN_ROWS and len(categories) > ID_SHARE * len(values):
             # one 0/1 column per value seen once or twice: an identifier or a date, whose
             # columns each fit a row or two (separated, and unseen values at predict time)
             raise DataError(f"column {name!r} has {len(categories)} distinct text values in "
                             f"{len(values)} rows (e.g. {example!r}): is it an identifier or a "
-                            f"date? Leave it out with --features.")
+                            f"date? Leave it out ({_LEAVE_OUT}).")
         return {"name": name, "kind": "categorical", "categories": categories,
                 "reference": categories[0]}
 

@@ -103,7 +103,7 @@ class MNLogitResults(FitStatistics):
                  f"{self.cov_label}",
                  f"No. observations: {self.nobs:g}   Df model: {self.df_model:g}   "
                  f"Df residuals: {self.df_resid:g}",
-                 f"Log-likelihood: {self.llf:.6g}   LL-null: {self.llnull:.6g}   "
+                 f"Log-likelihood: {self.llf + 0.0:.6g}   LL-null: {self.llnull:.6g}   "
                  f"LLR p-value: {self.llr_pvalue:.4g}   Pseudo R2: {self.prsquared:.4f}",
                  "=" * width]
         frame = self.to_frame()

@@ -28,6 +28,7 @@ from scipy.special import xlogy
 from ..math import inference as obji
 from ..math import multinomial as mobj
 from ..problems import FirthProblem, LogisticProblem, MultinomialProblem
+from ..problems.binary import require_finite
 from . import firth
 from .separation import Separation
 
@@ -164,10 +165,14 @@ def multinomial_state(backend, coef: np.ndarray, intercept: np.ndarray, *, penal
     k, d = W.shape
     alpha = 1.0 / C if penalty == "l2" else 0.0
     problem = MultinomialProblem(backend, n_classes=k, alpha=alpha, fit_intercept=fit_intercept)
-    loss, G_W, g_b, H_WW, H_Wb, H_bb = backend.reduce(mobj.block_loss_grad_hess, W, b)
-    H = problem._assemble(H_WW, H_Wb, H_bb, np.arange(d), None) / problem.scale
+    with np.errstate(over="ignore", invalid="ignore"):  # require_finite says why
+        loss, G_W, g_b, H_WW, H_Wb, H_bb = backend.reduce(mobj.block_loss_grad_hess, W, b)
+        H = problem._assemble(H_WW, H_Wb, H_bb, np.arange(d), None) / problem.scale
+        (meat,) = backend.reduce(mobj.block_score_gram, W, b if fit_intercept else np.zeros(k))
+    # a column whose squares overflow: no numbers to keep (the fit ran standardised)
+    require_finite(H, backend, "Hessian")
+    require_finite(meat, backend, "score Gram")
     g = problem.join(G_W + alpha * W, g_b)
-    (meat,) = backend.reduce(mobj.block_score_gram, W, b if fit_intercept else np.zeros(k))
     order = np.concatenate([
         np.r_[c * d : (c + 1) * d, ([k * d + c] if fit_intercept else [])] for c in range(k)
     ]).astype(np.intp)  # problem layout → class-major

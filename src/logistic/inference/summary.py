@@ -165,6 +165,8 @@ def _inverse(H: np.ndarray, names: list[str] | None = None) -> np.ndarray:
 #: The unit-diagonal information's smallest eigenvalue (per parameter) at which an
 #: unpenalised fit's coefficients count as not identified.
 RANK_TOL = 1e-14
+#: Terms a message about a dependence names at most.
+MAX_TERMS = 8
 
 
 def warn_if_not_identified(model, state) -> None:
@@ -178,7 +180,8 @@ def warn_if_not_identified(model, state) -> None:
     if _rank_deficient(H):
         terms = _dependent_terms(H, names)
         warnings.warn(
-            "the coefficients are not identified: the features (with the intercept) are "
+            "the coefficients are not identified: the features"
+            f"{' (with the intercept)' if state.fit_intercept else ''} are "
             f"linearly dependent{terms}; the fit is one of many with the same likelihood "
             "(drop a column, or use an L2 penalty).", UserWarning, stacklevel=3)
 
@@ -226,9 +229,12 @@ def _dependent_terms(H: np.ndarray, names: list[str] | None) -> str:
     scaled = _unit_diagonal(H)  # scale-free, so that a column's scale does not pick it
     if scaled is None:  # columns with no curvature at all: they alone
         v = (np.diag(H) <= 0).astype(float)
-    else:
-        v = np.abs(np.linalg.eigh(scaled)[1][:, 0])
-    terms = [names[j] for j in np.argsort(-v)[:5] if v[j] >= 0.1 * v.max()]
+    else:  # every null direction (a multinomial fit has one per class for a dependence)
+        values, vectors = np.linalg.eigh(scaled)
+        null = values <= max(values[0], RANK_TOL * H.shape[0])
+        v = np.max(np.abs(vectors[:, null]), axis=1)
+    terms = [names[j] for j in np.argsort(-v, kind="stable")[:MAX_TERMS]
+             if v[j] >= 0.1 * v.max()]
     return f" (the dependence involves {', '.join(map(repr, terms))})"
 
 

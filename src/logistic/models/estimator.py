@@ -299,7 +299,7 @@ default="auto"
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
                 self.inference_skipped_ = str(exc)
             else:
-                if not (k == 2 and self.multi_class == "ovr") and not fit.separation_unchecked:
+                if not fit.separation_unchecked:  # (Dask: it warned that it may separate)
                     from ..inference.summary import warn_if_not_identified  # pandas: lazily
 
                     warn_if_not_identified(self, self.inference_)

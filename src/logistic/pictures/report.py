@@ -442,6 +442,12 @@ def build_model_report(
     """
     if target not in df.columns:
         raise ValueError(f"the target column {target!r} is not in the data.")
+    from ..files.tabular import missing_rows
+
+    rows = missing_rows(df, [target])
+    if rows.size:  # as evaluate says it (not as labels the model does not know)
+        raise ValueError(f"the target column {target!r} has missing values (row "
+                         f"{rows[0] + 1} first); fix them or pass --drop-missing.")
     y = df[target]
     used = tabular.preprocessor.feature_names_in_
     unused = [c for c in (target, weights_name) if c is not None and c not in used]
