@@ -83,6 +83,7 @@ ID_MIN_ROWS = 10
 #: data (``report`` takes every column of its data).
 _LEAVE_OUT = "drop the column, or name the others with logistic fit --features"
 
+
 class TablePreprocessor:
     """Select feature columns of a DataFrame and encode them as a float64 matrix.
 
