@@ -171,3 +171,27 @@ def test_why_no_inference_was_kept_survives_the_file(tmp_path, k):
         model_file.from_dict(doc)
     del doc["fit"]["inference_skipped"]
     assert not hasattr(model_file.from_dict(doc), "inference_skipped_")
+
+
+def test_why_no_inference_names_the_column_and_the_cli_says_it_once(tmp_path):
+    """With feature names the reason names the column (it gave its index), and the
+    CLI summary prints it without a doubled prefix."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from logistic.cli import app
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=200), "huge": rng.normal(size=200) * 1e300,
+                       "y": rng.integers(0, 2, 200)})
+    model = LogisticRegression().fit(df[["a", "huge"]], df.y)
+    assert model.inference_skipped_.startswith("column 'huge' has values up to")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["fit", str(tmp_path / "d.csv"), "-t", "y", "-o",
+                               str(tmp_path / "m.json")]).exit_code == 0
+    r = runner.invoke(app, ["summary", str(tmp_path / "m.json")])
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert "No inference numbers: column 'huge' has values" in text
+    assert "no standard errors: No inference" not in text

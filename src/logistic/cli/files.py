@@ -529,7 +529,9 @@ def summary(
     if inference is not None:
         console.print(str(inference), markup=False, highlight=False)
         return
-    console.print(f"no standard errors: {missing_inference_reason(est)}", markup=False)
+    reason = missing_inference_reason(est)
+    console.print(reason if reason.startswith("No inference numbers") else
+                  f"no standard errors: {reason}", markup=False)
     names = getattr(est, "feature_names_in_", None)
     if names is None:
         names = [f"x{j}" for j in range(est.n_features_in_)]

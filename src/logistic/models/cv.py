@@ -292,7 +292,7 @@ class LogisticRegressionCV(LogisticRegression):
         try:
             self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
         except CurvatureOverflowError as exc:
-            self.inference_skipped_ = str(exc)
+            self.inference_skipped_ = exc.named(getattr(self, "feature_names_in_", None))
 
     def _scoring_model(self, classes, coef, intercept, d) -> LogisticRegression:
         """A fitted LogisticRegression holding one path point, for the scorer."""

@@ -297,7 +297,7 @@ default="auto"
             try:
                 self.inference_ = fit_state(fit, X, y_idx, s, options, n_classes=k)
             except CurvatureOverflowError as exc:  # the fit itself ran standardised
-                self.inference_skipped_ = str(exc)
+                self.inference_skipped_ = exc.named(getattr(self, "feature_names_in_", None))
             else:
                 if not fit.separation_unchecked:  # (Dask: it warned that it may separate)
                     from ..inference.summary import warn_if_not_identified  # pandas: lazily

@@ -268,7 +268,19 @@ def _take(backend, rows):
 
 
 class CurvatureOverflowError(ValueError):
-    """A column's magnitude overflows the curvature (its squares are not finite)."""
+    """A column's magnitude overflows the curvature (its squares are not finite);
+    ``column`` is its index in X (the message says "column j of X")."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+    def named(self, names) -> str:
+        """The message with the column's name, where ``names`` (X's columns) has one."""
+        if self.column is None or names is None or not 0 <= self.column < len(names):
+            return str(self)
+        return str(self).replace(f"column {self.column} of X", f"column {names[self.column]!r}",
+                                 1)
 
 
 def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
@@ -281,7 +293,7 @@ def require_finite(values: np.ndarray, backend, what: str) -> np.ndarray:
         f"column {j} of X has values up to {peak:.3g}: their squares overflow "
         f"{np.dtype(backend.dtype).name} in the {what}. Rescale the column (e.g. "
         "StandardScaler); with penalty 'l2' or None the default solvers handle such columns "
-        "in standardised coordinates."
+        "in standardised coordinates.", column=j,
     )
 
 
@@ -300,7 +312,8 @@ def finite_gradient(f: float, g: np.ndarray, backend) -> np.ndarray:
     j, peak = _largest_column(backend)
     raise CurvatureOverflowError(
         f"column {j} of X has values up to {peak:.3g}: the gradient's sums over rows "
-        f"overflow {np.dtype(backend.dtype).name}. Rescale the column (e.g. StandardScaler)."
+        f"overflow {np.dtype(backend.dtype).name}. Rescale the column (e.g. StandardScaler).",
+        column=j,
     )
 
 
